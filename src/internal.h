@@ -1,0 +1,172 @@
+/*
+ * Declarations shared by the library's components; not part of the API.
+ */
+#ifndef NERKIT_INTERNAL_H
+#define NERKIT_INTERNAL_H
+
+#include "nerkit.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+/* ---- errors (error.c) */
+
+/* Fills err (if any) and returns code, so that failures read `return nk_fail(...)`. */
+int nk_fail(nerkit_error *err, nerkit_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+void *nk_fail_null(nerkit_error *err, nerkit_status code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Allocation that reports NOMEM through err. */
+void *nk_alloc(size_t n, size_t size, nerkit_error *err);
+
+/* realloc of *pp to n elements; on failure *pp is kept and false returned. */
+bool nk_resize(void *pp, size_t n, size_t elsize);
+
+/* ---- UTF-8 and character classes (utf8.c) */
+
+/* Decodes the code point at s (n bytes available) into *cp and returns its
+ * length; returns 0 for an invalid or truncated sequence. */
+size_t nk_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* Offset of the first invalid UTF-8 byte in s, or n when all is valid. */
+size_t nk_utf8_check(const unsigned char *s, size_t n);
+
+uint32_t nk_cp_lower(uint32_t cp);
+bool nk_cp_is_upper(uint32_t cp);
+bool nk_cp_is_letter(uint32_t cp);
+bool nk_cp_is_digit(uint32_t cp);
+
+/* ---- hashing (inline: it sits in the hottest loop) */
+
+static inline uint64_t nk_mix64(uint64_t x)
+{
+    /* splitmix64 finaliser: every input bit affects every output bit, so
+     * masking the low bits for the table index is safe. */
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static inline uint64_t nk_hash_step(uint64_t h, uint64_t v)
+{
+    return (h ^ v) * 0x100000001b3ULL + 0x9e3779b97f4a7c15ULL;
+}
+
+#define NK_HASH_INIT 0xcbf29ce484222325ULL
+
+/* ---- labels and schemes (scheme.c) */
+
+/* Internal labels: 0 is O, then 4 per entity type in the order B, I, L, U. */
+enum { NK_B = 0, NK_I = 1, NK_L = 2, NK_U = 3 };
+#define NK_LABEL(type, part) ((uint16_t)(1 + 4 * (type) + (part)))
+#define NK_LABEL_TYPE(l) (((l) - 1) / 4)
+#define NK_LABEL_PART(l) (((l) - 1) % 4)
+
+/* One label as read from a file: prefix letter ('B','I','E','S','L','U') or
+ * 0 for O, and the type. */
+typedef struct {
+    char prefix;
+    const char *type;
+    size_t type_len;
+} nk_raw_label;
+
+/* Parses "O" or "P-TYPE"; returns false when the label is neither. */
+bool nk_label_parse(const char *s, size_t len, nk_raw_label *out);
+
+/* Converts a sentence of raw labels (prefix + type id, -1 for O) into BILOU
+ * label ids, reading chunks with conlleval's rules so that any scheme, and
+ * even an invalid sequence, gets its most faithful reading. */
+void nk_to_bilou(const char *prefix, const int *type, size_t n, uint16_t *out);
+
+/* ---- documents and features (features.c) */
+
+/* Feature extraction configuration, stored in the model. */
+typedef struct {
+    uint32_t groups;    /* NERKIT_FEAT_* */
+    unsigned hash_bits; /* table of 2^hash_bits rows */
+} nk_featcfg;
+
+/* Growable buffer of feature slots for a document: token i's features are
+ * slots[start[i] .. start[i+1]). */
+typedef struct {
+    uint32_t *slots;
+    size_t nslots, cap_slots;
+    size_t *start;
+    size_t cap_tokens;
+    /* per-token scratch, struct of arrays */
+    uint64_t *h_word, *h_lower, *h_shape, *h_short;
+    uint64_t (*h_affix)[8]; /* prefixes then suffixes of 1-4 characters */
+    uint32_t *flags;
+    /* document-level table */
+    uint64_t *doc_keys;
+    uint8_t *doc_bits;
+    size_t doc_cap, doc_mask;
+} nk_featbuf;
+
+void nk_featbuf_free(nk_featbuf *fb);
+
+/* Extracts the features of every token of doc into fb (reusing its memory). */
+int nk_features_extract(const nk_featcfg *cfg, const nerkit_document *doc, nk_featbuf *fb,
+                        nerkit_error *err);
+
+/* ---- decoding (viterbi.c) */
+
+/* The BILOU transition structure: for each label, the labels allowed before
+ * it, and which may start or end a sentence. */
+typedef struct {
+    size_t nlabels;
+    uint16_t *pred;       /* all predecessor lists, concatenated */
+    size_t *pred_start;   /* label y's list is pred[pred_start[y] .. pred_start[y+1]) */
+    bool *can_start, *can_end;
+} nk_lattice;
+
+int nk_lattice_init(nk_lattice *lat, size_t ntypes, nerkit_error *err);
+void nk_lattice_free(nk_lattice *lat);
+
+/* Best path through n positions: emission scores em[n*L], transitions
+ * trans[prev*L + cur]. Scratch: score[2*L] floats and back[n*L]. */
+void nk_viterbi(const nk_lattice *lat, const float *em, size_t n, const float *trans,
+                float *score, uint16_t *back, uint16_t *path);
+
+/* ---- the model (model.c, model_io.c) */
+
+struct nerkit_model {
+    char algorithm[32];
+    nerkit_scheme scheme;
+    size_t ntypes;
+    char **types;
+    size_t nlabels;
+    char **names; /* "O" then 6 prefixes x ntypes: B I E S L U */
+    nk_featcfg feat;
+    uint32_t *row_of; /* 2^hash_bits entries: 0 = all-zero row, r = rows[(r-1)*L] */
+    float *rows;
+    uint32_t nrows;
+    float *trans; /* L*L, [prev*L + cur] */
+    nk_lattice lat;
+};
+
+/* Builds an empty model for these types (copied); weights are added by the
+ * trainer. */
+nerkit_model *nk_model_new(const char *algorithm, nerkit_scheme scheme, const char *const *types,
+                           const size_t *type_len, size_t ntypes, const nk_featcfg *feat,
+                           nerkit_error *err);
+
+/* Looks a type name up; -1 when the model has no such type. */
+int nk_model_type_index(const nerkit_model *m, const char *name, size_t len);
+
+/* ---- corpus internals (corpus.c) */
+
+/* A view of document d of corpus c, and the index of its first token. */
+size_t nk_corpus_document(const nerkit_corpus *c, size_t d, nerkit_document *doc);
+
+/* Token i's label as BILOU over the corpus's own types (nerkit_corpus_type). */
+uint16_t nk_corpus_bilou(const nerkit_corpus *c, size_t i);
+
+/* Seconds on a monotonic clock. */
+double nk_now(void);
+
+#endif

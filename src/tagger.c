@@ -1,0 +1,116 @@
+/*
+ * Tagging: features of a whole document, then one Viterbi pass per
+ * sentence. All scratch memory lives in the tagger and only grows, so a
+ * tagger that has seen its largest document allocates nothing more.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct nerkit_tagger {
+    const nerkit_model *m;
+    nk_featbuf fb;
+    float *em;       /* emission scores, sentence length x L */
+    uint16_t *back;  /* Viterbi back-pointers, same shape */
+    float *score;    /* 2 x L */
+    size_t cap;      /* sentence length em and back have room for */
+};
+
+nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
+{
+    nerkit_tagger *t = nk_alloc(1, sizeof *t, err);
+    if (!t)
+        return NULL;
+    t->m = m;
+    t->score = nk_alloc(2 * m->nlabels, sizeof *t->score, err);
+    if (!t->score) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void nerkit_tagger_free(nerkit_tagger *t)
+{
+    if (!t)
+        return;
+    nk_featbuf_free(&t->fb);
+    free(t->em);
+    free(t->back);
+    free(t->score);
+    free(t);
+}
+
+/* Sums the weight rows of each token's features. */
+static void emissions(const nerkit_model *m, const nk_featbuf *fb, size_t first, size_t n,
+                      float *em)
+{
+    const size_t L = m->nlabels;
+    for (size_t i = 0; i < n; i++) {
+        float *e = em + i * L;
+        memset(e, 0, L * sizeof *e);
+        for (size_t k = fb->start[first + i]; k < fb->start[first + i + 1]; k++) {
+            uint32_t r = m->row_of[fb->slots[k]];
+            if (!r)
+                continue;
+            const float *w = m->rows + (size_t)(r - 1) * L;
+            for (size_t y = 0; y < L; y++)
+                e[y] += w[y];
+        }
+    }
+}
+
+int nerkit_tag_document(nerkit_tagger *t, const nerkit_document *doc, uint16_t *labels,
+                        nerkit_error *err)
+{
+    const nerkit_model *m = t->m;
+    const size_t L = m->nlabels;
+    size_t total = 0, longest = 0;
+    for (size_t s = 0; s < doc->nsentences; s++) {
+        total += doc->sentence_len[s];
+        if (doc->sentence_len[s] > longest)
+            longest = doc->sentence_len[s];
+    }
+    if (total != doc->ntokens)
+        return nk_fail(err, NERKIT_ERR_ARG,
+                       "sentence lengths add up to %zu tokens, but the document has %zu", total,
+                       doc->ntokens);
+    if (longest > t->cap) {
+        if (!nk_resize(&t->em, longest * L, sizeof *t->em) ||
+            !nk_resize(&t->back, longest * L, sizeof *t->back))
+            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory tagging a sentence of %zu tokens",
+                           longest);
+        t->cap = longest;
+    }
+    int rc = nk_features_extract(&m->feat, doc, &t->fb, err);
+    if (rc)
+        return rc;
+    size_t first = 0;
+    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
+        size_t n = doc->sentence_len[s];
+        emissions(m, &t->fb, first, n, t->em);
+        nk_viterbi(&m->lat, t->em, n, m->trans, t->score, t->back, labels + first);
+    }
+    return NERKIT_OK;
+}
+
+int nerkit_tag_sentence(nerkit_tagger *t, const char *const *tokens, const size_t *token_len,
+                        size_t n, uint16_t *labels, nerkit_error *err)
+{
+    nerkit_document doc = {tokens, token_len, n, &n, n ? 1 : 0};
+    return nerkit_tag_document(t, &doc, labels, err);
+}
+
+int nerkit_tag_corpus(nerkit_tagger *t, const nerkit_corpus *c, uint16_t *labels,
+                      nerkit_error *err)
+{
+    for (size_t d = 0; d < nerkit_corpus_ndocuments(c); d++) {
+        nerkit_document doc;
+        size_t first = nk_corpus_document(c, d, &doc);
+        int rc = nerkit_tag_document(t, &doc, labels + first, err);
+        if (rc)
+            return rc;
+    }
+    return NERKIT_OK;
+}

@@ -1,0 +1,163 @@
+/*
+ * nerkit-train: learns a model from a CoNLL column file.
+ */
+#include "nerkit.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *f)
+{
+    fputs("usage: nerkit-train -t TRAIN [-d DEV] -o MODEL [options]\n"
+          "\n"
+          "Learns an entity tagger from a CoNLL column file (one token per line, blank\n"
+          "line between sentences, -DOCSTART- between documents).\n"
+          "\n"
+          "  -t, --train FILE      training corpus\n"
+          "  -d, --dev FILE        development corpus: scored after every epoch; the best\n"
+          "                        epoch is kept and training stops when it stops improving\n"
+          "  -o, --output FILE     model file to write (atomically)\n"
+          "      --algo NAME       perceptron (default)\n"
+          "  -e, --epochs N        at most N epochs (default 30)\n"
+          "      --patience N      stop after N epochs without dev gain (default 4)\n"
+          "      --seed N          shuffling seed; same seed, same model (default 1)\n"
+          "      --hash-bits N     feature table of 2^N rows (default 22)\n"
+          "      --min-count N     ignore features seen fewer than N times (default 1)\n"
+          "      --features LIST   feature groups, comma-separated, or 'all' (default):\n"
+          "                        word,lower,affix,shape,flags,window,bigram,position,document\n"
+          "      --token-col N     token column, 1-based, negative from the end (default 1)\n"
+          "      --label-col N     label column (default -1, the last)\n"
+          "      --tab             columns are separated by tabs only (tokens with spaces)\n"
+          "      --scheme S        IOB1, IOB2, BIOES or BILOU (default: detected)\n"
+          "  -j, --threads N       worker threads where the trainer uses them\n"
+          "  -q, --quiet           no progress lines\n"
+          "  -h, --help            this help\n",
+          f);
+}
+
+static int progress(const nerkit_progress *p, void *user)
+{
+    (void)user;
+    fprintf(stderr, "epoch %2u  %6.2fs  %8.0f tok/s  train err %.4f", p->epoch, p->seconds,
+            p->tokens_per_sec, p->train_error);
+    if (p->dev_f1 >= 0)
+        fprintf(stderr, "  dev P %.2f R %.2f F1 %.2f%s", p->dev_p, p->dev_r, p->dev_f1,
+                p->best ? "  *" : "");
+    fputc('\n', stderr);
+    return 0;
+}
+
+static long number(const char *opt, const char *s, long lo, long hi)
+{
+    char *end;
+    long v = strtol(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
+        fprintf(stderr, "nerkit-train: %s wants a whole number from %ld to %ld, not '%s'\n", opt,
+                lo, hi, s);
+        exit(2);
+    }
+    return v;
+}
+
+int main(int argc, char **argv)
+{
+    const char *train_path = NULL, *dev_path = NULL, *out_path = NULL;
+    nerkit_train_opts to;
+    nerkit_reader_opts ro;
+    nerkit_train_opts_init(&to);
+    nerkit_reader_opts_init(&ro);
+    int quiet = 0;
+    enum { O_ALGO = 256, O_PATIENCE, O_SEED, O_HASH, O_MINC, O_FEAT, O_TOK, O_LAB, O_TAB, O_SCHEME };
+    static const struct option longopts[] = {
+        {"train", required_argument, 0, 't'},      {"dev", required_argument, 0, 'd'},
+        {"output", required_argument, 0, 'o'},     {"algo", required_argument, 0, O_ALGO},
+        {"epochs", required_argument, 0, 'e'},     {"patience", required_argument, 0, O_PATIENCE},
+        {"seed", required_argument, 0, O_SEED},    {"hash-bits", required_argument, 0, O_HASH},
+        {"min-count", required_argument, 0, O_MINC}, {"features", required_argument, 0, O_FEAT},
+        {"token-col", required_argument, 0, O_TOK}, {"label-col", required_argument, 0, O_LAB},
+        {"tab", no_argument, 0, O_TAB},            {"scheme", required_argument, 0, O_SCHEME},
+        {"threads", required_argument, 0, 'j'},    {"quiet", no_argument, 0, 'q'},
+        {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
+    nerkit_error err = {0};
+    int c;
+    while ((c = getopt_long(argc, argv, "t:d:o:e:j:qh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 't': train_path = optarg; break;
+        case 'd': dev_path = optarg; break;
+        case 'o': out_path = optarg; break;
+        case 'e': to.epochs = (unsigned)number("--epochs", optarg, 1, 10000); break;
+        case 'j': to.threads = (int)number("--threads", optarg, 1, 1024); break;
+        case 'q': quiet = 1; break;
+        case 'h': usage(stdout); return 0;
+        case O_ALGO: to.algorithm = optarg; break;
+        case O_PATIENCE: to.patience = (unsigned)number("--patience", optarg, 1, 10000); break;
+        case O_SEED: to.seed = (uint64_t)number("--seed", optarg, 0, 0x7fffffffL); break;
+        case O_HASH: to.hash_bits = (unsigned)number("--hash-bits", optarg, 10, 28); break;
+        case O_MINC: to.min_count = (unsigned)number("--min-count", optarg, 1, 1000000); break;
+        case O_TOK: ro.token_col = (int)number("--token-col", optarg, -256, 256); break;
+        case O_LAB: ro.label_col = (int)number("--label-col", optarg, -256, 256); break;
+        case O_TAB: ro.tab_only = 1; break;
+        case O_FEAT:
+            if (nerkit_features_parse(optarg, &to.features, &err)) {
+                fprintf(stderr, "nerkit-train: %s\n", err.message);
+                return 2;
+            }
+            break;
+        case O_SCHEME: {
+            int s = nerkit_scheme_parse(optarg);
+            if (s <= 0) {
+                fprintf(stderr, "nerkit-train: unknown scheme '%s' (IOB1, IOB2, BIOES, BILOU)\n",
+                        optarg);
+                return 2;
+            }
+            ro.scheme = (nerkit_scheme)s;
+            break;
+        }
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!train_path || !out_path || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    if (ro.label_col == 0) {
+        fprintf(stderr, "nerkit-train: training needs a label column\n");
+        return 2;
+    }
+    nerkit_corpus *train = nerkit_corpus_read(train_path, &ro, &err);
+    if (!train) {
+        fprintf(stderr, "nerkit-train: %s\n", err.message);
+        return 1;
+    }
+    nerkit_corpus *dev = NULL;
+    if (dev_path && !(dev = nerkit_corpus_read(dev_path, &ro, &err))) {
+        fprintf(stderr, "nerkit-train: %s\n", err.message);
+        nerkit_corpus_free(train);
+        return 1;
+    }
+    if (!quiet) {
+        fprintf(stderr, "train: %s: %zu tokens, %zu sentences, %zu documents, %zu types, %s\n",
+                train_path, nerkit_corpus_ntokens(train), nerkit_corpus_nsentences(train),
+                nerkit_corpus_ndocuments(train), nerkit_corpus_ntypes(train),
+                nerkit_scheme_name(nerkit_corpus_scheme(train)));
+        if (dev)
+            fprintf(stderr, "dev:   %s: %zu tokens, %zu sentences\n", dev_path,
+                    nerkit_corpus_ntokens(dev), nerkit_corpus_nsentences(dev));
+    }
+    nerkit_model *m = nerkit_train(train, dev, &to, quiet ? NULL : progress, NULL, &err);
+    int rc = 0;
+    if (!m) {
+        fprintf(stderr, "nerkit-train: %s\n", err.message);
+        rc = 1;
+    } else if (nerkit_model_save(m, out_path, &err)) {
+        fprintf(stderr, "nerkit-train: %s\n", err.message);
+        rc = 1;
+    } else if (!quiet) {
+        fprintf(stderr, "model written to %s\n", out_path);
+    }
+    nerkit_model_free(m);
+    nerkit_corpus_free(train);
+    nerkit_corpus_free(dev);
+    return rc;
+}

@@ -1,0 +1,208 @@
+/*
+ * nerkit_train: builds the label set and the feature sets, then hands over
+ * to the chosen trainer.
+ */
+#include "trainer.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void nerkit_train_opts_init(nerkit_train_opts *o)
+{
+    o->algorithm = "perceptron";
+    o->features = NERKIT_FEAT_ALL;
+    o->hash_bits = 22;
+    o->min_count = 1;
+    o->epochs = 30;
+    o->patience = 4;
+    o->seed = 1;
+    o->threads = 1;
+}
+
+int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_model *m,
+                      nerkit_error *err)
+{
+    memset(ts, 0, sizeof *ts);
+    ts->corpus = c;
+    ts->ntok = nerkit_corpus_ntokens(c);
+    ts->nsent = nerkit_corpus_nsentences(c);
+    ts->start = nk_alloc(ts->ntok + 1, sizeof *ts->start, err);
+    ts->sent_first = nk_alloc(ts->nsent + 1, sizeof *ts->sent_first, err);
+    ts->gold = nk_alloc(ts->ntok + 1, sizeof *ts->gold, err);
+    /* corpus type t -> model type */
+    size_t nct = nerkit_corpus_ntypes(c);
+    int *map = nk_alloc(nct + 1, sizeof *map, err);
+    if (!ts->start || !ts->sent_first || !ts->gold || !map) {
+        free(map);
+        nk_trainset_free(ts);
+        return NERKIT_ERR_NOMEM;
+    }
+    for (size_t t = 0; t < nct; t++) {
+        const char *name = nerkit_corpus_type(c, t);
+        map[t] = nk_model_type_index(m, name, strlen(name));
+    }
+    for (size_t i = 0; i < ts->ntok; i++) {
+        uint16_t l = nk_corpus_bilou(c, i);
+        int t = l ? map[NK_LABEL_TYPE(l)] : -1;
+        ts->gold[i] = t < 0 ? 0 : NK_LABEL(t, NK_LABEL_PART(l));
+    }
+    free(map);
+
+    nk_featbuf fb = {0};
+    size_t cap = 0, nslots = 0, sent = 0;
+    int rc = NERKIT_OK;
+    for (size_t d = 0; d < nerkit_corpus_ndocuments(c) && !rc; d++) {
+        nerkit_document doc;
+        size_t first = nk_corpus_document(c, d, &doc);
+        if ((rc = nk_features_extract(&m->feat, &doc, &fb, err)))
+            break;
+        if (nslots + fb.nslots > cap) {
+            size_t ncap = cap ? cap : 1 << 20;
+            while (ncap < nslots + fb.nslots)
+                ncap *= 2;
+            if (!nk_resize(&ts->slots, ncap, sizeof *ts->slots)) {
+                rc = nk_fail(err, NERKIT_ERR_NOMEM, "out of memory extracting features");
+                break;
+            }
+            cap = ncap;
+        }
+        memcpy(ts->slots + nslots, fb.slots, fb.nslots * sizeof *fb.slots);
+        for (size_t i = 0; i < doc.ntokens; i++)
+            ts->start[first + i] = nslots + fb.start[i];
+        nslots += fb.nslots;
+        size_t t = first;
+        for (size_t s = 0; s < doc.nsentences; s++) {
+            ts->sent_first[sent++] = t;
+            t += doc.sentence_len[s];
+            if (doc.sentence_len[s] > ts->longest)
+                ts->longest = doc.sentence_len[s];
+        }
+    }
+    nk_featbuf_free(&fb);
+    ts->start[ts->ntok] = nslots;
+    ts->sent_first[ts->nsent] = ts->ntok;
+    if (rc)
+        nk_trainset_free(ts);
+    return rc;
+}
+
+void nk_trainset_free(nk_trainset *ts)
+{
+    free(ts->slots);
+    free(ts->start);
+    free(ts->sent_first);
+    free(ts->gold);
+    memset(ts, 0, sizeof *ts);
+}
+
+/* Removes slots whose count is below the cut, compacting in place. Their
+ * weights stay zero, so a tagger that still extracts them scores the same. */
+static void drop_rare(nk_trainset *ts, const uint32_t *count, unsigned min_count)
+{
+    size_t out = 0, k = 0;
+    for (size_t i = 0; i < ts->ntok; i++) {
+        size_t end = ts->start[i + 1];
+        ts->start[i] = out;
+        for (; k < end; k++)
+            if (count[ts->slots[k]] >= min_count)
+                ts->slots[out++] = ts->slots[k];
+    }
+    ts->start[ts->ntok] = out;
+}
+
+int nk_trainset_prune(nk_trainset *ts, unsigned min_count, unsigned hash_bits,
+                      nerkit_error *err)
+{
+    if (min_count <= 1)
+        return NERKIT_OK;
+    uint32_t *count = nk_alloc((size_t)1 << hash_bits, sizeof *count, err);
+    if (!count)
+        return NERKIT_ERR_NOMEM;
+    for (size_t k = 0; k < ts->start[ts->ntok]; k++)
+        if (count[ts->slots[k]] < UINT32_MAX)
+            count[ts->slots[k]]++;
+    drop_rare(ts, count, min_count);
+    free(count);
+    return NERKIT_OK;
+}
+
+int nk_trainset_score(const nk_trainset *ts, const nerkit_model *m, const uint16_t *pred,
+                      double *p, double *r, double *f1, nerkit_error *err)
+{
+    nerkit_eval *ev = nerkit_eval_new();
+    const char **names = nk_alloc(ts->ntok + 1, sizeof *names, err);
+    int rc = NERKIT_OK;
+    if (!ev || !names) {
+        rc = nk_fail(err, NERKIT_ERR_NOMEM, "out of memory scoring");
+        goto out;
+    }
+    nerkit_corpus_label_strings(ts->corpus, m, pred, NERKIT_SCHEME_AUTO, names);
+    for (size_t s = 0; s < ts->nsent && !rc; s++) {
+        for (size_t i = ts->sent_first[s]; i < ts->sent_first[s + 1] && !rc; i++) {
+            size_t glen;
+            const char *g = nerkit_corpus_label(ts->corpus, i, &glen);
+            if (nerkit_eval_token(ev, g, glen, names[i], strlen(names[i])))
+                rc = nk_fail(err, NERKIT_ERR_NOMEM, "out of memory scoring");
+        }
+        nerkit_eval_boundary(ev);
+    }
+    nerkit_eval_scores(ev, p, r, f1);
+out:
+    nerkit_eval_free(ev);
+    free(names);
+    return rc;
+}
+
+nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
+                           const nerkit_train_opts *opts, nerkit_progress_fn progress,
+                           void *user, nerkit_error *err)
+{
+    nerkit_train_opts defaults;
+    if (!opts) {
+        nerkit_train_opts_init(&defaults);
+        opts = &defaults;
+    }
+    if (strcmp(opts->algorithm, "perceptron") != 0)
+        return nk_fail_null(err, NERKIT_ERR_ARG, "unknown training algorithm '%s'",
+                            opts->algorithm);
+    if (nerkit_corpus_ntokens(train) == 0)
+        return nk_fail_null(err, NERKIT_ERR_ARG, "the training corpus has no tokens");
+    if (!nerkit_corpus_has_labels(train))
+        return nk_fail_null(err, NERKIT_ERR_ARG, "the training corpus has no label column");
+
+    size_t ntypes = nerkit_corpus_ntypes(train);
+    const char **types = nk_alloc(ntypes + 1, sizeof *types, err);
+    size_t *lens = nk_alloc(ntypes + 1, sizeof *lens, err);
+    if (!types || !lens) {
+        free(types);
+        free(lens);
+        return NULL;
+    }
+    for (size_t t = 0; t < ntypes; t++) {
+        types[t] = nerkit_corpus_type(train, t);
+        lens[t] = strlen(types[t]);
+    }
+    nk_featcfg feat = {opts->features, opts->hash_bits};
+    nerkit_model *m = nk_model_new(opts->algorithm, nerkit_corpus_scheme(train), types, lens,
+                                   ntypes, &feat, err);
+    free(types);
+    free(lens);
+    if (!m)
+        return NULL;
+
+    nk_trainset tr, dv = {0};
+    int rc = nk_trainset_build(&tr, train, m, err);
+    if (!rc && dev)
+        rc = nk_trainset_build(&dv, dev, m, err);
+    if (!rc)
+        rc = nk_trainset_prune(&tr, opts->min_count, opts->hash_bits, err);
+    if (!rc)
+        rc = nk_train_perceptron(m, &tr, dev ? &dv : NULL, opts, progress, user, err);
+    nk_trainset_free(&tr);
+    nk_trainset_free(&dv);
+    if (rc) {
+        nerkit_model_free(m);
+        return NULL;
+    }
+    return m;
+}

@@ -1,0 +1,43 @@
+/*
+ * What every trainer shares: a corpus turned into feature slots and gold
+ * labels once, before the first epoch, and scoring on the dev set.
+ */
+#ifndef NERKIT_TRAINER_H
+#define NERKIT_TRAINER_H
+
+#include "../src/internal.h"
+
+/* A corpus as trainers see it: token i has features slots[start[i] ..
+ * start[i+1]) and gold label gold[i]; sentence s spans tokens
+ * sent_first[s] .. sent_first[s+1]. */
+typedef struct {
+    const nerkit_corpus *corpus;
+    size_t ntok, nsent;
+    uint32_t *slots;
+    size_t *start;
+    size_t *sent_first;
+    uint16_t *gold;
+    size_t longest; /* tokens in the longest sentence */
+} nk_trainset;
+
+/* Extracts features for every document of c, mapping its entity types onto
+ * the model's by name (types the model lacks become O). */
+int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_model *m,
+                      nerkit_error *err);
+void nk_trainset_free(nk_trainset *ts);
+
+/* Drops features seen fewer than min_count times from ts. */
+int nk_trainset_prune(nk_trainset *ts, unsigned min_count, unsigned hash_bits,
+                      nerkit_error *err);
+
+/* conlleval precision, recall and F1 of predicted labels against the gold
+ * strings of ts's corpus, with predictions written in the corpus's scheme. */
+int nk_trainset_score(const nk_trainset *ts, const nerkit_model *m, const uint16_t *pred,
+                      double *p, double *r, double *f1, nerkit_error *err);
+
+/* The perceptron trainer: fills m's weights and transitions. */
+int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
+                        const nerkit_train_opts *o, nerkit_progress_fn progress, void *user,
+                        nerkit_error *err);
+
+#endif
