@@ -229,7 +229,8 @@ void nerkit_eval_free(nerkit_eval *e);
 int nerkit_eval_token(nerkit_eval *e, const char *gold, size_t gold_len, const char *guess,
                       size_t guess_len);
 
-/* A sentence or document boundary (a blank or -DOCSTART- line in conlleval). */
+/* A sentence boundary: a blank line, or a line whose first column is -X-,
+ * in conlleval's input. (conlleval counts a -DOCSTART- line as a token.) */
 void nerkit_eval_boundary(nerkit_eval *e);
 
 /* Overall precision, recall and F1 in percent. */

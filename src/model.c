@@ -1,9 +1,10 @@
 /*
  * The model in memory: label set, feature configuration, weights and
  * transitions. Weights are kept as compact rows of L floats, one per
- * feature slot that has any non-zero weight, reached through a slot -> row
- * index: a tagger touches one small index entry and one contiguous row per
- * feature, and a model trained on a small corpus stays small.
+ * feature slot that has any non-zero weight, found through a compact
+ * bitmap index (nk_model_row): a tagger touches one cached index word and
+ * one contiguous row per feature, and a model trained on a small corpus
+ * stays small.
  */
 #include "internal.h"
 
@@ -31,9 +32,11 @@ nerkit_model *nk_model_new(const char *algorithm, nerkit_scheme scheme, const ch
     size_t L = m->nlabels;
     m->types = nk_alloc(ntypes, sizeof *m->types, err);
     m->names = nk_alloc(1 + 6 * ntypes, sizeof *m->names, err);
-    m->row_of = nk_alloc((size_t)1 << feat->hash_bits, sizeof *m->row_of, err);
+    size_t words = ((size_t)1 << feat->hash_bits) / 64;
+    m->present = nk_alloc(words, sizeof *m->present, err);
+    m->rank = nk_alloc(words, sizeof *m->rank, err);
     m->trans = nk_alloc(L * L, sizeof *m->trans, err);
-    if (!m->types || !m->names || !m->row_of || !m->trans ||
+    if (!m->types || !m->names || !m->present || !m->rank || !m->trans ||
         nk_lattice_init(&m->lat, ntypes, err)) {
         nerkit_model_free(m);
         return NULL;
@@ -75,11 +78,32 @@ void nerkit_model_free(nerkit_model *m)
             free(m->names[i]);
     free(m->types);
     free(m->names);
-    free(m->row_of);
+    free(m->present);
+    free(m->rank);
     free(m->rows);
     free(m->trans);
     nk_lattice_free(&m->lat);
     free(m);
+}
+
+int nk_model_set_rows(nerkit_model *m, const uint32_t *slots, uint32_t nrows, nerkit_error *err)
+{
+    size_t words = ((size_t)1 << m->feat.hash_bits) / 64;
+    float *rows = nk_alloc((size_t)nrows * m->nlabels, sizeof *rows, err);
+    if (!rows)
+        return NERKIT_ERR_NOMEM;
+    free(m->rows);
+    m->rows = rows;
+    m->nrows = nrows;
+    memset(m->present, 0, words * sizeof *m->present);
+    for (uint32_t r = 0; r < nrows; r++)
+        m->present[slots[r] >> 6] |= (uint64_t)1 << (slots[r] & 63);
+    uint32_t before = 0;
+    for (size_t w = 0; w < words; w++) {
+        m->rank[w] = before;
+        before += (uint32_t)__builtin_popcountll(m->present[w]);
+    }
+    return NERKIT_OK;
 }
 
 int nk_model_type_index(const nerkit_model *m, const char *name, size_t len)

@@ -146,17 +146,13 @@ static int serialize(const nerkit_model *m, wbuf *b, nerkit_error *err)
 
     s = begin_section(b, "WGHT");
     put_u32(b, m->nrows);
-    size_t H = (size_t)1 << m->feat.hash_bits;
-    /* slots in increasing order, then the rows in that same order */
-    for (size_t h = 0; h < H; h++)
-        if (m->row_of[h])
-            put_u32(b, (uint32_t)h);
-    for (size_t h = 0; h < H; h++)
-        if (m->row_of[h]) {
-            const float *r = m->rows + (size_t)(m->row_of[h] - 1) * L;
-            for (size_t y = 0; y < L; y++)
-                put_f32(b, r[y]);
-        }
+    /* rows are kept in slot order, so the index bits list the slots */
+    size_t words = ((size_t)1 << m->feat.hash_bits) / 64;
+    for (size_t w = 0; w < words; w++)
+        for (uint64_t bits = m->present[w]; bits; bits &= bits - 1)
+            put_u32(b, (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits)));
+    for (size_t k = 0; k < (size_t)m->nrows * L; k++)
+        put_f32(b, m->rows[k]);
     end_section(b, s);
 
     if (b->failed)
@@ -368,22 +364,23 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
         bad(err, name, "WGHT section: row count does not match its size");
         goto fail;
     }
-    m->rows = malloc(((size_t)nrows * L + 1) * sizeof *m->rows);
-    if (!m->rows) {
+    uint32_t *slots = malloc(((size_t)nrows + 1) * sizeof *slots);
+    if (!slots) {
         nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s (%u weight rows)", name, nrows);
         goto fail;
     }
-    m->nrows = nrows;
-    for (uint32_t r = 0, prev = 0; r < nrows; r++) {
-        uint32_t h;
-        get_u32(&wght, &h);
-        if (h >= H || (r > 0 && h <= prev)) {
+    for (uint32_t r = 0; r < nrows; r++) {
+        get_u32(&wght, &slots[r]);
+        if (slots[r] >= H || (r > 0 && slots[r] <= slots[r - 1])) {
+            free(slots);
             bad(err, name, "WGHT section: feature slots out of order or out of range");
             goto fail;
         }
-        m->row_of[h] = r + 1;
-        prev = h;
     }
+    int rc = nk_model_set_rows(m, slots, nrows, err);
+    free(slots);
+    if (rc)
+        goto fail;
     for (size_t k = 0; k < (size_t)nrows * L; k++)
         if (!get_f32(&wght, &m->rows[k])) {
             bad(err, name, "WGHT section: a weight is not a finite number");

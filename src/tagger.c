@@ -51,10 +51,9 @@ static void emissions(const nerkit_model *m, const nk_featbuf *fb, size_t first,
         float *e = em + i * L;
         memset(e, 0, L * sizeof *e);
         for (size_t k = fb->start[first + i]; k < fb->start[first + i + 1]; k++) {
-            uint32_t r = m->row_of[fb->slots[k]];
-            if (!r)
+            const float *w = nk_model_row(m, fb->slots[k]);
+            if (!w)
                 continue;
-            const float *w = m->rows + (size_t)(r - 1) * L;
             for (size_t y = 0; y < L; y++)
                 e[y] += w[y];
         }

@@ -109,30 +109,28 @@ static int export_weights(const perceptron *P, nerkit_model *m, nerkit_error *er
 {
     const size_t L = P->L;
     double inv = 1.0 / (double)P->c;
-    size_t nrows = 0;
+    uint32_t *slots = nk_alloc(P->rows, sizeof *slots, err);
+    if (!slots)
+        return NERKIT_ERR_NOMEM;
+    uint32_t nrows = 0;
     for (size_t r = 0; r < P->rows; r++) {
-        size_t off = r * L;
         bool any = false;
         for (size_t y = 0; y < L && !any; y++)
-            any = P->w[off + y] != 0 || P->u[off + y] != 0;
-        m->row_of[r] = any ? (uint32_t)++nrows : 0;
+            any = P->w[r * L + y] != 0 || P->u[r * L + y] != 0;
+        if (any)
+            slots[nrows++] = (uint32_t)r;
     }
-    float *rows = nk_alloc(nrows * L, sizeof *rows, err);
-    if (!rows)
-        return NERKIT_ERR_NOMEM;
-    for (size_t r = 0; r < P->rows; r++) {
-        if (!m->row_of[r])
-            continue;
-        float *dst = rows + (size_t)(m->row_of[r] - 1) * L;
+    int rc = nk_model_set_rows(m, slots, nrows, err);
+    for (uint32_t k = 0; k < nrows && !rc; k++) {
+        float *dst = m->rows + (size_t)k * L;
+        size_t off = (size_t)slots[k] * L;
         for (size_t y = 0; y < L; y++)
-            dst[y] = (float)((double)P->w[r * L + y] - (double)P->u[r * L + y] * inv);
+            dst[y] = (float)((double)P->w[off + y] - (double)P->u[off + y] * inv);
     }
-    free(m->rows);
-    m->rows = rows;
-    m->nrows = (uint32_t)nrows;
+    free(slots);
     for (size_t k = 0; k < L * L; k++)
         m->trans[k] = (float)((double)P->wt[k] - (double)P->ut[k] * inv);
-    return NERKIT_OK;
+    return rc;
 }
 
 static void perceptron_free(perceptron *P)

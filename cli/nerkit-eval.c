@@ -1,0 +1,312 @@
+/*
+ * nerkit-eval: the CoNLL chunk report, as conlleval.pl prints it.
+ *
+ *   nerkit-eval FILE               gold and guess are the last two columns
+ *   nerkit-eval GOLD PRED          gold from GOLD's label column, guess from
+ *                                  PRED's last column, line by line
+ *   nerkit-eval -m MODEL FILE      tags FILE and scores it against its labels
+ *
+ * The one-file form reads its input exactly as conlleval.pl does: columns
+ * are separated by single spaces (-d changes the separator, as conlleval's
+ * -d does), a blank line or one whose first column is -X- is a boundary,
+ * and every other line is a token, so a -DOCSTART- line counts as an O
+ * token just as conlleval counts it. The forms that read nerkit's own files
+ * (GOLD PRED, -m) split on runs of spaces and tabs and ignore a \r before
+ * the newline.
+ */
+#include "nerkit.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_COLUMNS 256
+
+typedef struct {
+    FILE *f;
+    const char *name;
+    char delim; /* a column separator as conlleval's -d, or 0: runs of blanks */
+    unsigned lineno;
+    char *line;
+    size_t cap;
+    size_t ncols; /* columns of the first non-blank line */
+    size_t nf;
+    const char *field[MAX_COLUMNS];
+    size_t len[MAX_COLUMNS];
+} reader;
+
+/* Reads and splits the next line; returns 0 at end of file, -1 on error
+ * (already reported), 1 otherwise. */
+static int next_line(reader *r)
+{
+    errno = 0;
+    ssize_t n = getline(&r->line, &r->cap, r->f);
+    if (n < 0) {
+        if (ferror(r->f)) {
+            fprintf(stderr, "nerkit-eval: %s: read error: %s\n", r->name, strerror(errno));
+            return -1;
+        }
+        return 0;
+    }
+    r->lineno++;
+    if (n > 0 && r->line[n - 1] == '\n')
+        n--;
+    if (!r->delim && n > 0 && r->line[n - 1] == '\r')
+        n--;
+    r->nf = 0;
+    for (ssize_t i = 0; i < n;) {
+        ssize_t j = i;
+        if (r->delim) {
+            /* Perl's split: every separator ends a field, even an empty one */
+            while (j < n && r->line[j] != r->delim)
+                j++;
+        } else {
+            while (i < n && (r->line[i] == ' ' || r->line[i] == '\t'))
+                i++;
+            if (i == n)
+                break;
+            j = i;
+            while (j < n && r->line[j] != ' ' && r->line[j] != '\t')
+                j++;
+        }
+        if (r->nf == MAX_COLUMNS) {
+            fprintf(stderr, "nerkit-eval: %s:%u: more than %d columns\n", r->name, r->lineno,
+                    MAX_COLUMNS);
+            return -1;
+        }
+        r->field[r->nf] = r->line + i;
+        r->len[r->nf++] = (size_t)(j - i);
+        i = j + (r->delim != 0);
+    }
+    /* and drops the empty fields at the end */
+    while (r->nf > 0 && r->len[r->nf - 1] == 0)
+        r->nf--;
+    if (r->nf == 0)
+        return 1;
+    if (r->ncols == 0)
+        r->ncols = r->nf;
+    if (r->nf != r->ncols) {
+        fprintf(stderr, "nerkit-eval: %s:%u: %zu columns where earlier lines have %zu\n", r->name,
+                r->lineno, r->nf, r->ncols);
+        return -1;
+    }
+    return 1;
+}
+
+static bool is_boundary(const reader *r)
+{
+    return r->nf == 0 || (r->len[0] == 3 && memcmp(r->field[0], "-X-", 3) == 0);
+}
+
+static int feed(nerkit_eval *ev, const char *gold, size_t glen, const char *guess, size_t gslen)
+{
+    if (nerkit_eval_token(ev, gold, glen, guess, gslen)) {
+        fprintf(stderr, "nerkit-eval: out of memory\n");
+        return -1;
+    }
+    return 0;
+}
+
+/* One file, conlleval's layout: gold and guess are the last two columns. */
+static int eval_columns(nerkit_eval *ev, reader *r)
+{
+    int k;
+    while ((k = next_line(r)) > 0) {
+        if (is_boundary(r)) {
+            nerkit_eval_boundary(ev);
+            continue;
+        }
+        if (r->nf < 2) {
+            fprintf(stderr, "nerkit-eval: %s:%u: a gold and a guessed label column are needed\n",
+                    r->name, r->lineno);
+            return -1;
+        }
+        if (feed(ev, r->field[r->nf - 2], r->len[r->nf - 2], r->field[r->nf - 1],
+                 r->len[r->nf - 1]))
+            return -1;
+    }
+    return k;
+}
+
+/* Two files read in step: gold labels from one, guesses from the other. */
+static int eval_pair(nerkit_eval *ev, reader *g, reader *p, int label_col)
+{
+    for (;;) {
+        int kg = next_line(g), kp = next_line(p);
+        if (kg < 0 || kp < 0)
+            return -1;
+        if (kg == 0 && kp == 0)
+            return 0;
+        if (kg == 0 || kp == 0 || (g->nf == 0) != (p->nf == 0)) {
+            fprintf(stderr, "nerkit-eval: %s:%u and %s:%u do not line up (%s)\n", g->name,
+                    g->lineno, p->name, p->lineno,
+                    kg == 0 || kp == 0 ? "one file ends first" : "a blank line in only one");
+            return -1;
+        }
+        if (is_boundary(g)) {
+            nerkit_eval_boundary(ev);
+            continue;
+        }
+        long col = label_col > 0 ? label_col - 1 : (long)g->nf + label_col;
+        if (col < 0 || col >= (long)g->nf) {
+            fprintf(stderr, "nerkit-eval: %s:%u: no label column %d\n", g->name, g->lineno,
+                    label_col);
+            return -1;
+        }
+        if (g->len[0] != p->len[0] || memcmp(g->field[0], p->field[0], g->len[0]) != 0) {
+            fprintf(stderr, "nerkit-eval: %s:%u: token '%.*s' where %s:%u has '%.*s'\n", p->name,
+                    p->lineno, (int)p->len[0], p->field[0], g->name, g->lineno, (int)g->len[0],
+                    g->field[0]);
+            return -1;
+        }
+        if (feed(ev, g->field[col], g->len[col], p->field[p->nf - 1], p->len[p->nf - 1]))
+            return -1;
+    }
+}
+
+/* Tags path with the model and writes it, with the predicted column, into
+ * memory: scoring that is then exactly scoring nerkit-tag's output. */
+static int tag_to_memory(const char *model_path, const char *path, const nerkit_reader_opts *ro,
+                         char **mem, size_t *memlen)
+{
+    nerkit_error err = {0};
+    nerkit_model *m = nerkit_model_load(model_path, &err);
+    nerkit_corpus *c = m ? nerkit_corpus_read(path, ro, &err) : NULL;
+    nerkit_tagger *t = c ? nerkit_tagger_new(m, &err) : NULL;
+    size_t n = c ? nerkit_corpus_ntokens(c) : 0;
+    uint16_t *labels = t ? malloc((n + 1) * sizeof *labels) : NULL;
+    const char **names = t ? malloc((n + 1) * sizeof *names) : NULL;
+    FILE *out = NULL;
+    bool ok = false;
+    if (t && (!labels || !names)) {
+        snprintf(err.message, sizeof err.message, "out of memory");
+    } else if (t && c && !nerkit_corpus_has_labels(c)) {
+        snprintf(err.message, sizeof err.message, "%s has no label column to score against",
+                 path);
+    } else if (t && !nerkit_tag_corpus(t, c, labels, &err)) {
+        nerkit_corpus_label_strings(c, m, labels, NERKIT_SCHEME_AUTO, names);
+        out = open_memstream(mem, memlen);
+        bool written = out && !nerkit_corpus_write_column(c, names, out, &err);
+        if (out && fclose(out) != 0)
+            written = false;
+        if (!written && !err.message[0])
+            snprintf(err.message, sizeof err.message, "out of memory");
+        ok = written;
+    }
+    if (!ok)
+        fprintf(stderr, "nerkit-eval: %s\n", err.message);
+    free(labels);
+    free(names);
+    nerkit_tagger_free(t);
+    nerkit_corpus_free(c);
+    nerkit_model_free(m);
+    return ok ? 0 : -1;
+}
+
+static void usage(FILE *f)
+{
+    fputs("usage: nerkit-eval FILE              (gold and guess: the last two columns)\n"
+          "       nerkit-eval GOLD PRED         (gold: GOLD's label column; guess: PRED's last)\n"
+          "       nerkit-eval -m MODEL FILE     (tag FILE, score against its labels)\n"
+          "\n"
+          "Prints the CoNLL chunk report, the same lines and numbers as conlleval.pl.\n"
+          "FILE may be '-' for standard input.\n"
+          "\n"
+          "  -m, --model FILE      model to tag with\n"
+          "  -d, --delimiter C     one-file form: the column separator (default: a space,\n"
+          "                        as in conlleval; '\\t' for tabs)\n"
+          "      --label-col N     gold label column of GOLD or FILE (default -1, the last)\n"
+          "      --token-col N     token column for -m (default 1)\n"
+          "      --tab             with -m: columns are separated by tabs only\n"
+          "  -h, --help            this help\n",
+          f);
+}
+
+static FILE *open_input(const char *path)
+{
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    if (!f)
+        fprintf(stderr, "nerkit-eval: %s: cannot open: %s\n", path, strerror(errno));
+    return f;
+}
+
+int main(int argc, char **argv)
+{
+    const char *model_path = NULL;
+    nerkit_reader_opts ro;
+    nerkit_reader_opts_init(&ro);
+    enum { O_TOK = 256, O_LAB, O_TAB };
+    char delim = ' ';
+    static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
+                                             {"delimiter", required_argument, 0, 'd'},
+                                             {"token-col", required_argument, 0, O_TOK},
+                                             {"label-col", required_argument, 0, O_LAB},
+                                             {"tab", no_argument, 0, O_TAB},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "m:d:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm': model_path = optarg; break;
+        case 'd':
+            delim = strcmp(optarg, "\\t") == 0 ? '\t' : optarg[0];
+            if (!delim || (optarg[1] && delim != '\t')) {
+                fprintf(stderr, "nerkit-eval: -d wants one character, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case O_TOK: ro.token_col = atoi(optarg); break;
+        case O_LAB: ro.label_col = atoi(optarg); break;
+        case O_TAB: ro.tab_only = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    int nargs = argc - optind;
+    if (nargs < 1 || nargs > 2 || (model_path && nargs != 1) || ro.label_col == 0) {
+        usage(stderr);
+        return 2;
+    }
+    nerkit_eval *ev = nerkit_eval_new();
+    if (!ev) {
+        fprintf(stderr, "nerkit-eval: out of memory\n");
+        return 1;
+    }
+    reader a = {0}, b = {0};
+    char *mem = NULL;
+    size_t memlen = 0;
+    int rc = -1;
+    if (model_path) {
+        a.name = argv[optind];
+        if (tag_to_memory(model_path, a.name, &ro, &mem, &memlen) == 0) {
+            /* an empty file has nothing to score, but still a report */
+            a.f = memlen ? fmemopen(mem, memlen, "r") : NULL;
+            rc = a.f ? eval_columns(ev, &a) : memlen ? -1 : 0;
+        }
+    } else if (nargs == 1) {
+        a.name = argv[optind];
+        a.delim = delim;
+        if ((a.f = open_input(a.name)))
+            rc = eval_columns(ev, &a);
+    } else {
+        a.name = argv[optind];
+        b.name = argv[optind + 1];
+        if ((a.f = open_input(a.name)) && (b.f = open_input(b.name)))
+            rc = eval_pair(ev, &a, &b, ro.label_col);
+    }
+    if (rc == 0 && (nerkit_eval_report(ev, stdout) || fflush(stdout) != 0)) {
+        fprintf(stderr, "nerkit-eval: write error on standard output: %s\n", strerror(errno));
+        rc = -1;
+    }
+    if (a.f && a.f != stdin)
+        fclose(a.f);
+    if (b.f && b.f != stdin)
+        fclose(b.f);
+    free(a.line);
+    free(b.line);
+    free(mem);
+    nerkit_eval_free(ev);
+    return rc == 0 ? 0 : 1;
+}
