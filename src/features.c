@@ -189,9 +189,6 @@ static size_t doc_find(nk_featbuf *fb, uint64_t key)
     return i;
 }
 
-/* The most features one token can have; slot space is reserved up front so
- * the emitting loop never checks. */
-#define MAX_FEATURES 64
 
 static int reserve(nk_featbuf *fb, size_t ntok, nerkit_error *err)
 {
@@ -209,7 +206,7 @@ static int reserve(nk_featbuf *fb, size_t ntok, nerkit_error *err)
             return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory extracting features");
         fb->cap_tokens = cap;
     }
-    size_t need = ntok * MAX_FEATURES;
+    size_t need = ntok * NK_MAX_FEATURES;
     if (need > fb->cap_slots) {
         if (!nk_resize(&fb->slots, need, sizeof *fb->slots))
             return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory extracting features");

@@ -84,6 +84,10 @@ void nk_to_bilou(const char *prefix, const int *type, size_t n, uint16_t *out);
 
 /* ---- documents and features (features.c) */
 
+/* The most features one token can have; slot space is reserved up front so
+ * the emitting loop never checks. */
+#define NK_MAX_FEATURES 64
+
 /* Feature extraction configuration, stored in the model. */
 typedef struct {
     uint32_t groups;    /* NERKIT_FEAT_* */

@@ -14,6 +14,7 @@ struct nerkit_tagger {
     float *em;       /* emission scores, sentence length x L */
     uint16_t *back;  /* Viterbi back-pointers, same shape */
     float *score;    /* 2 x L */
+    const float **rows; /* the weight rows of one token, NK_MAX_FEATURES */
     size_t cap;      /* sentence length em and back have room for */
 };
 
@@ -24,8 +25,9 @@ nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
         return NULL;
     t->m = m;
     t->score = nk_alloc(2 * m->nlabels, sizeof *t->score, err);
-    if (!t->score) {
-        free(t);
+    t->rows = nk_alloc(NK_MAX_FEATURES, sizeof *t->rows, err);
+    if (!t->score || !t->rows) {
+        nerkit_tagger_free(t);
         return NULL;
     }
     return t;
@@ -39,21 +41,33 @@ void nerkit_tagger_free(nerkit_tagger *t)
     free(t->em);
     free(t->back);
     free(t->score);
+    free(t->rows);
     free(t);
 }
 
-/* Sums the weight rows of each token's features. */
+/* Sums the weight rows of each token's features. The rows are scattered
+ * over a table too big for L2 cache, so the sum is bound by memory latency:
+ * first find every row of the token (independent loads the CPU overlaps)
+ * and prefetch it, then add. restrict lets the compiler keep the sum in
+ * registers instead of storing after every add. */
 static void emissions(const nerkit_model *m, const nk_featbuf *fb, size_t first, size_t n,
-                      float *em)
+                      float *restrict em, const float **rows)
 {
     const size_t L = m->nlabels;
     for (size_t i = 0; i < n; i++) {
-        float *e = em + i * L;
-        memset(e, 0, L * sizeof *e);
+        size_t nr = 0;
         for (size_t k = fb->start[first + i]; k < fb->start[first + i + 1]; k++) {
             const float *w = nk_model_row(m, fb->slots[k]);
-            if (!w)
-                continue;
+            if (w) {
+                __builtin_prefetch(w);
+                __builtin_prefetch(w + L - 1);
+                rows[nr++] = w;
+            }
+        }
+        float *restrict e = em + i * L;
+        memset(e, 0, L * sizeof *e);
+        for (size_t r = 0; r < nr; r++) {
+            const float *restrict w = rows[r];
             for (size_t y = 0; y < L; y++)
                 e[y] += w[y];
         }
@@ -88,7 +102,7 @@ int nerkit_tag_document(nerkit_tagger *t, const nerkit_document *doc, uint16_t *
     size_t first = 0;
     for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
         size_t n = doc->sentence_len[s];
-        emissions(m, &t->fb, first, n, t->em);
+        emissions(m, &t->fb, first, n, t->em, t->rows);
         nk_viterbi(&m->lat, t->em, n, m->trans, t->score, t->back, labels + first);
     }
     return NERKIT_OK;

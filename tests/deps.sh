@@ -10,6 +10,7 @@ command -v perl >/dev/null 2>&1 || need="$need perl"
 have_header zlib.h || need="$need zlib1g-dev"
 have_header cmocka.h || need="$need libcmocka-dev"
 have_header cblas.h || need="$need libopenblas-dev"
+[ -x /usr/bin/time ] || need="$need time"
 [ -z "$need" ] && exit 0
 echo "nerkit: installing missing packages:$need" >&2
 if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi

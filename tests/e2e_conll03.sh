@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Trains on CoNLL-2003 English train with dev for epoch choice, as `make
+# model` does, and checks: the dev F1 bound, nerkit-eval against
+# conlleval.pl on the tagged dev set, and that training reproduces the
+# shipped model byte for byte.
+set -euo pipefail
+BIN=${BIN:-bin}
+D=${NER_DATA:-../shared/data}
+if [ ! -f "$D/conll2003/train.txt" ] || [ ! -f "$D/conll2003/dev.txt" ]; then
+    echo "skipped: no CoNLL-2003 data under $D (set NER_DATA)"
+    exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+start=$(date +%s.%N)
+"$BIN/nerkit-train" -q -t "$D/conll2003/train.txt" -d "$D/conll2003/dev.txt" -o "$tmp/m.nerkit"
+end=$(date +%s.%N)
+awk -v a="$start" -v b="$end" 'BEGIN { printf "trained in %.1f s\n", b - a }'
+
+"$BIN/nerkit-tag" -m "$tmp/m.nerkit" -i conll -o conll "$D/conll2003/dev.txt" > "$tmp/pred"
+"$BIN/nerkit-eval" "$tmp/pred" > "$tmp/ours"
+"$BIN/nerkit-eval" -m "$tmp/m.nerkit" "$D/conll2003/dev.txt" > "$tmp/ours-m"
+perl "$D/eval/conlleval.pl" < "$tmp/pred" > "$tmp/theirs"
+cat "$tmp/ours"
+fail=0
+cmp -s "$tmp/ours" "$tmp/theirs" || { echo "FAIL: nerkit-eval differs from conlleval.pl"; diff "$tmp/ours" "$tmp/theirs"; fail=1; }
+cmp -s "$tmp/ours" "$tmp/ours-m" || { echo "FAIL: nerkit-eval -m differs from scoring nerkit-tag output"; fail=1; }
+
+# the tagged file is the input with one more column
+cut -d' ' -f1-4 "$tmp/pred" | sed 's/ *$//' | cmp -s - <(sed 's/ *$//' "$D/conll2003/dev.txt") ||
+    { echo "FAIL: nerkit-tag changed the input columns"; fail=1; }
+
+f1=$(awk '/^accuracy/ {print $NF}' "$tmp/ours")
+if awk -v f="$f1" 'BEGIN { exit !(f >= 89.5) }'; then
+    echo "ok: dev F1 $f1 >= 89.5"
+else
+    echo "FAIL: dev F1 $f1 < 89.5"
+    fail=1
+fi
+if cmp -s "$tmp/m.nerkit" models/en-conll03.nerkit; then
+    echo "ok: training reproduces models/en-conll03.nerkit byte for byte"
+else
+    echo "FAIL: models/en-conll03.nerkit is not what 'make model' makes now (run make model)"
+    fail=1
+fi
+exit $fail
