@@ -182,6 +182,14 @@ static inline const float *nk_model_row(const nerkit_model *m, uint32_t slot)
 /* Looks a type name up; -1 when the model has no such type. */
 int nk_model_type_index(const nerkit_model *m, const char *name, size_t len);
 
+/* ---- tagging (tagger.c) */
+
+/* Scores every token of doc against every label: *em receives doc->ntokens
+ * x L emission scores from the tagger's model, valid until the tagger's next
+ * call. Every decoder (Viterbi, marginals, n-best) starts from these. */
+int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **em,
+                    nerkit_error *err);
+
 /* ---- corpus internals (corpus.c) */
 
 /* A view of document d of corpus c, and the index of its first token. */

@@ -11,11 +11,11 @@
 struct nerkit_tagger {
     const nerkit_model *m;
     nk_featbuf fb;
-    float *em;       /* emission scores, sentence length x L */
-    uint16_t *back;  /* Viterbi back-pointers, same shape */
+    float *em;       /* emission scores, document length x L */
+    uint16_t *back;  /* Viterbi back-pointers, longest sentence x L */
     float *score;    /* 2 x L */
     const float **rows; /* the weight rows of one token, NK_MAX_FEATURES */
-    size_t cap;      /* sentence length em and back have room for */
+    size_t cap_em, cap_back; /* tokens em and back have room for */
 };
 
 nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
@@ -74,8 +74,8 @@ static void emissions(const nerkit_model *m, const nk_featbuf *fb, size_t first,
     }
 }
 
-int nerkit_tag_document(nerkit_tagger *t, const nerkit_document *doc, uint16_t *labels,
-                        nerkit_error *err)
+int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **em,
+                    nerkit_error *err)
 {
     const nerkit_model *m = t->m;
     const size_t L = m->nlabels;
@@ -89,22 +89,38 @@ int nerkit_tag_document(nerkit_tagger *t, const nerkit_document *doc, uint16_t *
         return nk_fail(err, NERKIT_ERR_ARG,
                        "sentence lengths add up to %zu tokens, but the document has %zu", total,
                        doc->ntokens);
-    if (longest > t->cap) {
-        if (!nk_resize(&t->em, longest * L, sizeof *t->em) ||
-            !nk_resize(&t->back, longest * L, sizeof *t->back))
+    if (doc->ntokens > t->cap_em) {
+        if (!nk_resize(&t->em, doc->ntokens * L, sizeof *t->em))
+            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory scoring a document of %zu tokens",
+                           doc->ntokens);
+        t->cap_em = doc->ntokens;
+    }
+    if (longest > t->cap_back) {
+        if (!nk_resize(&t->back, longest * L, sizeof *t->back))
             return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory tagging a sentence of %zu tokens",
                            longest);
-        t->cap = longest;
+        t->cap_back = longest;
     }
     int rc = nk_features_extract(&m->feat, doc, &t->fb, err);
     if (rc)
         return rc;
+    emissions(m, &t->fb, 0, doc->ntokens, t->em, t->rows);
+    *em = t->em;
+    return NERKIT_OK;
+}
+
+int nerkit_tag_document(nerkit_tagger *t, const nerkit_document *doc, uint16_t *labels,
+                        nerkit_error *err)
+{
+    const nerkit_model *m = t->m;
+    const float *em;
+    int rc = nk_tagger_score(t, doc, &em, err);
+    if (rc)
+        return rc;
     size_t first = 0;
-    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
-        size_t n = doc->sentence_len[s];
-        emissions(m, &t->fb, first, n, t->em, t->rows);
-        nk_viterbi(&m->lat, t->em, n, m->trans, t->score, t->back, labels + first);
-    }
+    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++])
+        nk_viterbi(&m->lat, em + first * m->nlabels, doc->sentence_len[s], m->trans, t->score,
+                   t->back, labels + first);
     return NERKIT_OK;
 }
 
