@@ -161,9 +161,44 @@ int nerkit_tag_document(nerkit_tagger *t, const nerkit_document *doc, uint16_t *
 int nerkit_tag_sentence(nerkit_tagger *t, const char *const *tokens, const size_t *token_len,
                         size_t n, uint16_t *labels, nerkit_error *err);
 
+/* A view of document d (0 .. nerkit_corpus_ndocuments - 1) of a corpus, valid
+ * while the corpus lives; returns the index of its first token. */
+size_t nerkit_corpus_document(const nerkit_corpus *c, size_t d, nerkit_document *doc);
+
 /* Tags every document of a corpus; labels has nerkit_corpus_ntokens entries. */
 int nerkit_tag_corpus(nerkit_tagger *t, const nerkit_corpus *c, uint16_t *labels,
                       nerkit_error *err);
+
+/* --------------------------------------------------------------- tokenizer */
+
+/* Raw UTF-8 text cut into sentences and tokens the way the CoNLL-2003 data
+ * is tokenized: punctuation split off; abbreviations, numbers with
+ * separators, hyphenated words, URLs, e-mail addresses and @handles kept
+ * whole; 's and n't split. Each token has its offsets in the original text
+ * and the text the model sees (curly quotes and dashes normalized, invalid
+ * UTF-8 bytes read as U+FFFD). A nerkit_tokens is reused across calls: its
+ * memory only grows. */
+typedef struct nerkit_tokens nerkit_tokens;
+
+typedef struct {
+    size_t byte_start, byte_end; /* [start, end) in bytes of the original text */
+    size_t char_start, char_end; /* the same in code points (an invalid byte counts as one) */
+} nerkit_span;
+
+nerkit_tokens *nerkit_tokens_new(void);
+void nerkit_tokens_free(nerkit_tokens *t);
+
+/* Tokenizes text (len bytes) into t, replacing what t held. Sentences end
+ * at . ? ! (not after abbreviations or initials) and at blank lines. */
+int nerkit_tokenize(nerkit_tokens *t, const char *text, size_t len, nerkit_error *err);
+
+size_t nerkit_tokens_count(const nerkit_tokens *t);
+size_t nerkit_tokens_sentences(const nerkit_tokens *t);
+nerkit_span nerkit_tokens_span(const nerkit_tokens *t, size_t i);
+
+/* The tokens as a document to tag: normalized token texts cut into
+ * sentences. Valid while t is not changed. */
+void nerkit_tokens_document(const nerkit_tokens *t, nerkit_document *doc);
 
 /* ---------------------------------------------------------------- training */
 

@@ -471,7 +471,7 @@ const char *nerkit_corpus_label(const nerkit_corpus *c, size_t i, size_t *len)
     return c->lab[i];
 }
 
-size_t nk_corpus_document(const nerkit_corpus *c, size_t d, nerkit_document *doc)
+size_t nerkit_corpus_document(const nerkit_corpus *c, size_t d, nerkit_document *doc)
 {
     size_t first = c->doc_tok[d];
     doc->tokens = c->tok + first;

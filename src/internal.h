@@ -192,9 +192,6 @@ int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **
 
 /* ---- corpus internals (corpus.c) */
 
-/* A view of document d of corpus c, and the index of its first token. */
-size_t nk_corpus_document(const nerkit_corpus *c, size_t d, nerkit_document *doc);
-
 /* Token i's label as BILOU over the corpus's own types (nerkit_corpus_type). */
 uint16_t nk_corpus_bilou(const nerkit_corpus *c, size_t i);
 

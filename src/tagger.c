@@ -136,7 +136,7 @@ int nerkit_tag_corpus(nerkit_tagger *t, const nerkit_corpus *c, uint16_t *labels
 {
     for (size_t d = 0; d < nerkit_corpus_ndocuments(c); d++) {
         nerkit_document doc;
-        size_t first = nk_corpus_document(c, d, &doc);
+        size_t first = nerkit_corpus_document(c, d, &doc);
         int rc = nerkit_tag_document(t, &doc, labels + first, err);
         if (rc)
             return rc;

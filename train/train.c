@@ -53,7 +53,7 @@ int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_mode
     int rc = NERKIT_OK;
     for (size_t d = 0; d < nerkit_corpus_ndocuments(c) && !rc; d++) {
         nerkit_document doc;
-        size_t first = nk_corpus_document(c, d, &doc);
+        size_t first = nerkit_corpus_document(c, d, &doc);
         if ((rc = nk_features_extract(&m->feat, &doc, &fb, err)))
             break;
         if (nslots + fb.nslots > cap) {
