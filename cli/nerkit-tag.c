@@ -1,95 +1,165 @@
 /*
- * nerkit-tag: labels the tokens of a CoNLL column file with a model.
+ * nerkit-tag: finds the entities in text, CoNLL or JSONL files, folders or
+ * standard input, plain or gzip, on every core.
  */
 #include "nerkit.h"
 
 #include <errno.h>
 #include <getopt.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_MODEL "en-conll03.nerkit"
 
 static void usage(FILE *f)
 {
-    fputs("usage: nerkit-tag -m MODEL [-i conll] [-o conll] [options] [FILE...]\n"
+    fputs("usage: nerkit-tag [-m MODEL] [-i FORMAT] [-o FORMAT] [options] [FILE|FOLDER|-]...\n"
           "\n"
-          "Tags each FILE (or standard input, also as '-') and writes the result to\n"
-          "standard output. With -i conll -o conll every input line is written unchanged\n"
-          "with the predicted label appended as a new last column; blank and -DOCSTART-\n"
-          "lines are kept, so the output is ready for nerkit-eval or conlleval.\n"
+          "Tags each input (standard input when none is given) and writes the entities to\n"
+          "standard output, one record per document, in input order. Folders are read\n"
+          "recursively in sorted order; gzip files are recognised by their content.\n"
           "\n"
-          "  -m, --model FILE      model file\n"
-          "  -i, --input FORMAT    conll\n"
-          "  -o, --output FORMAT   conll\n"
-          "      --token-col N     token column, 1-based, negative from the end (default 1)\n"
-          "      --label-col N     gold label column, 0 if none (default -1, the last;\n"
-          "                        a one-column file has none)\n"
-          "      --tab             columns are separated by tabs only\n"
-          "      --scheme S        scheme of the predicted labels (default: that of the\n"
-          "                        input's labels, else the model's)\n"
-          "  -h, --help            this help\n",
+          "  -m, --model FILE      the model. Without -m: $NERKIT_MODEL, else\n"
+          "                        " DEFAULT_MODEL " in ../models/ or ../share/nerkit/\n"
+          "                        next to this program\n"
+          "  -i, --input FORMAT    text: documents separated by blank lines (default)\n"
+          "                        lines: one document per line\n"
+          "                        jsonl: one JSON object per line with a \"text\" field;\n"
+          "                               the other fields are passed through\n"
+          "                        conll: a CoNLL column file (tokens given)\n"
+          "  -o, --output FORMAT   jsonl: {\"text\", \"entities\":[{\"start\",\"end\",\"label\",\"text\"}]}\n"
+          "                               (default; offsets in characters, end exclusive)\n"
+          "                        conll: token and label per line (with -i conll: every\n"
+          "                               input line kept, the label appended; the default)\n"
+          "                        inline: the text with [LABEL entity] marks\n"
+          "                        tsv: doc, start, end, label, text per entity\n"
+          "  -j, --threads N       tagging threads (default: one per core)\n"
+          "      --byte-offsets    JSONL: add byte_start and byte_end\n"
+          "      --keep-going      after an unreadable input, go on with the next one\n"
+          "      --max-doc BYTES   cut longer documents at a sentence end (default 1 MiB)\n"
+          "  -q, --quiet           no progress on stderr\n"
+          "      --token-col N, --label-col N, --tab\n"
+          "                        CoNLL input columns, as in nerkit-train\n"
+          "      --scheme S        scheme of CoNLL output labels (default: the input's or\n"
+          "                        the model's)\n"
+          "  -h, --help            this help\n"
+          "\n"
+          "Exit status: 0 when every input was read whole, 1 otherwise (everything read\n"
+          "before a failure is still written complete), 2 for a usage error.\n",
           f);
 }
 
-static int tag_file(const char *path, const nerkit_model *m, nerkit_tagger *t,
-                    const nerkit_reader_opts *ro, nerkit_scheme out_scheme)
+/* The model when -m is not given: the environment, then the install tree
+ * around this program. */
+static char *default_model(void)
+{
+    const char *env = getenv("NERKIT_MODEL");
+    if (env && *env)
+        return strdup(env);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    const char *dir = dirname(exe);
+    const char *places[] = {"%s/../models/" DEFAULT_MODEL, "%s/../share/nerkit/" DEFAULT_MODEL};
+    for (size_t k = 0; k < 2; k++) {
+        char path[PATH_MAX + 64];
+        snprintf(path, sizeof path, places[k], dir);
+        if (access(path, R_OK) == 0)
+            return strdup(path);
+    }
+    return NULL;
+}
+
+static void message(const char *line, void *user)
+{
+    (void)user;
+    fprintf(stderr, "%snerkit-tag: %s\n", isatty(2) ? "\r\033[K" : "", line);
+}
+
+static void progress(const nerkit_bulk_stats *s, void *user)
+{
+    (void)user;
+    double mb = s->bytes_read / 1e6, rate = s->seconds > 0 ? s->tokens / s->seconds : 0;
+    fprintf(stderr, "\r\033[Kfiles %zu/%zu  %.1f MB", s->files_done, s->files_total, mb);
+    if (s->bytes_total)
+        fprintf(stderr, " of %.1f", s->bytes_total / 1e6);
+    fprintf(stderr, "  %llu docs  %.0f tokens/s", (unsigned long long)s->documents, rate);
+    if (s->bytes_total && s->bytes_read && s->bytes_read < s->bytes_total) {
+        double eta = s->seconds * (double)(s->bytes_total - s->bytes_read) / (double)s->bytes_read;
+        fprintf(stderr, "  ETA %d:%02d", (int)eta / 60, (int)eta % 60);
+    }
+}
+
+static int parse_format(const char *what, const char *s, const char *const *names, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (strcmp(s, names[k]) == 0)
+            return k;
+    fprintf(stderr, "nerkit-tag: unknown %s format '%s'\n", what, s);
+    exit(2);
+}
+
+static int tag_conll(const char *path, const nerkit_model *m, nerkit_tagger *t,
+                     nerkit_output_format f, const nerkit_bulk_opts *o)
 {
     nerkit_error err = {0};
-    nerkit_corpus *c = nerkit_corpus_read(path, ro, &err);
+    nerkit_corpus *c = nerkit_corpus_read(path, &o->conll, &err);
     if (!c) {
         fprintf(stderr, "nerkit-tag: %s\n", err.message);
         return 1;
     }
     size_t n = nerkit_corpus_ntokens(c);
     uint16_t *labels = malloc((n + 1) * sizeof *labels);
-    const char **names = malloc((n + 1) * sizeof *names);
     int rc = 0;
-    if (!labels || !names) {
-        fprintf(stderr, "nerkit-tag: %s: out of memory\n", path);
+    if (!labels || nerkit_tag_corpus(t, c, labels, &err) ||
+        nerkit_corpus_write(c, m, labels, f, o, stdout, &err)) {
+        fprintf(stderr, "nerkit-tag: %s: %s\n", path, labels ? err.message : "out of memory");
         rc = 1;
-    } else if (nerkit_tag_corpus(t, c, labels, &err)) {
-        fprintf(stderr, "nerkit-tag: %s: %s\n", path, err.message);
-        rc = 1;
-    } else {
-        nerkit_corpus_label_strings(c, m, labels, out_scheme, names);
-        if (nerkit_corpus_write_column(c, names, stdout, &err)) {
-            fprintf(stderr, "nerkit-tag: %s\n", err.message);
-            rc = 1;
-        }
     }
     free(labels);
-    free(names);
     nerkit_corpus_free(c);
     return rc;
 }
 
 int main(int argc, char **argv)
 {
-    const char *model_path = NULL;
-    nerkit_reader_opts ro;
-    nerkit_reader_opts_init(&ro);
-    nerkit_scheme out_scheme = NERKIT_SCHEME_AUTO;
-    enum { O_TOK = 256, O_LAB, O_TAB, O_SCHEME };
+    static const char *const inputs[] = {"text", "lines", "jsonl", "conll"};
+    static const char *const outputs[] = {"jsonl", "conll", "inline", "tsv"};
+    char *model_path = NULL;
+    nerkit_bulk_opts o;
+    nerkit_bulk_opts_init(&o);
+    int quiet = 0, out_given = 0;
+    enum { O_TOK = 256, O_LAB, O_TAB, O_SCHEME, O_BYTES, O_KEEP, O_MAXDOC };
     static const struct option longopts[] = {
-        {"model", required_argument, 0, 'm'},      {"input", required_argument, 0, 'i'},
-        {"output", required_argument, 0, 'o'},     {"token-col", required_argument, 0, O_TOK},
-        {"label-col", required_argument, 0, O_LAB}, {"tab", no_argument, 0, O_TAB},
-        {"scheme", required_argument, 0, O_SCHEME}, {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"model", required_argument, 0, 'm'},       {"input", required_argument, 0, 'i'},
+        {"output", required_argument, 0, 'o'},      {"threads", required_argument, 0, 'j'},
+        {"quiet", no_argument, 0, 'q'},             {"byte-offsets", no_argument, 0, O_BYTES},
+        {"keep-going", no_argument, 0, O_KEEP},     {"max-doc", required_argument, 0, O_MAXDOC},
+        {"token-col", required_argument, 0, O_TOK}, {"label-col", required_argument, 0, O_LAB},
+        {"tab", no_argument, 0, O_TAB},             {"scheme", required_argument, 0, O_SCHEME},
+        {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     int c;
-    while ((c = getopt_long(argc, argv, "m:i:o:h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "m:i:o:j:qh", longopts, NULL)) != -1) {
         switch (c) {
-        case 'm': model_path = optarg; break;
-        case 'i':
+        case 'm': model_path = strdup(optarg); break;
+        case 'i': o.input = (nerkit_input_format)parse_format("input", optarg, inputs, 4); break;
         case 'o':
-            if (strcmp(optarg, "conll") != 0) {
-                fprintf(stderr, "nerkit-tag: unknown %s format '%s' (conll)\n",
-                        c == 'i' ? "input" : "output", optarg);
-                return 2;
-            }
+            o.output = (nerkit_output_format)parse_format("output", optarg, outputs, 4);
+            out_given = 1;
             break;
-        case O_TOK: ro.token_col = atoi(optarg); break;
-        case O_LAB: ro.label_col = atoi(optarg); break;
-        case O_TAB: ro.tab_only = 1; break;
+        case 'j': o.threads = atoi(optarg); break;
+        case 'q': quiet = 1; break;
+        case O_BYTES: o.byte_offsets = 1; break;
+        case O_KEEP: o.keep_going = 1; break;
+        case O_MAXDOC: o.max_document = (size_t)strtoull(optarg, NULL, 10); break;
+        case O_TOK: o.conll.token_col = atoi(optarg); break;
+        case O_LAB: o.conll.label_col = atoi(optarg); break;
+        case O_TAB: o.conll.tab_only = 1; break;
         case O_SCHEME: {
             int s = nerkit_scheme_parse(optarg);
             if (s <= 0) {
@@ -97,39 +167,61 @@ int main(int argc, char **argv)
                         optarg);
                 return 2;
             }
-            out_scheme = (nerkit_scheme)s;
+            o.scheme = (nerkit_scheme)s;
             break;
         }
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
-    if (!model_path) {
-        usage(stderr);
+    if (o.threads < 0 || o.max_document < 64) {
+        fprintf(stderr, "nerkit-tag: -j wants 0 or more threads; --max-doc at least 64 bytes\n");
+        return 2;
+    }
+    if (o.input == NERKIT_INPUT_CONLL && !out_given)
+        o.output = NERKIT_OUTPUT_CONLL;
+    if (!model_path && !(model_path = default_model())) {
+        fprintf(stderr, "nerkit-tag: no model: give -m, set NERKIT_MODEL, or install "
+                        "models/" DEFAULT_MODEL " beside the program\n");
         return 2;
     }
     nerkit_error err = {0};
     nerkit_model *m = nerkit_model_load(model_path, &err);
+    free(model_path);
     if (!m) {
         fprintf(stderr, "nerkit-tag: %s\n", err.message);
         return 1;
     }
-    nerkit_tagger *t = nerkit_tagger_new(m, &err);
-    if (!t) {
-        fprintf(stderr, "nerkit-tag: %s\n", err.message);
-        nerkit_model_free(m);
-        return 1;
-    }
+    const char *stdin_only[] = {"-"};
+    const char *const *paths = optind < argc ? (const char *const *)argv + optind : stdin_only;
+    size_t npaths = optind < argc ? (size_t)(argc - optind) : 1;
     int rc = 0;
-    if (optind == argc)
-        rc = tag_file("-", m, t, &ro, out_scheme);
-    for (int k = optind; k < argc && !rc; k++)
-        rc = tag_file(argv[k], m, t, &ro, out_scheme);
+    if (o.input == NERKIT_INPUT_CONLL) {
+        nerkit_tagger *t = nerkit_tagger_new(m, &err);
+        if (!t) {
+            fprintf(stderr, "nerkit-tag: %s\n", err.message);
+            rc = 1;
+        }
+        for (size_t k = 0; t && k < npaths && (!rc || o.keep_going); k++)
+            rc |= tag_conll(paths[k], m, t, o.output, &o);
+        nerkit_tagger_free(t);
+    } else {
+        o.message = message;
+        o.progress = !quiet && isatty(2) ? progress : NULL;
+        nerkit_bulk_stats st;
+        rc = nerkit_bulk_tag(m, paths, npaths, stdout, &o, &st, &err) != NERKIT_OK;
+        if (o.progress) {
+            progress(&st, NULL);
+            fputc('\n', stderr);
+        }
+        if (rc)
+            fprintf(stderr, "nerkit-tag: %s\n", err.message);
+    }
     if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "nerkit-tag: write error on standard output: %s\n", strerror(errno));
+        if (!rc)
+            fprintf(stderr, "nerkit-tag: write error on standard output: %s\n", strerror(errno));
         rc = 1;
     }
-    nerkit_tagger_free(t);
     nerkit_model_free(m);
     return rc;
 }

@@ -200,6 +200,68 @@ nerkit_span nerkit_tokens_span(const nerkit_tokens *t, size_t i);
  * sentences. Valid while t is not changed. */
 void nerkit_tokens_document(const nerkit_tokens *t, nerkit_document *doc);
 
+/* ------------------------------------------------------------ bulk tagging */
+
+typedef enum {
+    NERKIT_INPUT_TEXT = 0, /* documents separated by blank lines */
+    NERKIT_INPUT_LINES,    /* one document per line */
+    NERKIT_INPUT_JSONL,    /* one JSON object per line with a "text" field */
+    NERKIT_INPUT_CONLL     /* a CoNLL column file: tokens given */
+} nerkit_input_format;
+
+typedef enum {
+    NERKIT_OUTPUT_JSONL = 0, /* {"text", "entities": [{"start","end","label","text"}]} */
+    NERKIT_OUTPUT_CONLL,     /* token and label per line */
+    NERKIT_OUTPUT_INLINE,    /* the text with [LABEL entity] marks */
+    NERKIT_OUTPUT_TSV        /* doc, start, end, label, text per entity */
+} nerkit_output_format;
+
+typedef struct {
+    uint64_t bytes_read, bytes_total; /* input bytes (compressed size for gzip); total 0 = unknown */
+    size_t files_done, files_total;
+    uint64_t documents, tokens;
+    size_t failures;                  /* inputs that could not be read completely */
+    double seconds;
+} nerkit_bulk_stats;
+
+typedef struct {
+    nerkit_input_format input;
+    nerkit_output_format output;
+    int threads;             /* tagging threads; 0 = one per core */
+    int byte_offsets;        /* JSONL: add "byte_start", "byte_end" */
+    int keep_going;          /* go on with the next input after a failure */
+    size_t max_document;     /* bytes; longer text is cut at a sentence end */
+    size_t max_line;         /* bytes; a longer line is an error, not a memory blow-up */
+    nerkit_scheme scheme;    /* scheme of CoNLL output labels (AUTO = the model's) */
+    nerkit_reader_opts conll; /* columns of CoNLL input */
+    /* One line per error or warning, in input order, from one thread at a
+     * time; and the running totals now and then. Either may be NULL. */
+    void (*message)(const char *line, void *user);
+    void (*progress)(const nerkit_bulk_stats *stats, void *user);
+    void *user;
+} nerkit_bulk_opts;
+
+/* Fills in the defaults: text in, JSONL out, one thread per core, 1 MiB
+ * documents, 64 MiB lines. */
+void nerkit_bulk_opts_init(nerkit_bulk_opts *o);
+
+/* Tags every input (files; folders, recursively in sorted order; "-" for
+ * standard input; gzip recognised by its magic bytes) and writes one record
+ * per document to out, in input order whatever the number of threads.
+ * Memory stays bounded by the queue, whatever the input size. Returns
+ * NERKIT_OK, or an error when any input failed; all that was read before a
+ * failure is written out complete. */
+int nerkit_bulk_tag(const nerkit_model *m, const char *const *paths, size_t npaths, FILE *out,
+                    const nerkit_bulk_opts *opts, nerkit_bulk_stats *stats, nerkit_error *err);
+
+/* Writes a tagged corpus (labels from nerkit_tag_corpus) in an output
+ * format. CONLL appends the label column to the input, kept byte for byte;
+ * the others take each document's tokens joined by spaces (sentences by line
+ * breaks) as its text. Uses o's scheme and byte_offsets. */
+int nerkit_corpus_write(const nerkit_corpus *c, const nerkit_model *m, const uint16_t *labels,
+                        nerkit_output_format f, const nerkit_bulk_opts *o, FILE *out,
+                        nerkit_error *err);
+
 /* ---------------------------------------------------------------- training */
 
 /* Feature groups, stored in the model so the tagger extracts what the

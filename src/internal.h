@@ -23,11 +23,51 @@ void *nk_alloc(size_t n, size_t size, nerkit_error *err);
 /* realloc of *pp to n elements; on failure *pp is kept and false returned. */
 bool nk_resize(void *pp, size_t n, size_t elsize);
 
+/* ---- growable byte buffer (buf.c) */
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+    bool failed; /* an allocation failed: check once at the end */
+} nk_buf;
+
+void nk_buf_put(nk_buf *b, const void *data, size_t n);
+void nk_buf_putc(nk_buf *b, char c);
+void nk_buf_printf(nk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void nk_buf_free(nk_buf *b);
+
+/* ---- JSON lines (json.c) */
+
+typedef struct {
+    const char *key; /* as written, without quotes */
+    size_t key_len;
+    const char *member; /* "key": value, exactly as written */
+    size_t member_len;
+    const char *value;
+    size_t value_len;
+} nk_json_member;
+
+/* Checks that line is one JSON object and lists its top-level members (up
+ * to max; *count gets them all). On a syntax error returns
+ * NERKIT_ERR_FORMAT with *error_at at the offending byte. */
+int nk_json_members(const char *line, size_t len, nk_json_member *out, size_t max, size_t *count,
+                    size_t *error_at);
+
+/* Decodes a checked JSON string value (with its quotes) into out, which has
+ * room for n bytes; returns the decoded length. */
+size_t nk_json_decode_string(const char *s, size_t n, char *out);
+
+/* Appends s as a JSON string; an invalid UTF-8 byte becomes U+FFFD. */
+int nk_buf_json_string(nk_buf *b, const char *s, size_t n);
+
 /* ---- UTF-8 and character classes (utf8.c) */
 
 /* Decodes the code point at s (n bytes available) into *cp and returns its
  * length; returns 0 for an invalid or truncated sequence. */
 size_t nk_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+
+/* Writes cp as UTF-8 into out (room for 4) and returns its length. */
+size_t nk_utf8_encode(uint32_t cp, char *out);
 
 /* Offset of the first invalid UTF-8 byte in s, or n when all is valid. */
 size_t nk_utf8_check(const unsigned char *s, size_t n);
@@ -189,6 +229,64 @@ int nk_model_type_index(const nerkit_model *m, const char *name, size_t len);
  * call. Every decoder (Viterbi, marginals, n-best) starts from these. */
 int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **em,
                     nerkit_error *err);
+
+/* ---- inputs (input.c) */
+
+#include <zlib.h>
+
+typedef struct {
+    char **path;
+    uint64_t *size; /* bytes on disk, 0 when unknown (stdin) */
+    size_t n, cap;
+} nk_pathlist;
+
+/* Lists the files to read: files as given, folders expanded recursively
+ * (entries in byte order), "-" for standard input. */
+int nk_paths_expand(const char *const *in, size_t n, nk_pathlist *out, nerkit_error *err);
+void nk_pathlist_free(nk_pathlist *l);
+
+/* A file read line by line, gzip or plain. */
+typedef struct {
+    gzFile gz;
+    const char *name;
+    char *buf;
+    size_t cap, start, end, max_line;
+    uint64_t pos; /* text offset of buf[start] */
+    unsigned lineno;
+    bool eof;
+} nk_lines;
+
+int nk_lines_open(nk_lines *r, const char *path, size_t max_line, nerkit_error *err);
+
+/* Returns 1 with the next line (without its \n) valid until the next call,
+ * 0 at the end, or minus an error code: unreadable or truncated input, a
+ * line over the limit, a NUL byte (binary data). */
+int nk_lines_next(nk_lines *r, const char **line, size_t *len, uint64_t *offset,
+                  nerkit_error *err);
+
+/* Bytes of the file consumed so far (compressed bytes for gzip). */
+uint64_t nk_lines_consumed(nk_lines *r);
+void nk_lines_close(nk_lines *r);
+
+/* ---- output formats (output.c) */
+
+/* A tagged document ready to be written. */
+typedef struct {
+    const char *text; /* what the offsets index */
+    size_t text_len;
+    const nerkit_span *span; /* per token */
+    nerkit_document doc;     /* the tokens as tagged, and sentences */
+    const uint16_t *labels;
+    const nk_json_member *members; /* JSONL input: members to pass through */
+    size_t nmembers;
+    const char *id; /* raw JSON value of "id", or NULL */
+    size_t id_len;
+    uint64_t seq; /* number of the document in the whole input, from 0 */
+} nk_tagged;
+
+/* Appends d in format f; names is scratch for the longest sentence. */
+int nk_format(nk_buf *out, const nerkit_model *m, const nk_tagged *d, nerkit_output_format f,
+              int byte_offsets, nerkit_scheme scheme, const char **names);
 
 /* ---- corpus internals (corpus.c) */
 

@@ -31,76 +31,48 @@
 #define MAX_TYPES 4000
 #define MAX_META 65536
 
-/* ---- growable output buffer */
-
-typedef struct {
-    unsigned char *p;
-    size_t len, cap;
-    bool failed;
-} wbuf;
-
-static void put(wbuf *b, const void *data, size_t n)
-{
-    if (b->failed)
-        return;
-    if (b->len + n > b->cap) {
-        size_t cap = b->cap ? b->cap : 4096;
-        while (cap < b->len + n)
-            cap *= 2;
-        unsigned char *p = realloc(b->p, cap);
-        if (!p) {
-            b->failed = true;
-            return;
-        }
-        b->p = p;
-        b->cap = cap;
-    }
-    memcpy(b->p + b->len, data, n);
-    b->len += n;
-}
-
-static void put_u32(wbuf *b, uint32_t v)
+static void put_u32(nk_buf *b, uint32_t v)
 {
     unsigned char s[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
                           (unsigned char)(v >> 24)};
-    put(b, s, 4);
+    nk_buf_put(b, s, 4);
 }
 
-static void put_u64(wbuf *b, uint64_t v)
+static void put_u64(nk_buf *b, uint64_t v)
 {
     put_u32(b, (uint32_t)v);
     put_u32(b, (uint32_t)(v >> 32));
 }
 
-static void put_f32(wbuf *b, float f)
+static void put_f32(nk_buf *b, float f)
 {
     uint32_t v;
     memcpy(&v, &f, 4);
     put_u32(b, v);
 }
 
-static void put_str(wbuf *b, const char *s)
+static void put_str(nk_buf *b, const char *s)
 {
     put_u32(b, (uint32_t)strlen(s));
-    put(b, s, strlen(s));
+    nk_buf_put(b, s, strlen(s));
 }
 
 /* Sections are written as tag, u64 length, body; the length is patched in
  * once the body is written. */
-static size_t begin_section(wbuf *b, const char tag[4])
+static size_t begin_section(nk_buf *b, const char tag[4])
 {
-    put(b, tag, 4);
+    nk_buf_put(b, tag, 4);
     put_u64(b, 0);
     return b->len;
 }
 
-static void end_section(wbuf *b, size_t body)
+static void end_section(nk_buf *b, size_t body)
 {
     if (b->failed)
         return;
     uint64_t n = b->len - body;
     for (int i = 0; i < 8; i++)
-        b->p[body - 8 + i] = (unsigned char)(n >> (8 * i));
+        b->p[body - 8 + i] = (char)(n >> (8 * i));
 }
 
 static uint32_t crc(const unsigned char *p, size_t n)
@@ -116,11 +88,11 @@ static uint32_t crc(const unsigned char *p, size_t n)
     return (uint32_t)c;
 }
 
-static int serialize(const nerkit_model *m, wbuf *b, nerkit_error *err)
+static int serialize(const nerkit_model *m, nk_buf *b, nerkit_error *err)
 {
     const size_t L = m->nlabels;
     unsigned char header[HEADER_SIZE] = {0};
-    put(b, header, HEADER_SIZE);
+    nk_buf_put(b, header, HEADER_SIZE);
 
     size_t s = begin_section(b, "META");
     put_str(b, m->algorithm);
@@ -158,13 +130,13 @@ static int serialize(const nerkit_model *m, wbuf *b, nerkit_error *err)
     if (b->failed)
         return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory writing model");
     size_t payload = b->len - HEADER_SIZE;
-    unsigned char *h = b->p;
+    unsigned char *h = (unsigned char *)b->p;
     memcpy(h, MAGIC, 8);
     for (int i = 0; i < 4; i++)
         h[8 + i] = (unsigned char)(FORMAT_VERSION >> (8 * i));
     for (int i = 0; i < 8; i++)
         h[16 + i] = (unsigned char)((uint64_t)payload >> (8 * i));
-    uint32_t pc = crc(b->p + HEADER_SIZE, payload);
+    uint32_t pc = crc(h + HEADER_SIZE, payload);
     for (int i = 0; i < 4; i++)
         h[24 + i] = (unsigned char)(pc >> (8 * i));
     uint32_t hc = crc(h, 28);
@@ -175,7 +147,7 @@ static int serialize(const nerkit_model *m, wbuf *b, nerkit_error *err)
 
 int nerkit_model_save(const nerkit_model *m, const char *path, nerkit_error *err)
 {
-    wbuf b = {0};
+    nk_buf b = {0};
     int rc = serialize(m, &b, err);
     if (rc) {
         free(b.p);

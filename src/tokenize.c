@@ -232,30 +232,6 @@ static int grow_tokens(nerkit_tokens *t, nerkit_error *err)
     return NERKIT_OK;
 }
 
-static size_t put_utf8(char *out, uint32_t c)
-{
-    if (c < 0x80) {
-        out[0] = (char)c;
-        return 1;
-    }
-    if (c < 0x800) {
-        out[0] = (char)(0xC0 | (c >> 6));
-        out[1] = (char)(0x80 | (c & 0x3F));
-        return 2;
-    }
-    if (c < 0x10000) {
-        out[0] = (char)(0xE0 | (c >> 12));
-        out[1] = (char)(0x80 | ((c >> 6) & 0x3F));
-        out[2] = (char)(0x80 | (c & 0x3F));
-        return 3;
-    }
-    out[0] = (char)(0xF0 | (c >> 18));
-    out[1] = (char)(0x80 | ((c >> 12) & 0x3F));
-    out[2] = (char)(0x80 | ((c >> 6) & 0x3F));
-    out[3] = (char)(0x80 | (c & 0x3F));
-    return 4;
-}
-
 /* Appends token cp[a..b) with its text as the model should see it: quotes
  * and dashes as the corpus writes them. */
 static int emit(nerkit_tokens *t, size_t a, size_t b, nerkit_error *err)
@@ -288,7 +264,7 @@ static int emit(nerkit_tokens *t, size_t a, size_t b, nerkit_error *err)
             memcpy(out + t->norm_used, "...", 3);
             t->norm_used += 3;
         } else {
-            t->norm_used += put_utf8(out + t->norm_used, c);
+            t->norm_used += nk_utf8_encode(c, out + t->norm_used);
         }
     }
     t->cstart[k] = a;

@@ -70,7 +70,7 @@ fi
 
 # bad corpora: the message names file and line
 printf 'a O\nb O c\n' > "$tmp/cols.conll"
-expect_error "wrong column count" "cols.conll:2: 3 columns" "$BIN/nerkit-tag" -m "$tmp/m.nerkit" "$tmp/cols.conll"
+expect_error "wrong column count" "cols.conll:2: 3 columns" "$BIN/nerkit-tag" -m "$tmp/m.nerkit" -i conll "$tmp/cols.conll"
 printf 'a O\n\xff\xfe O\n' > "$tmp/utf.conll"
 expect_error "invalid UTF-8" "utf.conll:2: invalid UTF-8" "$BIN/nerkit-train" -t "$tmp/utf.conll" -o "$tmp/x.nerkit"
 printf 'a O\nb X-PER\n' > "$tmp/lab.conll"

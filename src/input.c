@@ -1,0 +1,221 @@
+/*
+ * Reading inputs for bulk tagging: folders expanded into sorted file lists,
+ * and files (or standard input) read line by line through zlib, which reads
+ * gzip and plain files alike, so compression is recognised by content, not
+ * by name.
+ */
+#include "internal.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CHUNK (256 * 1024)
+
+static int cmp_path(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int add_path(nk_pathlist *l, const char *path, uint64_t size, nerkit_error *err)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 16;
+        if (!nk_resize(&l->path, cap, sizeof *l->path) || !nk_resize(&l->size, cap, sizeof *l->size))
+            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory listing inputs");
+        l->cap = cap;
+    }
+    if (!(l->path[l->n] = strdup(path)))
+        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory listing inputs");
+    l->size[l->n++] = size;
+    return NERKIT_OK;
+}
+
+/* Adds dir's files, recursively, each folder's entries in byte order so the
+ * output order does not depend on the file system or the locale. */
+static int add_dir(nk_pathlist *l, const char *dir, int depth, nerkit_error *err)
+{
+    if (depth > 64)
+        return nk_fail(err, NERKIT_ERR_IO, "%s: folders nested too deep (a link loop?)", dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return nk_fail(err, NERKIT_ERR_IO, "%s: cannot open folder: %s", dir, strerror(errno));
+    char **names = NULL;
+    size_t n = 0, cap = 0;
+    int rc = NERKIT_OK;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL && !rc) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        if (n == cap && !nk_resize(&names, cap = cap ? 2 * cap : 64, sizeof *names)) {
+            rc = nk_fail(err, NERKIT_ERR_NOMEM, "out of memory listing %s", dir);
+            break;
+        }
+        size_t len = strlen(dir) + strlen(e->d_name) + 2;
+        if (!(names[n] = malloc(len))) {
+            rc = nk_fail(err, NERKIT_ERR_NOMEM, "out of memory listing %s", dir);
+            break;
+        }
+        snprintf(names[n++], len, "%s/%s", dir, e->d_name);
+    }
+    closedir(d);
+    if (!rc)
+        qsort(names, n, sizeof *names, cmp_path);
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        if (!rc && stat(names[i], &st) == 0) {
+            if (S_ISDIR(st.st_mode))
+                rc = add_dir(l, names[i], depth + 1, err);
+            else if (S_ISREG(st.st_mode))
+                rc = add_path(l, names[i], (uint64_t)st.st_size, err);
+        }
+        free(names[i]);
+    }
+    free(names);
+    return rc;
+}
+
+int nk_paths_expand(const char *const *in, size_t n, nk_pathlist *out, nerkit_error *err)
+{
+    memset(out, 0, sizeof *out);
+    for (size_t i = 0; i < n; i++) {
+        struct stat st;
+        int rc;
+        if (strcmp(in[i], "-") != 0 && stat(in[i], &st) == 0 && S_ISDIR(st.st_mode))
+            rc = add_dir(out, in[i], 0, err);
+        else /* files, and names that do not exist: opening them reports it */
+            rc = add_path(out, in[i],
+                          strcmp(in[i], "-") != 0 && stat(in[i], &st) == 0 ? (uint64_t)st.st_size
+                                                                           : 0,
+                          err);
+        if (rc) {
+            nk_pathlist_free(out);
+            return rc;
+        }
+    }
+    return NERKIT_OK;
+}
+
+void nk_pathlist_free(nk_pathlist *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->path[i]);
+    free(l->path);
+    free(l->size);
+    memset(l, 0, sizeof *l);
+}
+
+int nk_lines_open(nk_lines *r, const char *path, size_t max_line, nerkit_error *err)
+{
+    memset(r, 0, sizeof *r);
+    r->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    r->max_line = max_line;
+    int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
+    if (fd < 0)
+        return nk_fail(err, NERKIT_ERR_IO, "%s: cannot open: %s", r->name, strerror(errno));
+    r->gz = gzdopen(fd, "rb");
+    r->buf = malloc(CHUNK + 1);
+    if (!r->gz || !r->buf) {
+        if (r->gz)
+            gzclose(r->gz);
+        else
+            close(fd);
+        free(r->buf);
+        r->gz = NULL;
+        r->buf = NULL;
+        return nk_fail(err, NERKIT_ERR_NOMEM, "%s: out of memory", r->name);
+    }
+    r->cap = CHUNK;
+    gzbuffer(r->gz, CHUNK);
+    return NERKIT_OK;
+}
+
+/* Reads more into the buffer, growing it when a line fills it. */
+static int fill(nk_lines *r, nerkit_error *err)
+{
+    if (r->start > 0) {
+        memmove(r->buf, r->buf + r->start, r->end - r->start);
+        r->end -= r->start;
+        r->start = 0;
+    }
+    if (r->end == r->cap) {
+        if (r->cap > r->max_line)
+            return nk_fail(err, NERKIT_ERR_FORMAT,
+                           "%s:%u: line longer than %zu bytes (at byte offset %llu); split it "
+                           "or raise the limit",
+                           r->name, r->lineno + 1, r->max_line, (unsigned long long)r->pos);
+        size_t cap = 2 * r->cap;
+        if (!nk_resize(&r->buf, cap + 1, 1))
+            return nk_fail(err, NERKIT_ERR_NOMEM, "%s: out of memory", r->name);
+        r->cap = cap;
+    }
+    size_t want = r->cap - r->end;
+    int k = gzread(r->gz, r->buf + r->end, want > CHUNK ? CHUNK : (unsigned)want);
+    int zerr;
+    const char *msg = gzerror(r->gz, &zerr);
+    if (k < 0 || (k == 0 && zerr != Z_OK)) {
+        /* zlib says Z_BUF_ERROR for a stream that stops mid-member */
+        const char *what = zerr == Z_BUF_ERROR ? "truncated gzip data"
+                           : zerr == Z_ERRNO   ? strerror(errno)
+                                               : msg;
+        return nk_fail(err, NERKIT_ERR_IO,
+                       "%s: %s after %llu bytes of text (compressed offset %lld)", r->name, what,
+                       (unsigned long long)(r->pos + (r->end - r->start)),
+                       (long long)gzoffset(r->gz));
+    }
+    if (k == 0)
+        r->eof = true;
+    r->end += (size_t)k;
+    return NERKIT_OK;
+}
+
+int nk_lines_next(nk_lines *r, const char **line, size_t *len, uint64_t *offset, nerkit_error *err)
+{
+    for (;;) {
+        char *nl = memchr(r->buf + r->start, '\n', r->end - r->start);
+        if (nl || (r->eof && r->end > r->start)) {
+            size_t e = nl ? (size_t)(nl - r->buf) : r->end;
+            *line = r->buf + r->start;
+            *len = e - r->start;
+            *offset = r->pos;
+            size_t used = (nl ? e + 1 : e) - r->start;
+            r->pos += used;
+            r->start += used;
+            r->lineno++;
+            if (*len > r->max_line)
+                return nk_fail(err, NERKIT_ERR_FORMAT,
+                               "%s:%u: line longer than %zu bytes (at byte offset %llu)",
+                               r->name, r->lineno, r->max_line, (unsigned long long)*offset);
+            if (memchr(*line, '\0', *len))
+                return nk_fail(err, NERKIT_ERR_FORMAT,
+                               "%s:%u: NUL byte at byte offset %llu: binary data, not text",
+                               r->name, r->lineno,
+                               (unsigned long long)(*offset +
+                                                    (size_t)((const char *)memchr(*line, '\0', *len) - *line)));
+            return 1;
+        }
+        if (r->eof)
+            return 0;
+        int rc = fill(r, err);
+        if (rc)
+            return -rc;
+    }
+}
+
+uint64_t nk_lines_consumed(nk_lines *r)
+{
+    z_off_t o = r->gz ? gzoffset(r->gz) : 0;
+    return o > 0 ? (uint64_t)o : 0;
+}
+
+void nk_lines_close(nk_lines *r)
+{
+    if (r->gz)
+        gzclose(r->gz);
+    free(r->buf);
+    memset(r, 0, sizeof *r);
+}
