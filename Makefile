@@ -18,7 +18,8 @@ B       ?= build
 BIN     ?= bin
 LIB_SRC := $(wildcard src/*.c) $(filter-out train/nerkit-train.c,$(wildcard train/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
-PROGS   := $(BIN)/nerkit-train $(BIN)/nerkit-tag $(BIN)/nerkit-eval
+PROGS   := $(BIN)/nerkit-train $(BIN)/nerkit-tag $(BIN)/nerkit-eval $(BIN)/nerkit-bench \
+           $(BIN)/tokenizer_agreement
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 HEADERS := include/nerkit.h src/internal.h train/trainer.h
 SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -49,6 +50,9 @@ lib/libnerkit.so: $(LIB_OBJ)
 $(BIN)/nerkit-train: $(B)/train/nerkit-train.o $(B)/libnerkit.a
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+$(BIN)/tokenizer_agreement: $(B)/bench/tokenizer_agreement.o $(B)/libnerkit.a
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 $(BIN)/%: $(B)/cli/%.o $(B)/libnerkit.a
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
@@ -75,11 +79,13 @@ model: $(BIN)/nerkit-train
 	    -o models/en-conll03.nerkit
 
 demo: all
-	$(BIN)/nerkit-tag -m models/en-conll03.nerkit -i conll -o conll data/sample.conll
+	$(BIN)/nerkit-tag -m models/en-conll03.nerkit -o inline data/sample.txt
 
-# Tagging speed and peak memory on CoNLL-2003 dev x 20 (median of 5 runs).
+# Tagging speed: CoNLL-2003 dev x 20 through -i conll (median of 5 runs,
+# peak memory), then raw gzip text stage by stage and thread by thread.
 bench: all
 	BIN=$(BIN) bash bench/tag-conll.sh
+	BIN=$(BIN) bash bench/tag-text.sh
 
 clean:
 	rm -rf build build-asan bin lib

@@ -1,0 +1,236 @@
+/*
+ * nerkit-bench: tagging speed on an archive of raw text, stage by stage
+ * and thread by thread.
+ *
+ * Stages run one after the other on one thread over the whole input held
+ * in memory: read (and decompress), tokenize, tag (features, scores,
+ * Viterbi). Then the whole pipeline of nerkit-tag (-i text -o jsonl to
+ * /dev/null) runs with 1 .. N threads. Each figure is the median of the
+ * runs.
+ */
+#include "nerkit.h"
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return v[n / 2];
+}
+
+/* Reads every input whole (gzip or plain); returns NULL on failure. */
+static char *read_all(char **paths, int n, size_t *len)
+{
+    size_t cap = 1 << 24;
+    char *buf = malloc(cap);
+    *len = 0;
+    for (int i = 0; i < n && buf; i++) {
+        gzFile g = gzopen(paths[i], "rb");
+        if (!g) {
+            fprintf(stderr, "nerkit-bench: %s: cannot open\n", paths[i]);
+            free(buf);
+            return NULL;
+        }
+        for (;;) {
+            if (cap - *len < (1 << 20)) {
+                char *nb = realloc(buf, cap *= 2);
+                if (!nb) {
+                    free(buf);
+                    buf = NULL;
+                    break;
+                }
+                buf = nb;
+            }
+            int k = gzread(g, buf + *len, (unsigned)(cap - *len));
+            if (k <= 0) {
+                int e;
+                gzerror(g, &e);
+                if (k < 0 || e != Z_OK) {
+                    fprintf(stderr, "nerkit-bench: %s: read error\n", paths[i]);
+                    free(buf);
+                    buf = NULL;
+                }
+                break;
+            }
+            *len += (size_t)k;
+        }
+        gzclose(g);
+        /* files are documents apart */
+        if (buf && *len && buf[*len - 1] != '\n')
+            buf[(*len)++] = '\n';
+        if (buf)
+            buf[(*len)++] = '\n';
+    }
+    return buf;
+}
+
+typedef struct {
+    size_t off, len;
+} doc_span;
+
+/* Documents are separated by blank lines, as nerkit-tag -i text reads them. */
+static doc_span *split_documents(const char *s, size_t len, size_t *ndocs)
+{
+    size_t cap = 1024, n = 0, start = 0;
+    doc_span *d = malloc(cap * sizeof *d);
+    for (size_t i = 0; d && i <= len; i++) {
+        bool blank = i == len || (s[i] == '\n' && (i == 0 || s[i - 1] == '\n'));
+        if (!blank)
+            continue;
+        if (i > start + 1) {
+            if (n == cap)
+                d = realloc(d, (cap *= 2) * sizeof *d);
+            if (!d)
+                break;
+            d[n].off = start;
+            d[n++].len = i - start;
+        }
+        start = i + 1;
+    }
+    *ndocs = n;
+    return d;
+}
+
+int main(int argc, char **argv)
+{
+    const char *model_path = getenv("NERKIT_MODEL");
+    int threads = 2, runs = 5;
+    static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
+                                             {"threads", required_argument, 0, 'j'},
+                                             {"runs", required_argument, 0, 'r'},
+                                             {"help", no_argument, 0, 'h'},
+                                             {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "m:j:r:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'm': model_path = optarg; break;
+        case 'j': threads = atoi(optarg); break;
+        case 'r': runs = atoi(optarg); break;
+        case 'h':
+        default:
+            fprintf(c == 'h' ? stdout : stderr,
+                    "usage: nerkit-bench -m MODEL [-j MAX_THREADS] [-r RUNS] FILE...\n"
+                    "Speed of each tagging stage on one thread, then of the whole nerkit-tag\n"
+                    "pipeline (text in, JSONL out) with 1 to MAX_THREADS threads (default 2);\n"
+                    "medians of RUNS runs (default 5). Inputs: text, plain or gzip.\n");
+            return c == 'h' ? 0 : 2;
+        }
+    }
+    if (!model_path || optind == argc || threads < 1 || runs < 1) {
+        fprintf(stderr, "nerkit-bench: give -m MODEL (or NERKIT_MODEL) and input files\n");
+        return 2;
+    }
+    nerkit_error err;
+    nerkit_model *m = nerkit_model_load(model_path, &err);
+    if (!m) {
+        fprintf(stderr, "nerkit-bench: %s\n", err.message);
+        return 1;
+    }
+    double *t_read = calloc((size_t)runs, sizeof(double)), *t_tok = calloc((size_t)runs, sizeof(double)),
+           *t_tag = calloc((size_t)runs, sizeof(double));
+    size_t len = 0, ndocs = 0, ntokens = 0;
+    char *text = NULL;
+    doc_span *docs = NULL;
+    nerkit_tokens *tk = nerkit_tokens_new();
+    nerkit_tagger *tagger = nerkit_tagger_new(m, &err);
+    uint16_t *labels = NULL;
+    size_t cap_labels = 0;
+    for (int r = 0; r < runs; r++) {
+        double t0 = now();
+        free(text);
+        if (!(text = read_all(argv + optind, argc - optind, &len)))
+            return 1;
+        t_read[r] = now() - t0;
+        free(docs);
+        docs = split_documents(text, len, &ndocs);
+        double tok = 0, tag = 0;
+        ntokens = 0;
+        for (size_t d = 0; d < ndocs; d++) {
+            double a = now();
+            if (nerkit_tokenize(tk, text + docs[d].off, docs[d].len, &err))
+                return 1;
+            double b = now();
+            nerkit_document doc;
+            nerkit_tokens_document(tk, &doc);
+            if (doc.ntokens > cap_labels)
+                labels = realloc(labels, (cap_labels = 2 * doc.ntokens) * sizeof *labels);
+            if (nerkit_tag_document(tagger, &doc, labels, &err))
+                return 1;
+            tag += now() - b;
+            tok += b - a;
+            ntokens += doc.ntokens;
+        }
+        t_tok[r] = tok;
+        t_tag[r] = tag;
+    }
+    double mb = (double)len / 1e6;
+    printf("input: %d file(s), %.1f MB of text, %zu documents, %zu tokens\n", argc - optind, mb,
+           ndocs, ntokens);
+    printf("%-28s %9s %10s %14s\n", "stage (1 thread)", "seconds", "MB/s", "tokens/s");
+    double s;
+    s = median(t_read, runs);
+    printf("%-28s %9.3f %10.1f %14.0f\n", "read + decompress", s, mb / s, ntokens / s);
+    s = median(t_tok, runs);
+    printf("%-28s %9.3f %10.1f %14.0f\n", "tokenize + split sentences", s, mb / s, ntokens / s);
+    s = median(t_tag, runs);
+    printf("%-28s %9.3f %10.1f %14.0f\n", "tag (features, Viterbi)", s, mb / s, ntokens / s);
+
+    printf("%-28s %9s %10s %14s %8s\n", "nerkit-tag pipeline", "seconds", "MB/s", "tokens/s",
+           "speedup");
+    FILE *devnull = fopen("/dev/null", "w");
+    double base = 0;
+    for (int j = 1; j <= threads && devnull; j++) {
+        double *t = calloc((size_t)runs, sizeof *t);
+        nerkit_bulk_stats st = {0};
+        for (int r = 0; r < runs; r++) {
+            nerkit_bulk_opts o;
+            nerkit_bulk_opts_init(&o);
+            o.threads = j;
+            double a = now();
+            if (nerkit_bulk_tag(m, (const char *const *)argv + optind, (size_t)(argc - optind),
+                                devnull, &o, &st, &err)) {
+                fprintf(stderr, "nerkit-bench: %s\n", err.message);
+                return 1;
+            }
+            t[r] = now() - a;
+        }
+        s = median(t, runs);
+        if (j == 1)
+            base = s;
+        char name[32];
+        snprintf(name, sizeof name, "  %d thread%s", j, j == 1 ? "" : "s");
+        printf("%-28s %9.3f %10.1f %14.0f %7.2fx\n", name, s, mb / s, (double)st.tokens / s,
+               base / s);
+        free(t);
+    }
+    if (devnull)
+        fclose(devnull);
+    free(t_read);
+    free(t_tok);
+    free(t_tag);
+    free(text);
+    free(docs);
+    free(labels);
+    nerkit_tokens_free(tk);
+    nerkit_tagger_free(tagger);
+    nerkit_model_free(m);
+    return 0;
+}
