@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <zlib.h>
 
 static double now(void)
 {
@@ -36,50 +35,30 @@ static double median(double *v, int n)
     return v[n / 2];
 }
 
-/* Reads every input whole (gzip or plain); returns NULL on failure. */
+/* Reads every input whole, files a blank line apart; NULL on failure. */
 static char *read_all(char **paths, int n, size_t *len)
 {
-    size_t cap = 1 << 24;
-    char *buf = malloc(cap);
+    char *all = NULL;
     *len = 0;
-    for (int i = 0; i < n && buf; i++) {
-        gzFile g = gzopen(paths[i], "rb");
-        if (!g) {
-            fprintf(stderr, "nerkit-bench: %s: cannot open\n", paths[i]);
-            free(buf);
+    for (int i = 0; i < n; i++) {
+        char *data, *grown = NULL;
+        size_t k;
+        nerkit_error err = {.message = "out of memory"};
+        if (nerkit_read_file(paths[i], &data, &k, &err) == NERKIT_OK &&
+            (grown = realloc(all, *len + k + 2))) {
+            all = grown;
+            memcpy(all + *len, data, k);
+            memcpy(all + *len + k, "\n\n", 2);
+            *len += k + 2;
+        }
+        free(data);
+        if (!grown) {
+            fprintf(stderr, "nerkit-bench: %s: %s\n", paths[i], err.message);
+            free(all);
             return NULL;
         }
-        for (;;) {
-            if (cap - *len < (1 << 20)) {
-                char *nb = realloc(buf, cap *= 2);
-                if (!nb) {
-                    free(buf);
-                    buf = NULL;
-                    break;
-                }
-                buf = nb;
-            }
-            int k = gzread(g, buf + *len, (unsigned)(cap - *len));
-            if (k <= 0) {
-                int e;
-                gzerror(g, &e);
-                if (k < 0 || e != Z_OK) {
-                    fprintf(stderr, "nerkit-bench: %s: read error\n", paths[i]);
-                    free(buf);
-                    buf = NULL;
-                }
-                break;
-            }
-            *len += (size_t)k;
-        }
-        gzclose(g);
-        /* files are documents apart */
-        if (buf && *len && buf[*len - 1] != '\n')
-            buf[(*len)++] = '\n';
-        if (buf)
-            buf[(*len)++] = '\n';
     }
-    return buf;
+    return all;
 }
 
 typedef struct {

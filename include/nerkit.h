@@ -65,8 +65,12 @@ typedef struct {
 /* Fills in the defaults: token column 1, label column -1, spaces or tabs, AUTO. */
 void nerkit_reader_opts_init(nerkit_reader_opts *opts);
 
-/* Reads a CoNLL column file ("-" is stdin). Blank lines end sentences,
- * -DOCSTART- lines start documents. Any error names file:line. */
+/* Reads a whole file, gzip or plain (told apart by content; "-" is stdin),
+ * into *data (malloc'd, the caller frees it) of *len bytes. */
+int nerkit_read_file(const char *path, char **data, size_t *len, nerkit_error *err);
+
+/* Reads a CoNLL column file, gzip or plain ("-" is stdin). Blank lines end
+ * sentences, -DOCSTART- lines start documents. Any error names file:line. */
 nerkit_corpus *nerkit_corpus_read(const char *path, const nerkit_reader_opts *opts,
                                   nerkit_error *err);
 

@@ -390,37 +390,12 @@ nerkit_corpus *nerkit_corpus_parse(const char *data, size_t len, const char *nam
 nerkit_corpus *nerkit_corpus_read(const char *path, const nerkit_reader_opts *opts,
                                   nerkit_error *err)
 {
-    bool is_stdin = strcmp(path, "-") == 0;
-    FILE *f = is_stdin ? stdin : fopen(path, "rb");
-    if (!f)
-        return nk_fail_null(err, NERKIT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, len = 0;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (len == cap) {
-            char *nb = realloc(buf, cap *= 2);
-            if (!nb) {
-                free(buf);
-                buf = NULL;
-                break;
-            }
-            buf = nb;
-        }
-        size_t k = fread(buf + len, 1, cap - len, f);
-        len += k;
-        if (k == 0)
-            break;
-    }
-    int failed = !buf || ferror(f);
-    int saved = errno;
-    if (!is_stdin)
-        fclose(f);
-    if (failed) {
-        free(buf);
-        return buf ? nk_fail_null(err, NERKIT_ERR_IO, "%s: read error: %s", path, strerror(saved))
-                   : nk_fail_null(err, NERKIT_ERR_NOMEM, "%s: out of memory", path);
-    }
-    nerkit_corpus *c = nerkit_corpus_parse(buf, len, is_stdin ? "<stdin>" : path, opts, err);
+    char *buf;
+    size_t len;
+    if (nerkit_read_file(path, &buf, &len, err))
+        return NULL;
+    nerkit_corpus *c =
+        nerkit_corpus_parse(buf, len, strcmp(path, "-") == 0 ? "<stdin>" : path, opts, err);
     free(buf);
     return c;
 }

@@ -219,3 +219,25 @@ void nk_lines_close(nk_lines *r)
     free(r->buf);
     memset(r, 0, sizeof *r);
 }
+
+int nerkit_read_file(const char *path, char **data, size_t *len, nerkit_error *err)
+{
+    nk_lines r;
+    *data = NULL;
+    *len = 0;
+    /* the line reader's buffer grows to hold the whole file */
+    int rc = nk_lines_open(&r, path, SIZE_MAX / 4, err);
+    if (rc)
+        return rc;
+    while (!r.eof && !rc)
+        rc = fill(&r, err);
+    if (rc) {
+        nk_lines_close(&r);
+        return rc;
+    }
+    *data = r.buf;
+    *len = r.end;
+    r.buf = NULL;
+    nk_lines_close(&r);
+    return NERKIT_OK;
+}
