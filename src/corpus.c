@@ -375,7 +375,8 @@ nerkit_corpus *nerkit_corpus_parse(const char *data, size_t len, const char *nam
         nerkit_corpus_free(c);
         return nk_fail_null(err, NERKIT_ERR_NOMEM, "out of memory reading %s", name);
     }
-    memcpy(c->buf, data, len);
+    if (len)
+        memcpy(c->buf, data, len);
     c->buf[len] = '\0';
     c->len = len;
     c->has_labels = opts->label_col != 0;

@@ -178,6 +178,10 @@ void nk_viterbi(const nk_lattice *lat, const float *em, size_t n, const float *t
 
 /* ---- the model (model.c, model_io.c) */
 
+/* Entity types a model may have: 1000 types make 4001 labels and a 64 MB
+ * transition table, past any real label set and still loadable. */
+#define NK_MAX_TYPES 1000
+
 struct nerkit_model {
     char algorithm[32];
     nerkit_scheme scheme;

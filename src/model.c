@@ -15,9 +15,9 @@ nerkit_model *nk_model_new(const char *algorithm, nerkit_scheme scheme, const ch
                            const size_t *type_len, size_t ntypes, const nk_featcfg *feat,
                            nerkit_error *err)
 {
-    if (ntypes > 4000)
-        return nk_fail_null(err, NERKIT_ERR_ARG, "%zu entity types; at most 4000 are supported",
-                            ntypes);
+    if (ntypes > NK_MAX_TYPES)
+        return nk_fail_null(err, NERKIT_ERR_ARG, "%zu entity types; at most %d are supported",
+                            ntypes, NK_MAX_TYPES);
     if (feat->hash_bits < 10 || feat->hash_bits > 28)
         return nk_fail_null(err, NERKIT_ERR_ARG, "hash bits %u out of range 10-28",
                             feat->hash_bits);

@@ -28,7 +28,6 @@
 #define MAGIC "NERKITM\x1a"
 #define FORMAT_VERSION 1u
 #define HEADER_SIZE 32
-#define MAX_TYPES 4000
 #define MAX_META 65536
 
 static void put_u32(nk_buf *b, uint32_t v)
@@ -287,7 +286,7 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
         return bad(err, name, "unknown tag scheme in META");
 
     uint32_t ntypes;
-    if (!get_u32(&labl, &ntypes) || ntypes > MAX_TYPES)
+    if (!get_u32(&labl, &ntypes) || ntypes > NK_MAX_TYPES)
         return bad(err, name, "LABL section: bad type count");
     char **types = calloc(ntypes + 1, sizeof *types);
     size_t *lens = calloc(ntypes + 1, sizeof *lens);
@@ -308,6 +307,24 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
             nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
             goto out;
         }
+        /* sorted and unique, as written: type lookups rely on it */
+        if (t > 0 && strcmp(types[t - 1], types[t]) >= 0) {
+            bad(err, name, "LABL section: type names not sorted or repeated");
+            goto out;
+        }
+    }
+    /* sizes that follow from the label set are checked before the model's
+     * tables are allocated for it */
+    const size_t L = 1 + 4 * (size_t)ntypes;
+    uint64_t wrows;
+    if (tran.len != L * L * 4) {
+        bad(err, name, "TRAN section has the wrong size for the label set");
+        goto out;
+    }
+    if (wght.len < 4 || (wrows = le32(wght.p)) > (wght.len - 4) / (4 + 4 * L) ||
+        wght.len - 4 != wrows * (4 + 4 * L)) {
+        bad(err, name, "WGHT section: row count does not match its size");
+        goto out;
     }
     nk_featcfg cfg;
     if (!get_u32(&feat, &cfg.groups) || !get_u32(&feat, &cfg.hash_bits) ||
@@ -319,11 +336,6 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
                      &cfg, err);
     if (!m)
         goto out;
-    const size_t L = m->nlabels;
-    if (tran.len != L * L * 4) {
-        bad(err, name, "TRAN section has the wrong size for the label set");
-        goto fail;
-    }
     for (size_t k = 0; k < L * L; k++)
         if (!get_f32(&tran, &m->trans[k])) {
             bad(err, name, "TRAN section: a weight is not a finite number");
@@ -331,9 +343,9 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
         }
     uint32_t nrows;
     size_t H = (size_t)1 << cfg.hash_bits;
-    if (!get_u32(&wght, &nrows) || nrows > H ||
-        wght.len - 4 != (uint64_t)nrows * 4 + (uint64_t)nrows * L * 4) {
-        bad(err, name, "WGHT section: row count does not match its size");
+    get_u32(&wght, &nrows);
+    if (nrows > H) {
+        bad(err, name, "WGHT section: more rows than feature slots");
         goto fail;
     }
     uint32_t *slots = malloc(((size_t)nrows + 1) * sizeof *slots);
@@ -377,7 +389,9 @@ nerkit_model *nerkit_model_load_buffer(const void *data, size_t len, const char 
     const unsigned char *p = data;
     if (!name)
         name = "<buffer>";
-    if (len < 8 ? memcmp(p, MAGIC, len) != 0 || len == 0 : memcmp(p, MAGIC, 8) != 0)
+    if (len == 0)
+        return nk_fail_null(err, NERKIT_ERR_MODEL, "%s: empty file, not a nerkit model", name);
+    if (memcmp(p, MAGIC, len < 8 ? len : 8) != 0)
         return nk_fail_null(err, NERKIT_ERR_MODEL, "%s: not a nerkit model (bad magic bytes)",
                             name);
     if (len < HEADER_SIZE)
@@ -392,8 +406,8 @@ nerkit_model *nerkit_model_load_buffer(const void *data, size_t len, const char 
                             "%s: model format version %u is newer than this nerkit reads (%u); "
                             "upgrade nerkit",
                             name, version, FORMAT_VERSION);
-    if (version == 0)
-        return bad(err, name, "format version 0");
+    if (version == 0 || le32(p + 12) != 0)
+        return bad(err, name, "format version 0 or reserved header bytes set");
     uint64_t payload = le64(p + 16);
     if (payload > len - HEADER_SIZE)
         return nk_fail_null(err, NERKIT_ERR_MODEL,

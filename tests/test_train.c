@@ -1,0 +1,406 @@
+/*
+ * Unit tests for training (nerkit_train with the averaged perceptron): it
+ * learns a small synthetic task well, is deterministic for a seed, and
+ * refuses corpora it cannot learn from.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "nerkit.h"
+
+/* ------------------------------------------------ synthetic corpus */
+
+static const char *const first_names[] = {"John",  "Mary",   "Peter", "Anna",   "David",
+                                          "Laura", "James",  "Sophie", "Thomas", "Emma",
+                                          "Oliver", "Clara", "Henry", "Alice",  "Robert"};
+static const char *const surnames[] = {"Smith", "Brown", "Miller", "Wilson", "Taylor",
+                                       "Clarke", "Hughes", "Walker", "Young", "Baker"};
+static const char *const cities[] = {"Paris",  "London", "Berlin", "Madrid", "Rome",
+                                     "Vienna", "Prague", "Lisbon", "Oslo",   "Dublin"};
+static const char *const fillers[] = {"the",  "a",     "visited", "said", "met",  "yesterday",
+                                      "with", "and",   "today",   "was",  "very", "happy",
+                                      "left", "about", "news",    "his",  "her",  "friend",
+                                      "from", "to",    "went",    "back", "on",   "Monday"};
+
+#define COUNT(a) (sizeof(a) / sizeof *(a))
+
+static uint64_t rng_next(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+static size_t rnd(uint64_t *s, size_t n)
+{
+    return (size_t)(rng_next(s) % n);
+}
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} text;
+
+static void add(text *t, const char *tok, const char *label)
+{
+    size_t need = strlen(tok) + strlen(label) + 3;
+    if (t->len + need >= t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 4096;
+        t->p = realloc(t->p, t->cap);
+        assert_non_null(t->p);
+    }
+    t->len += (size_t)sprintf(t->p + t->len, "%s %s\n", tok, label);
+}
+
+static void add_blank(text *t)
+{
+    assert_non_null(t->p);
+    assert_true(t->len + 1 < t->cap);
+    t->p[t->len++] = '\n';
+}
+
+/* nsent sentences: "Mr" + a person's first name (and sometimes surname) is
+ * PER, a city name is LOC, anything else O. IOB2 labels. */
+static char *generate(uint64_t seed, size_t nsent, size_t *len)
+{
+    uint64_t rng = seed;
+    text t = {0};
+    for (size_t s = 0; s < nsent; s++) {
+        if (s > 0)
+            add_blank(&t);
+        size_t chunks = 3 + rnd(&rng, 8);
+        for (size_t c = 0; c < chunks; c++) {
+            size_t r = rnd(&rng, 10);
+            if (r < 2) {
+                add(&t, "Mr", "O");
+                add(&t, first_names[rnd(&rng, COUNT(first_names))], "B-PER");
+                if (rnd(&rng, 2))
+                    add(&t, surnames[rnd(&rng, COUNT(surnames))], "I-PER");
+            } else if (r < 4) {
+                add(&t, cities[rnd(&rng, COUNT(cities))], "B-LOC");
+            } else {
+                add(&t, fillers[rnd(&rng, COUNT(fillers))], "O");
+            }
+        }
+        add(&t, ".", "O");
+    }
+    *len = t.len;
+    return t.p;
+}
+
+static nerkit_corpus *generate_corpus(uint64_t seed, size_t nsent)
+{
+    size_t len;
+    char *txt = generate(seed, nsent, &len);
+    nerkit_error err = {0};
+    nerkit_corpus *c = nerkit_corpus_parse(txt, len, "synthetic", NULL, &err);
+    free(txt);
+    if (!c)
+        fail_msg("synthetic corpus: %s", err.message);
+    assert_int_equal(nerkit_corpus_nsentences(c), nsent);
+    return c;
+}
+
+typedef struct {
+    unsigned epochs;
+    unsigned last_epoch;
+    double last_error;
+} progress_log;
+
+static int on_progress(const nerkit_progress *p, void *user)
+{
+    progress_log *log = user;
+    log->epochs++;
+    /* epochs are numbered 1, 2, ... */
+    if (p->epoch != log->epochs)
+        log->last_epoch = 0xFFFFFFFF;
+    else
+        log->last_epoch = p->epoch;
+    log->last_error = p->train_error;
+    return 0;
+}
+
+static nerkit_model *train(const nerkit_corpus *c, uint64_t seed, progress_log *log)
+{
+    nerkit_train_opts o;
+    nerkit_train_opts_init(&o);
+    o.hash_bits = 16;
+    o.epochs = 10;
+    o.seed = seed;
+    nerkit_error err = {0};
+    nerkit_model *m = nerkit_train(c, NULL, &o, log ? on_progress : NULL, log, &err);
+    if (!m)
+        fail_msg("training failed: %s", err.message);
+    return m;
+}
+
+/* Tags c with m; returns token accuracy and conlleval F1. */
+static void evaluate(const nerkit_model *m, const nerkit_corpus *c, double *accuracy, double *f1)
+{
+    size_t n = nerkit_corpus_ntokens(c);
+    uint16_t *labels = malloc(n * sizeof *labels);
+    const char **names = malloc(n * sizeof *names);
+    assert_non_null(labels);
+    assert_non_null(names);
+    nerkit_error err = {0};
+    nerkit_tagger *t = nerkit_tagger_new(m, &err);
+    assert_non_null(t);
+    assert_int_equal(nerkit_tag_corpus(t, c, labels, &err), NERKIT_OK);
+    nerkit_tagger_free(t);
+    nerkit_corpus_label_strings(c, m, labels, NERKIT_SCHEME_AUTO, names);
+
+    nerkit_eval *e = nerkit_eval_new();
+    assert_non_null(e);
+    size_t right = 0, i = 0;
+    for (size_t d = 0; d < nerkit_corpus_ndocuments(c); d++) {
+        nerkit_document doc;
+        i = nerkit_corpus_document(c, d, &doc);
+        for (size_t s = 0; s < doc.nsentences; s++) {
+            for (size_t k = 0; k < doc.sentence_len[s]; k++, i++) {
+                size_t glen;
+                const char *gold = nerkit_corpus_label(c, i, &glen);
+                right += strlen(names[i]) == glen && memcmp(names[i], gold, glen) == 0;
+                assert_int_equal(nerkit_eval_token(e, gold, glen, names[i], strlen(names[i])),
+                                 NERKIT_OK);
+            }
+            nerkit_eval_boundary(e);
+        }
+    }
+    assert_int_equal(i, n);
+    double p, r;
+    nerkit_eval_scores(e, &p, &r, f1);
+    nerkit_eval_free(e);
+    *accuracy = (double)right / (double)n;
+    free(labels);
+    free(names);
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void test_learns_synthetic_task(void **state)
+{
+    (void)state;
+    nerkit_corpus *tr = generate_corpus(1, 300);
+    nerkit_corpus *test = generate_corpus(99, 100);
+    assert_int_equal(nerkit_corpus_ntypes(tr), 2);
+    progress_log log = {0, 0, 1};
+    nerkit_model *m = train(tr, 1, &log);
+    assert_true(log.epochs >= 1 && log.epochs <= 10);
+    assert_int_equal(log.last_epoch, log.epochs);
+    assert_true(log.last_error < 0.02);
+
+    assert_string_equal(nerkit_model_algorithm(m), "perceptron");
+    assert_int_equal(nerkit_model_scheme(m), NERKIT_SCHEME_IOB2);
+    assert_int_equal(nerkit_model_ntypes(m), 2);
+    assert_int_equal(nerkit_model_nlabels(m), 9);
+    assert_string_equal(nerkit_model_type(m, 0), "LOC");
+    assert_string_equal(nerkit_model_type(m, 1), "PER");
+
+    double acc, f1;
+    evaluate(m, test, &acc, &f1);
+    print_message("held-out token accuracy %.4f, F1 %.2f\n", acc, f1);
+    assert_true(acc >= 0.98);
+    assert_true(f1 >= 95.0);
+
+    /* tagging one sentence directly: Mr Peter Smith went to Oslo . */
+    static const char *const toks[] = {"Mr", "Peter", "Smith", "went", "to", "Oslo", "."};
+    size_t lens[7];
+    for (size_t i = 0; i < 7; i++)
+        lens[i] = strlen(toks[i]);
+    uint16_t labels[7];
+    nerkit_error err = {0};
+    nerkit_tagger *t = nerkit_tagger_new(m, &err);
+    assert_non_null(t);
+    assert_int_equal(nerkit_tag_sentence(t, toks, lens, 7, labels, &err), NERKIT_OK);
+    nerkit_tagger_free(t);
+    const char *names[7];
+    nerkit_model_label_strings(m, labels, 7, NERKIT_SCHEME_IOB2, names);
+    static const char *const want[] = {"O", "B-PER", "I-PER", "O", "O", "B-LOC", "O"};
+    for (size_t i = 0; i < 7; i++)
+        assert_string_equal(names[i], want[i]);
+
+    nerkit_model_free(m);
+    nerkit_corpus_free(tr);
+    nerkit_corpus_free(test);
+}
+
+static unsigned char *slurp(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long n = ftell(f);
+    assert_true(n > 0);
+    rewind(f);
+    unsigned char *buf = malloc((size_t)n);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+static void temp_path(char path[64])
+{
+    strcpy(path, "/tmp/nerkit_test_train_XXXXXX");
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+}
+
+/* Trains from a fresh copy of the corpus, deeper in the stack, so that
+ * nothing may depend on where things are in memory. */
+static nerkit_model *train_elsewhere(uint64_t corpus_seed, size_t nsent, uint64_t seed, int depth)
+{
+    volatile char pad[4096];
+    pad[0] = (char)depth;
+    if (depth > 0)
+        return train_elsewhere(corpus_seed, nsent, seed, depth - 1 + 0 * pad[0]);
+    nerkit_corpus *tr = generate_corpus(corpus_seed, nsent);
+    nerkit_model *m = train(tr, seed, NULL);
+    nerkit_corpus_free(tr);
+    return m;
+}
+
+static void test_deterministic(void **state)
+{
+    (void)state;
+    nerkit_corpus *tr = generate_corpus(5, 200);
+    void *spacer = malloc(12345); /* shifts the heap for the second run */
+    assert_non_null(spacer);
+    nerkit_model *a = train(tr, 42, NULL);
+    nerkit_model *b = train_elsewhere(5, 200, 42, 3);
+    free(spacer);
+    nerkit_model *c = train(tr, 43, NULL);
+    char pa[64], pb[64], pc[64];
+    temp_path(pa);
+    temp_path(pb);
+    temp_path(pc);
+    nerkit_error err = {0};
+    assert_int_equal(nerkit_model_save(a, pa, &err), NERKIT_OK);
+    assert_int_equal(nerkit_model_save(b, pb, &err), NERKIT_OK);
+    assert_int_equal(nerkit_model_save(c, pc, &err), NERKIT_OK);
+    size_t la, lb, lc;
+    unsigned char *ba = slurp(pa, &la), *bb = slurp(pb, &lb), *bc = slurp(pc, &lc);
+    unlink(pa);
+    unlink(pb);
+    unlink(pc);
+    assert_int_equal(la, lb);
+    assert_memory_equal(ba, bb, la);
+    /* another seed may give other weights (not required), but it is a
+     * model of the same shape: same header magic and label set */
+    assert_true(lc > 32);
+    assert_memory_equal(bc, ba, 12);
+    assert_int_equal(nerkit_model_nlabels(c), nerkit_model_nlabels(a));
+    free(ba);
+    free(bb);
+    free(bc);
+    nerkit_model_free(a);
+    nerkit_model_free(b);
+    nerkit_model_free(c);
+    nerkit_corpus_free(tr);
+}
+
+static int stop_after_first(const nerkit_progress *p, void *user)
+{
+    unsigned *calls = user;
+    (*calls)++;
+    return p->epoch >= 1;
+}
+
+static void test_progress_can_stop_training(void **state)
+{
+    (void)state;
+    nerkit_corpus *tr = generate_corpus(7, 50);
+    nerkit_train_opts o;
+    nerkit_train_opts_init(&o);
+    o.hash_bits = 12;
+    o.epochs = 10;
+    unsigned calls = 0;
+    nerkit_error err = {0};
+    nerkit_model *m = nerkit_train(tr, NULL, &o, stop_after_first, &calls, &err);
+    assert_non_null(m);
+    assert_int_equal(calls, 1);
+    nerkit_model_free(m);
+    nerkit_corpus_free(tr);
+}
+
+static void test_refuses_empty_and_unlabelled(void **state)
+{
+    (void)state;
+    nerkit_train_opts o;
+    nerkit_train_opts_init(&o);
+    o.hash_bits = 16;
+    o.epochs = 10;
+    nerkit_error err = {0};
+
+    nerkit_corpus *empty = nerkit_corpus_parse("", 0, "empty", NULL, &err);
+    assert_non_null(empty);
+    assert_null(nerkit_train(empty, NULL, &o, NULL, NULL, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    assert_true(strlen(err.message) > 0);
+    nerkit_corpus_free(empty);
+
+    /* blank lines and -DOCSTART- only: still no tokens */
+    const char *txt = "-DOCSTART- -X- O O\n\n\n";
+    nerkit_corpus *docs = nerkit_corpus_parse(txt, strlen(txt), "docs", NULL, &err);
+    assert_non_null(docs);
+    memset(&err, 0, sizeof err);
+    assert_null(nerkit_train(docs, NULL, &o, NULL, NULL, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    nerkit_corpus_free(docs);
+
+    /* one column: tokens without labels */
+    txt = "Mr\nJohn\nwent\n\nto\nParis\n";
+    nerkit_corpus *unl = nerkit_corpus_parse(txt, strlen(txt), "unlabelled", NULL, &err);
+    assert_non_null(unl);
+    assert_int_equal(nerkit_corpus_has_labels(unl), 0);
+    memset(&err, 0, sizeof err);
+    assert_null(nerkit_train(unl, NULL, &o, NULL, NULL, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    assert_true(strlen(err.message) > 0);
+    nerkit_corpus_free(unl);
+
+    /* labels switched off by the reader options */
+    nerkit_reader_opts ro;
+    nerkit_reader_opts_init(&ro);
+    ro.label_col = 0;
+    txt = "Mr O\nJohn B-PER\n";
+    unl = nerkit_corpus_parse(txt, strlen(txt), "nolabel", &ro, &err);
+    assert_non_null(unl);
+    memset(&err, 0, sizeof err);
+    assert_null(nerkit_train(unl, NULL, &o, NULL, NULL, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    nerkit_corpus_free(unl);
+
+    /* an unknown algorithm */
+    txt = "Mr O\nJohn B-PER\n";
+    nerkit_corpus *ok = nerkit_corpus_parse(txt, strlen(txt), "ok", NULL, &err);
+    assert_non_null(ok);
+    o.algorithm = "svm";
+    memset(&err, 0, sizeof err);
+    assert_null(nerkit_train(ok, NULL, &o, NULL, NULL, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    assert_non_null(strstr(err.message, "svm"));
+    nerkit_corpus_free(ok);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_learns_synthetic_task),
+        cmocka_unit_test(test_deterministic),
+        cmocka_unit_test(test_progress_can_stop_training),
+        cmocka_unit_test(test_refuses_empty_and_unlabelled),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
