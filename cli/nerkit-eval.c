@@ -5,6 +5,9 @@
  *   nerkit-eval GOLD PRED          gold from GOLD's label column, guess from
  *                                  PRED's last column, line by line
  *   nerkit-eval -m MODEL FILE      tags FILE and scores it against its labels
+ *   nerkit-eval --calibration -m MODEL FILE
+ *                                  how well a CRF model's entity confidences
+ *                                  match how often its entities are right
  *
  * The one-file form reads its input exactly as conlleval.pl does: columns
  * are separated by single spaces (-d changes the separator, as conlleval's
@@ -18,6 +21,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,11 +209,58 @@ static int tag_to_memory(const char *model_path, const char *path, const nerkit_
     return ok ? 0 : -1;
 }
 
+/* The reliability table: predicted entities in 10 confidence bins, each
+ * bin's mean confidence beside its precision, and the expected
+ * calibration error. */
+static int calibration(const char *model_path, const char *path, const nerkit_reader_opts *ro)
+{
+    enum { NBINS = 10 };
+    nerkit_error err = {0};
+    nerkit_calibration_bin bins[NBINS];
+    double ece = 0;
+    nerkit_model *m = nerkit_model_load(model_path, &err);
+    nerkit_corpus *c = m ? nerkit_corpus_read(path, ro, &err) : NULL;
+    nerkit_tagger *t = c ? nerkit_tagger_new(m, &err) : NULL;
+    int rc = t ? nerkit_calibration(t, c, bins, NBINS, &ece, &err) : -1;
+    if (rc) {
+        fprintf(stderr, "nerkit-eval: %s\n", err.message);
+    } else {
+        size_t total = 0, correct = 0;
+        double conf = 0;
+        printf("entity confidence calibration: %s on %s\n", model_path, path);
+        printf("%-12s %9s %11s %10s %8s\n", "confidence", "entities", "mean conf", "precision",
+               "gap");
+        for (int b = 0; b < NBINS; b++) {
+            total += bins[b].count;
+            correct += bins[b].correct;
+            conf += bins[b].confidence * (double)bins[b].count;
+            char range[16];
+            snprintf(range, sizeof range, "[%.1f, %.1f%c", b / 10.0, (b + 1) / 10.0,
+                     b + 1 < NBINS ? ')' : ']');
+            printf("%-12s %9zu", range, bins[b].count);
+            if (bins[b].count) {
+                double prec = (double)bins[b].correct / (double)bins[b].count;
+                printf(" %11.4f %10.4f %8.4f", bins[b].confidence, prec,
+                       fabs(prec - bins[b].confidence));
+            }
+            putchar('\n');
+        }
+        printf("%-12s %9zu %11.4f %10.4f\n", "all", total, total ? conf / (double)total : 0.0,
+               total ? (double)correct / (double)total : 0.0);
+        printf("expected calibration error (ECE): %.4f\n", ece);
+    }
+    nerkit_tagger_free(t);
+    nerkit_corpus_free(c);
+    nerkit_model_free(m);
+    return rc ? -1 : 0;
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: nerkit-eval FILE              (gold and guess: the last two columns)\n"
           "       nerkit-eval GOLD PRED         (gold: GOLD's label column; guess: PRED's last)\n"
           "       nerkit-eval -m MODEL FILE     (tag FILE, score against its labels)\n"
+          "       nerkit-eval --calibration -m MODEL FILE\n"
           "\n"
           "Prints the CoNLL chunk report, the same lines and numbers as conlleval.pl.\n"
           "FILE may be '-' for standard input.\n"
@@ -220,6 +271,10 @@ static void usage(FILE *f)
           "      --label-col N     gold label column of GOLD or FILE (default -1, the last)\n"
           "      --token-col N     token column for -m (default 1)\n"
           "      --tab             with -m: columns are separated by tabs only\n"
+          "      --calibration     with -m: instead of the chunk report, how well the\n"
+          "                        model's entity probabilities (CRF models) match how\n"
+          "                        often its entities are right: a reliability table of\n"
+          "                        10 bins and the expected calibration error\n"
           "  -h, --help            this help\n",
           f);
 }
@@ -237,13 +292,15 @@ int main(int argc, char **argv)
     const char *model_path = NULL;
     nerkit_reader_opts ro;
     nerkit_reader_opts_init(&ro);
-    enum { O_TOK = 256, O_LAB, O_TAB };
+    enum { O_TOK = 256, O_LAB, O_TAB, O_CALIB };
+    int calib = 0;
     char delim = ' ';
     static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
                                              {"delimiter", required_argument, 0, 'd'},
                                              {"token-col", required_argument, 0, O_TOK},
                                              {"label-col", required_argument, 0, O_LAB},
                                              {"tab", no_argument, 0, O_TAB},
+                                             {"calibration", no_argument, 0, O_CALIB},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     int c;
@@ -260,15 +317,19 @@ int main(int argc, char **argv)
         case O_TOK: ro.token_col = atoi(optarg); break;
         case O_LAB: ro.label_col = atoi(optarg); break;
         case O_TAB: ro.tab_only = 1; break;
+        case O_CALIB: calib = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
     int nargs = argc - optind;
-    if (nargs < 1 || nargs > 2 || (model_path && nargs != 1) || ro.label_col == 0) {
+    if (nargs < 1 || nargs > 2 || (model_path && nargs != 1) || ro.label_col == 0 ||
+        (calib && !model_path)) {
         usage(stderr);
         return 2;
     }
+    if (calib)
+        return calibration(model_path, argv[optind], &ro) == 0 ? 0 : 1;
     nerkit_eval *ev = nerkit_eval_new();
     if (!ev) {
         fprintf(stderr, "nerkit-eval: out of memory\n");

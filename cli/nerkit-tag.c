@@ -8,6 +8,7 @@
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -38,6 +39,11 @@ static void usage(FILE *f)
           "                        tsv: doc, start, end, label, text per entity\n"
           "  -j, --threads N       tagging threads (default: one per core)\n"
           "      --byte-offsets    JSONL: add byte_start and byte_end\n"
+          "      --confidence      each entity with its probability under the model (CRF\n"
+          "                        models; JSONL \"prob\", a TSV column, inline [LABEL p ...])\n"
+          "      --nbest K         the K best labellings of each sentence with their scores\n"
+          "                        (and probabilities for CRF models): JSONL \"nbest\", or K\n"
+          "                        CoNLL columns, best first\n"
           "      --keep-going      after an unreadable input, go on with the next one\n"
           "      --max-doc BYTES   cut longer documents at a sentence end (default 1 MiB)\n"
           "  -q, --quiet           no progress on stderr\n"
@@ -104,24 +110,13 @@ static int parse_format(const char *what, const char *s, const char *const *name
     exit(2);
 }
 
-static int tag_conll(const char *path, const nerkit_model *m, nerkit_tagger *t,
-                     nerkit_output_format f, const nerkit_bulk_opts *o)
+static int tag_conll(const char *path, nerkit_tagger *t, const nerkit_bulk_opts *o)
 {
     nerkit_error err = {0};
     nerkit_corpus *c = nerkit_corpus_read(path, &o->conll, &err);
-    if (!c) {
-        fprintf(stderr, "nerkit-tag: %s\n", err.message);
-        return 1;
-    }
-    size_t n = nerkit_corpus_ntokens(c);
-    uint16_t *labels = malloc((n + 1) * sizeof *labels);
-    int rc = 0;
-    if (!labels || nerkit_tag_corpus(t, c, labels, &err) ||
-        nerkit_corpus_write(c, m, labels, f, o, stdout, &err)) {
-        fprintf(stderr, "nerkit-tag: %s: %s\n", path, labels ? err.message : "out of memory");
-        rc = 1;
-    }
-    free(labels);
+    int rc = !c || nerkit_corpus_tag_write(t, c, o, stdout, &err);
+    if (rc)
+        fprintf(stderr, "nerkit-tag: %s%s%s\n", c ? path : "", c ? ": " : "", err.message);
     nerkit_corpus_free(c);
     return rc;
 }
@@ -130,11 +125,14 @@ int main(int argc, char **argv)
 {
     static const char *const inputs[] = {"text", "lines", "jsonl", "conll"};
     static const char *const outputs[] = {"jsonl", "conll", "inline", "tsv"};
+    /* a reader that goes away (| head) is a write error with a message and
+     * exit status 1, never a silent death that looks like a clean end */
+    signal(SIGPIPE, SIG_IGN);
     char *model_path = NULL;
     nerkit_bulk_opts o;
     nerkit_bulk_opts_init(&o);
     int quiet = 0, out_given = 0;
-    enum { O_TOK = 256, O_LAB, O_TAB, O_SCHEME, O_BYTES, O_KEEP, O_MAXDOC };
+    enum { O_TOK = 256, O_LAB, O_TAB, O_SCHEME, O_BYTES, O_KEEP, O_MAXDOC, O_CONF, O_NBEST };
     static const struct option longopts[] = {
         {"model", required_argument, 0, 'm'},       {"input", required_argument, 0, 'i'},
         {"output", required_argument, 0, 'o'},      {"threads", required_argument, 0, 'j'},
@@ -142,6 +140,7 @@ int main(int argc, char **argv)
         {"keep-going", no_argument, 0, O_KEEP},     {"max-doc", required_argument, 0, O_MAXDOC},
         {"token-col", required_argument, 0, O_TOK}, {"label-col", required_argument, 0, O_LAB},
         {"tab", no_argument, 0, O_TAB},             {"scheme", required_argument, 0, O_SCHEME},
+        {"confidence", no_argument, 0, O_CONF},     {"nbest", required_argument, 0, O_NBEST},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "m:i:o:j:qh", longopts, NULL)) != -1) {
@@ -156,6 +155,8 @@ int main(int argc, char **argv)
         case 'q': quiet = 1; break;
         case O_BYTES: o.byte_offsets = 1; break;
         case O_KEEP: o.keep_going = 1; break;
+        case O_CONF: o.confidence = 1; break;
+        case O_NBEST: o.nbest = (size_t)strtoull(optarg, NULL, 10); break;
         case O_MAXDOC: o.max_document = (size_t)strtoull(optarg, NULL, 10); break;
         case O_TOK: o.conll.token_col = atoi(optarg); break;
         case O_LAB: o.conll.label_col = atoi(optarg); break;
@@ -188,9 +189,10 @@ int main(int argc, char **argv)
     nerkit_error err = {0};
     nerkit_model *m = nerkit_model_load(model_path, &err);
     free(model_path);
-    if (!m) {
+    if (!m || nerkit_bulk_check(m, &o, &err)) {
         fprintf(stderr, "nerkit-tag: %s\n", err.message);
-        return 1;
+        nerkit_model_free(m);
+        return m && err.code == NERKIT_ERR_ARG ? 2 : 1;
     }
     const char *stdin_only[] = {"-"};
     const char *const *paths = optind < argc ? (const char *const *)argv + optind : stdin_only;
@@ -203,7 +205,7 @@ int main(int argc, char **argv)
             rc = 1;
         }
         for (size_t k = 0; t && k < npaths && (!rc || o.keep_going); k++)
-            rc |= tag_conll(paths[k], m, t, o.output, &o);
+            rc |= tag_conll(paths[k], t, &o);
         nerkit_tagger_free(t);
     } else {
         o.message = message;

@@ -11,6 +11,7 @@
 #ifndef NERKIT_H
 #define NERKIT_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -28,7 +29,9 @@ typedef enum {
     NERKIT_ERR_MODEL,   /* a model file that is truncated, corrupted or foreign */
     NERKIT_ERR_VERSION, /* a model file written by a newer format version */
     NERKIT_ERR_NOMEM,   /* out of memory */
-    NERKIT_ERR_ARG      /* an invalid argument or option */
+    NERKIT_ERR_ARG,     /* an invalid argument or option */
+    NERKIT_ERR_UNSUPPORTED, /* the model cannot do this (probabilities from a perceptron) */
+    NERKIT_ERR_INTERRUPTED  /* stopped on request (nerkit_train_opts.stop) */
 } nerkit_status;
 
 typedef struct {
@@ -100,6 +103,11 @@ const char *nerkit_corpus_type(const nerkit_corpus *c, size_t t);
  * token line: labels[i] for token i. Blank and -DOCSTART- lines are copied. */
 int nerkit_corpus_write_column(const nerkit_corpus *c, const char *const *labels,
                                FILE *out, nerkit_error *err);
+
+/* The same with ncols new columns: labels[i * ncols + k] in column k of
+ * token i's line (for n-best lists, best first). */
+int nerkit_corpus_write_columns(const nerkit_corpus *c, const char *const *labels, size_t ncols,
+                                FILE *out, nerkit_error *err);
 
 /* ------------------------------------------------------------------- model */
 
@@ -238,6 +246,8 @@ typedef struct {
     size_t max_line;         /* bytes; a longer line is an error, not a memory blow-up */
     nerkit_scheme scheme;    /* scheme of CoNLL output labels (AUTO = the model's) */
     nerkit_reader_opts conll; /* columns of CoNLL input */
+    int confidence;          /* each entity with its probability (CRF models) */
+    size_t nbest;            /* 0, or this many best labellings per sentence */
     /* One line per error or warning, in input order, from one thread at a
      * time; and the running totals now and then. Either may be NULL. */
     void (*message)(const char *line, void *user);
@@ -258,13 +268,17 @@ void nerkit_bulk_opts_init(nerkit_bulk_opts *o);
 int nerkit_bulk_tag(const nerkit_model *m, const char *const *paths, size_t npaths, FILE *out,
                     const nerkit_bulk_opts *opts, nerkit_bulk_stats *stats, nerkit_error *err);
 
-/* Writes a tagged corpus (labels from nerkit_tag_corpus) in an output
- * format. CONLL appends the label column to the input, kept byte for byte;
- * the others take each document's tokens joined by spaces (sentences by line
- * breaks) as its text. Uses o's scheme and byte_offsets. */
-int nerkit_corpus_write(const nerkit_corpus *c, const nerkit_model *m, const uint16_t *labels,
-                        nerkit_output_format f, const nerkit_bulk_opts *o, FILE *out,
-                        nerkit_error *err);
+/* Checks that opts suit the model and each other: confidences need a model
+ * with probabilities and an entity format; n-best lists need JSONL or
+ * CoNLL. nerkit_bulk_tag and nerkit_corpus_tag_write check it too. */
+int nerkit_bulk_check(const nerkit_model *m, const nerkit_bulk_opts *opts, nerkit_error *err);
+
+/* Tags every document of a corpus and writes it in opts->output's format.
+ * CONLL appends the label column(s) to the input, kept byte for byte; the
+ * others take each document's tokens joined by spaces (sentences by line
+ * breaks) as its text. */
+int nerkit_corpus_tag_write(nerkit_tagger *t, const nerkit_corpus *c,
+                            const nerkit_bulk_opts *opts, FILE *out, nerkit_error *err);
 
 /* ---------------------------------------------------------------- training */
 
@@ -280,7 +294,10 @@ enum {
     NERKIT_FEAT_BIGRAM = 1u << 6,   /* word bigrams in the window */
     NERKIT_FEAT_POSITION = 1u << 7, /* position in the sentence */
     NERKIT_FEAT_DOCUMENT = 1u << 8, /* how the word is written elsewhere in its document */
-    NERKIT_FEAT_ALL = (1u << 9) - 1
+    NERKIT_FEAT_ALL = (1u << 9) - 1,
+    /* on when the training has word clusters or vectors (not part of ALL) */
+    NERKIT_FEAT_CLUSTERS = 1u << 9,  /* cluster ids of the word and its neighbours */
+    NERKIT_FEAT_VECTORS = 1u << 10   /* word vectors of the +-2 window, scored densely */
 };
 
 /* Names of feature groups, "word,lower,...", and the parser for such a list
@@ -296,6 +313,34 @@ typedef struct {
     unsigned patience;     /* stop after this many epochs without dev gain */
     uint64_t seed;         /* shuffling; same seed, same model */
     int threads;           /* worker threads where the trainer uses them */
+    /* Algorithm "crf": a linear-chain CRF trained by maximum likelihood on
+     * the same features. Batch training is L-BFGS, or OWL-QN when l1 > 0;
+     * optimizer "sgd" makes stochastic gradient passes instead, counted by
+     * epochs and patience. */
+    const char *optimizer; /* "lbfgs" (default) or "sgd" */
+    double l1, l2;         /* penalty l1 * |w|_1 + l2 / 2 * |w|^2 (defaults 0 and 0.5) */
+    unsigned iterations;   /* L-BFGS: at most this many iterations (300) */
+    unsigned iteration_patience; /* L-BFGS: stop after this many iterations without dev gain (20) */
+    double delta;          /* L-BFGS: stop when the objective fell by less than this fraction
+                              over the last 10 iterations (1e-5) */
+    double eta;            /* SGD: initial learning rate (0.05) */
+    /* Word representations (nerkit-embed's vectors and clusters, Brown
+     * clusters): they add features, and what the model needs of them is
+     * stored inside it. */
+    const char *const *cluster_files; /* Brown paths or nerkit-embed k-means files */
+    size_t ncluster_files;
+    const char *vectors_file;         /* word2vec text or binary, or GloVe text */
+    size_t lexicon_words;             /* each resource's most frequent words kept besides
+                                         the words of the training corpus (50,000) */
+    /* Perceptron: after each epoch, the whole training state is saved to
+     * checkpoint (atomically); resume goes on from such a file, given the
+     * same corpora and options, to the very model an uninterrupted run
+     * makes. Both NULL by default. */
+    const char *checkpoint;
+    const char *resume;
+    /* Polled between sentences: once *stop is non-zero (a SIGINT handler
+     * may set it), training ends with NERKIT_ERR_INTERRUPTED. May be NULL. */
+    volatile sig_atomic_t *stop;
 } nerkit_train_opts;
 
 /* Fills in the defaults. */
@@ -309,6 +354,10 @@ typedef struct {
     double train_error;     /* fraction of training tokens mislabelled */
     double dev_p, dev_r, dev_f1; /* percent; negative when there is no dev set */
     int best;               /* this epoch is the best so far */
+    /* CRF training (0 for the perceptron); an L-BFGS iteration counts as
+     * an epoch, and train_error is -1 (not measured) */
+    double objective;       /* regularised negative log-likelihood of train */
+    double grad_norm;       /* |gradient| (L-BFGS) */
 } nerkit_progress;
 typedef int (*nerkit_progress_fn)(const nerkit_progress *p, void *user);
 
@@ -316,6 +365,70 @@ typedef int (*nerkit_progress_fn)(const nerkit_progress *p, void *user);
 nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
                            const nerkit_train_opts *opts, nerkit_progress_fn progress,
                            void *user, nerkit_error *err);
+
+/* ------------------------------------ probabilities: confidence and n-best */
+
+/* A model trained with algorithm "crf" gives every label sequence of a
+ * sentence a probability; a perceptron model only scores them, and the
+ * calls below that need probabilities refuse it with
+ * NERKIT_ERR_UNSUPPORTED and a message saying so. */
+int nerkit_model_has_probabilities(const nerkit_model *m);
+
+/* An entity: tokens [start, end) and a type index (nerkit_model_type). */
+typedef struct {
+    size_t start, end;
+    size_t type;
+    double prob; /* P(exactly these tokens form one entity of exactly this type | the
+                    sentence) under the model; -1 when not computed */
+} nerkit_entity;
+
+/* The entities in labels[0..n) as the tagging calls write them (chunks
+ * never cross sentences, so a whole document's labels may be passed).
+ * out needs room for n; returns how many were written, in order, with
+ * prob = -1. */
+size_t nerkit_entities(const uint16_t *labels, size_t n, nerkit_entity *out);
+
+/* Tags doc exactly as nerkit_tag_document does (same labels) and lists its
+ * entities with their probabilities: ents needs room for doc->ntokens,
+ * *nents receives the count; spans are document token offsets. The
+ * probability is that of the span as one entity of that type, summed over
+ * every labelling of the rest of the sentence (constrained forward-
+ * backward). NERKIT_ERR_UNSUPPORTED for models without probabilities. */
+int nerkit_tag_confidence(nerkit_tagger *t, const nerkit_document *doc, uint16_t *labels,
+                          nerkit_entity *ents, size_t *nents, nerkit_error *err);
+
+#define NERKIT_NBEST_MAX 1000
+
+/* The k best label sequences of every sentence of doc (1 <= k <=
+ * NERKIT_NBEST_MAX), for any model. With N = doc->ntokens and
+ * S = doc->nsentences:
+ *   labels[r * N + i]  label of token i in its sentence's r-th best sequence
+ *   scores[r * S + s]  that sequence's score (sum of its weights); rank 0 is
+ *                      nerkit_tag_document's labelling, barring ties within
+ *                      float rounding
+ *   probs[r * S + s]   its probability (CRF models), -1 for models without
+ *                      probabilities; probs may be NULL
+ *   found[s]           how many sequences sentence s has, at most k; a short
+ *                      sentence may have fewer than k valid ones, and ranks
+ *                      r >= found[s] get labels O, score -INFINITY, prob 0
+ * so labels needs k * N entries, scores (and probs) k * S, found S. */
+int nerkit_tag_nbest(nerkit_tagger *t, const nerkit_document *doc, size_t k, uint16_t *labels,
+                     double *scores, double *probs, size_t *found, nerkit_error *err);
+
+/* Reliability of entity confidences on a labelled corpus: every predicted
+ * entity goes into one of nbins equal-width bins by its probability, and
+ * is correct when a gold entity has its exact span and type. *ece receives
+ * the expected calibration error, sum over bins of count/total *
+ * |precision - confidence|. NERKIT_ERR_UNSUPPORTED for models without
+ * probabilities. */
+typedef struct {
+    size_t count;      /* predicted entities in the bin */
+    size_t correct;    /* of which match a gold entity */
+    double confidence; /* their mean probability */
+} nerkit_calibration_bin;
+
+int nerkit_calibration(nerkit_tagger *t, const nerkit_corpus *c, nerkit_calibration_bin *bins,
+                       size_t nbins, double *ece, nerkit_error *err);
 
 /* -------------------------------------------------------------- evaluation */
 
@@ -339,6 +452,169 @@ void nerkit_eval_scores(const nerkit_eval *e, double *precision, double *recall,
 
 /* Writes the report conlleval.pl prints for the same input, byte for byte. */
 int nerkit_eval_report(const nerkit_eval *e, FILE *out);
+
+/* ---------------------------------------------------- word representations */
+
+/* Word vectors: n words, each with a row of dim floats. The rows are one
+ * contiguous n x dim array (row i belongs to word i), and words are looked
+ * up by a hash of their bytes. Read-only once made: any number of threads
+ * may query one set. */
+typedef struct nerkit_vectors nerkit_vectors;
+
+typedef enum {
+    NERKIT_VEC_AUTO = 0,     /* loading: told apart by content (not on stdin) */
+    NERKIT_VEC_WORD2VEC,     /* text: a "WORDS DIM" line, then "word v1 .. vD" lines */
+    NERKIT_VEC_WORD2VEC_BIN, /* "WORDS DIM\n", then per word: the word, a space,
+                                D little-endian float32, a newline (optional) */
+    NERKIT_VEC_GLOVE         /* text: "word v1 .. vD" lines, no header line */
+} nerkit_vec_format;
+
+/* A set from words[0..n) (distinct, NUL-terminated) and their rows
+ * data[0 .. n*dim), both copied. */
+nerkit_vectors *nerkit_vectors_new(const char *const *words, const float *data, size_t n,
+                                   size_t dim, nerkit_error *err);
+
+/* Reads a vector file, gzip or plain ("-" is stdin, with a format named).
+ * A word listed again keeps its first vector. Errors name file:line, or in
+ * binary files the vector and its byte offset. */
+nerkit_vectors *nerkit_vectors_load(const char *path, nerkit_vec_format f, nerkit_error *err);
+
+/* Writes the set in format f (AUTO: word2vec text), atomically. Text
+ * formats give 7 significant digits; binary is exact. */
+int nerkit_vectors_save(const nerkit_vectors *v, const char *path, nerkit_vec_format f,
+                        nerkit_error *err);
+
+void nerkit_vectors_free(nerkit_vectors *v);
+
+size_t nerkit_vectors_count(const nerkit_vectors *v);
+size_t nerkit_vectors_dim(const nerkit_vectors *v);
+/* Word i (NUL-terminated), in file order. */
+const char *nerkit_vectors_word(const nerkit_vectors *v, size_t i);
+/* All rows: count x dim floats. */
+const float *nerkit_vectors_data(const nerkit_vectors *v);
+/* The row index of a word (len bytes, exact match), or -1. */
+int64_t nerkit_vectors_find(const nerkit_vectors *v, const char *word, size_t len);
+/* The row of a word, or NULL. */
+const float *nerkit_vectors_get(const nerkit_vectors *v, const char *word, size_t len);
+
+/* The k rows most similar to query (dim floats) by cosine, best first:
+ * rows[] and cosine[] receive up to k entries; returns how many. Zero rows
+ * are skipped. A word's own row is among the results when query is it. */
+size_t nerkit_vectors_nearest(const nerkit_vectors *v, const float *query, size_t k, size_t *rows,
+                              float *cosine);
+
+/* Learning vectors from raw text (nerkit-embed): the input is tokenized as
+ * nerkit-tag tokenizes it, words within `window` tokens of each other are
+ * counted with weight 1/distance, the counts are weighted by positive PMI
+ * with context distribution smoothing, and the vectors are U * S^eig of
+ * the truncated SVD of that matrix, found by randomized range finding. */
+typedef enum {
+    NERKIT_EMBED_VOCAB = 0, /* first pass: counting words */
+    NERKIT_EMBED_COOCCUR,   /* second pass: counting co-occurrences */
+    NERKIT_EMBED_PPMI,
+    NERKIT_EMBED_SVD,
+    NERKIT_EMBED_DONE
+} nerkit_embed_stage;
+
+typedef struct {
+    nerkit_embed_stage stage;
+    uint64_t bytes_read, bytes_total; /* of this pass (compressed bytes for gzip) */
+    size_t files_done, files_total;
+    uint64_t tokens;      /* tokens read in this pass */
+    size_t vocab;         /* words kept, once chosen */
+    size_t pairs;         /* distinct co-occurring pairs held; from PPMI on, the
+                             matrix's stored entries */
+    unsigned prunes;      /* times pairs were pruned to stay under max_pairs */
+    unsigned step, steps; /* SVD: sparse matrix products done and in all */
+    double seconds;       /* since the start */
+} nerkit_embed_progress;
+
+typedef struct {
+    unsigned dim;          /* vector size (100) */
+    unsigned window;       /* tokens on each side (5) */
+    uint64_t min_count;    /* a word must occur this often to get a vector (5) */
+    size_t max_vocab;      /* and be among this many most frequent; 0: no limit */
+    int lower;             /* lower-case tokens first */
+    int threads;           /* 0: one per core */
+    double cds;            /* context distribution smoothing exponent (0.75) */
+    double eig;            /* singular value exponent: vectors U * S^eig (0.5) */
+    unsigned oversample;   /* extra random directions of the range finder (20) */
+    unsigned power_iters;  /* power iterations (3) */
+    uint64_t seed;         /* same seed and input: the same vectors for any number of
+                              threads here (OpenBLAS's own thread count changes the
+                              last digits) */
+    size_t max_words;      /* distinct words a thread counts before pruning the rarest (4 M) */
+    size_t max_pairs;      /* distinct pairs held before pruning the rarest (128 M, 16 B each) */
+    /* Either may be NULL. message: one warning line (invalid UTF-8 with its
+     * file, line and offset); progress: now and then, from the calling
+     * thread. */
+    void (*message)(const char *line, void *user);
+    void (*progress)(const nerkit_embed_progress *p, void *user);
+    void *user;
+} nerkit_embed_opts;
+
+void nerkit_embed_opts_init(nerkit_embed_opts *o);
+
+/* Learns vectors from inputs (files; folders, recursively; "-" for stdin;
+ * gzip or plain), read as text documents separated by blank lines. The
+ * words come most frequent first. NULL with a message (file:line and byte
+ * offset for unreadable input) on failure. */
+nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths, const nerkit_embed_opts *o,
+                             nerkit_error *err);
+
+/* Word clusters: either k-means clusterings of vectors at one or more
+ * granularities ("levels"), each word with a cluster id per level, or Brown
+ * clusters, each word with its bit-string path. Read-only once made. */
+typedef struct nerkit_clusters nerkit_clusters;
+
+typedef struct {
+    size_t level, nlevels; /* the clustering being made, of how many */
+    size_t k;
+    unsigned iteration, iterations; /* Lloyd iterations done, at most */
+    size_t changed;        /* words that changed cluster in this iteration */
+    double inertia;        /* sum of squared distances to the centres */
+    double seconds;        /* since the start */
+} nerkit_kmeans_progress;
+
+typedef struct {
+    unsigned iterations; /* at most (100); stops earlier when no word moves */
+    uint64_t seed;       /* k-means++ seeding (1) */
+    int normalize;       /* cluster the unit-length vectors, i.e. by cosine (1) */
+    void (*progress)(const nerkit_kmeans_progress *p, void *user); /* per iteration; may be NULL */
+    void *user;
+} nerkit_kmeans_opts;
+
+void nerkit_kmeans_opts_init(nerkit_kmeans_opts *o);
+
+/* k-means of every word of v, once for each of ks[0..nks): level l has
+ * ks[l] clusters, ids 0 .. ks[l]-1. */
+nerkit_clusters *nerkit_kmeans(const nerkit_vectors *v, const size_t *ks, size_t nks,
+                               const nerkit_kmeans_opts *o, nerkit_error *err);
+
+/* Reads nerkit-embed's k-means file ("#nerkit-clusters<TAB>k1<TAB>k2..." then
+ * "word<TAB>id1<TAB>id2..." lines) or Brown paths ("bits<TAB>word[<TAB>count]"
+ * lines), told apart by the first line; gzip or plain. A word listed twice
+ * is an error (file:line). */
+nerkit_clusters *nerkit_clusters_load(const char *path, nerkit_error *err);
+
+/* Writes the clusters back in the format they came in, atomically. */
+int nerkit_clusters_save(const nerkit_clusters *c, const char *path, nerkit_error *err);
+
+void nerkit_clusters_free(nerkit_clusters *c);
+
+size_t nerkit_clusters_count(const nerkit_clusters *c);
+const char *nerkit_clusters_word(const nerkit_clusters *c, size_t i);
+/* The index of a word (exact bytes), or -1. */
+int64_t nerkit_clusters_find(const nerkit_clusters *c, const char *word, size_t len);
+/* k-means levels (0 for Brown clusters) and the k of each. */
+size_t nerkit_clusters_levels(const nerkit_clusters *c);
+size_t nerkit_clusters_k(const nerkit_clusters *c, size_t level);
+/* Word i's cluster at a k-means level. */
+uint32_t nerkit_clusters_id(const nerkit_clusters *c, size_t level, size_t i);
+/* Word i's Brown path ("0110..."; its prefixes are the coarser clusters)
+ * and count (0 when the file gives none); NULL and 0 for k-means. */
+const char *nerkit_clusters_path(const nerkit_clusters *c, size_t i);
+uint64_t nerkit_clusters_frequency(const nerkit_clusters *c, size_t i);
 
 #ifdef __cplusplus
 }

@@ -12,6 +12,7 @@
  */
 #include "internal.h"
 
+#include <cblas.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -61,9 +62,8 @@ typedef struct {
 typedef struct {
     nerkit_tagger *tagger;
     nerkit_tokens *tokens;
-    uint16_t *labels;
+    nk_tagwork work;
     nerkit_span *span;
-    const char **names;
     size_t cap;
     nk_json_member *members;
     size_t cap_members;
@@ -87,18 +87,15 @@ static int tag_record(pipeline *p, worker_state *w, batch *b, const record *r, n
     nerkit_tokens_document(w->tokens, &d.doc);
     size_t n = d.doc.ntokens;
     if (n + 1 > w->cap) {
-        if (!nk_resize(&w->labels, n + 1, sizeof *w->labels) ||
-            !nk_resize(&w->span, n + 1, sizeof *w->span) ||
-            !nk_resize(&w->names, n + 1, sizeof *w->names))
+        if (!nk_resize(&w->span, n + 1, sizeof *w->span))
             return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory tagging");
         w->cap = n + 1;
     }
-    if ((rc = nerkit_tag_document(w->tagger, &d.doc, w->labels, err)))
+    if ((rc = nk_tag_document(w->tagger, &w->work, &d.doc, p->o, err)))
         return rc;
     for (size_t i = 0; i < n; i++)
         w->span[i] = nerkit_tokens_span(w->tokens, i);
     d.span = w->span;
-    d.labels = w->labels;
     if (r->line_len) {
         /* the line was checked by the reader; list its members again here,
          * where the work is spread over threads */
@@ -120,8 +117,7 @@ static int tag_record(pipeline *p, worker_state *w, batch *b, const record *r, n
             }
     }
     b->tokens += n;
-    nerkit_scheme scheme = p->o->scheme;
-    return nk_format(&b->out, p->m, &d, p->o->output, p->o->byte_offsets, scheme, w->names);
+    return nk_format(&b->out, p->m, &d, &w->work, p->o);
 }
 
 static void *worker_main(void *arg)
@@ -164,9 +160,8 @@ static void *worker_main(void *arg)
     }
     nerkit_tagger_free(w.tagger);
     nerkit_tokens_free(w.tokens);
-    free(w.labels);
+    nk_tagwork_free(&w.work);
     free(w.span);
-    free(w.names);
     free(w.members);
     return NULL;
 }
@@ -471,13 +466,19 @@ int nerkit_bulk_tag(const nerkit_model *m, const char *const *paths, size_t npat
 {
     if (o->input == NERKIT_INPUT_CONLL)
         return nk_fail(err, NERKIT_ERR_ARG, "CoNLL input is read with nerkit_corpus_read");
+    int rc = nerkit_bulk_check(m, o, err);
+    if (rc)
+        return rc;
     if (o->max_document < 64 || o->max_line < o->max_document)
         return nk_fail(err, NERKIT_ERR_ARG, "document cap must be at least 64 bytes and no more "
                                             "than the line cap");
+    /* the taggers are the parallelism: BLAS threads inside each would
+     * only compete with them for the cores */
+    openblas_set_num_threads(1);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     size_t nthreads = o->threads > 0 ? (size_t)o->threads : cores > 0 ? (size_t)cores : 1;
     nk_pathlist files;
-    int rc = nk_paths_expand(paths, npaths, &files, err);
+    rc = nk_paths_expand(paths, npaths, &files, err);
     if (rc)
         return rc;
     pipeline p = {.m = m, .o = o, .out = out, .nring = 2 * nthreads + 2};

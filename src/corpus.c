@@ -13,6 +13,11 @@
 #include <string.h>
 
 #define MAX_COLUMNS 256
+/* Caps that keep the work per line and per sentence bounded whatever the
+ * file: decoding a sentence takes tokens x labels of memory, and no real
+ * token line comes near a megabyte nor a real sentence near 10000 tokens. */
+#define MAX_LINE (1 << 20)
+#define MAX_SENTENCE 10000
 
 struct nerkit_corpus {
     char *name;
@@ -138,6 +143,9 @@ static int collect_types(nerkit_corpus *c, nerkit_error *err)
         nk_label_parse(c->lab[i], c->lab_len[i], &rl);
         if (!rl.prefix || type_id(c, rl.type, rl.type_len) >= 0)
             continue;
+        if (c->ntypes == NK_MAX_TYPES)
+            return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: more than %d entity types",
+                           c->name, c->lineno[i], NK_MAX_TYPES);
         if (grow(&c->types, &cap, c->ntypes + 1, sizeof *c->types, err))
             return NERKIT_ERR_NOMEM;
         char *t = strndup(rl.type, rl.type_len);
@@ -241,6 +249,10 @@ static int parse_lines(nerkit_corpus *c, const nerkit_reader_opts *o, nerkit_err
             end--;
         size_t n = end - pos;
         pos = next;
+        if (n > MAX_LINE)
+            return nk_fail(err, NERKIT_ERR_FORMAT,
+                           "%s:%u: line of %zu bytes, over the %d-byte limit of a CoNLL line",
+                           c->name, lineno, n, MAX_LINE);
 
         if (memchr(line, '\0', n))
             return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: NUL byte: binary data, not a CoNLL file",
@@ -317,6 +329,11 @@ static int parse_lines(nerkit_corpus *c, const nerkit_reader_opts *o, nerkit_err
             return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: %zu columns where earlier lines have %zu",
                            c->name, lineno, nf, ncols);
         }
+        if (c->ntok - sent_first == MAX_SENTENCE)
+            return nk_fail(err, NERKIT_ERR_FORMAT,
+                           "%s:%u: sentence longer than %d tokens (from line %u); a blank line "
+                           "must end each sentence",
+                           c->name, lineno, MAX_SENTENCE, c->lineno[sent_first]);
         if (add_token_slot(c, err))
             return NERKIT_ERR_NOMEM;
         size_t t = c->ntok++;
@@ -458,26 +475,38 @@ size_t nerkit_corpus_document(const nerkit_corpus *c, size_t d, nerkit_document 
     return first;
 }
 
-int nerkit_corpus_write_column(const nerkit_corpus *c, const char *const *labels, FILE *out,
-                               nerkit_error *err)
+int nerkit_corpus_write_columns(const nerkit_corpus *c, const char *const *labels, size_t ncols,
+                                FILE *out, nerkit_error *err)
 {
     /* token lines and -DOCSTART- lines, merged in file order; a document
-     * line gets O so that every non-blank line has the same column count,
-     * which conlleval insists on */
+     * line gets O in each new column so that every non-blank line has the
+     * same column count, which conlleval insists on */
     size_t pos = 0, i = 0, k = 0;
     while (i < c->ntok || k < c->nmark) {
         bool tok = k == c->nmark || (i < c->ntok && c->line_end[i] < c->mark_end[k]);
         size_t e = tok ? c->line_end[i] : c->mark_end[k];
         bool tab = tok ? c->line_tab[i] : c->mark_tab[k];
-        const char *label = tok ? labels[i++] : (k++, "O");
-        if (fwrite(c->buf + pos, 1, e - pos, out) != e - pos || fputc(tab ? '\t' : ' ', out) == EOF ||
-            fputs(label, out) == EOF)
+        bool ok = fwrite(c->buf + pos, 1, e - pos, out) == e - pos;
+        for (size_t col = 0; col < ncols && ok; col++)
+            ok = fputc(tab ? '\t' : ' ', out) != EOF &&
+                 fputs(tok ? labels[i * ncols + col] : "O", out) != EOF;
+        if (!ok)
             return nk_fail(err, NERKIT_ERR_IO, "write error: %s", strerror(errno));
+        if (tok)
+            i++;
+        else
+            k++;
         pos = e;
     }
     if (fwrite(c->buf + pos, 1, c->len - pos, out) != c->len - pos)
         return nk_fail(err, NERKIT_ERR_IO, "write error: %s", strerror(errno));
     return NERKIT_OK;
+}
+
+int nerkit_corpus_write_column(const nerkit_corpus *c, const char *const *labels, FILE *out,
+                               nerkit_error *err)
+{
+    return nerkit_corpus_write_columns(c, labels, 1, out, err);
 }
 
 void nerkit_corpus_label_strings(const nerkit_corpus *c, const nerkit_model *m,

@@ -34,8 +34,11 @@ enum {
     T_POSITION = 112,
     T_SENT_CAPS,
     T_DOC = 120,
-    T_DOC_WORD
+    T_CLUSTER = 128 /* + 32 * clustering + 4 * (offset + 1) + prefix */
 };
+
+/* Brown path prefixes used as features, in bits */
+static const unsigned brown_prefix[4] = {4, 6, 10, 20};
 
 /* token flags */
 enum {
@@ -202,7 +205,8 @@ static int reserve(nk_featbuf *fb, size_t ntok, nerkit_error *err)
             !nk_resize(&fb->h_shape, cap, sizeof *fb->h_shape) ||
             !nk_resize(&fb->h_short, cap, sizeof *fb->h_short) ||
             !nk_resize(&fb->h_affix, cap, sizeof *fb->h_affix) ||
-            !nk_resize(&fb->flags, cap, sizeof *fb->flags))
+            !nk_resize(&fb->flags, cap, sizeof *fb->flags) ||
+            !nk_resize(&fb->word, cap, sizeof *fb->word))
             return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory extracting features");
         fb->cap_tokens = cap;
     }
@@ -251,8 +255,36 @@ static int doc_table(const nerkit_document *doc, nk_featbuf *fb, nerkit_error *e
     return NERKIT_OK;
 }
 
-int nk_features_extract(const nk_featcfg *cfg, const nerkit_document *doc, nk_featbuf *fb,
-                        nerkit_error *err)
+/* Cluster features of token i of a sentence of n: the ids of the word and
+ * its neighbours in each clustering; for Brown paths, their prefixes, so
+ * that words share features at every depth of the hierarchy. */
+static uint32_t *cluster_features(const nk_lexicon *lex, const int32_t *word, size_t i, size_t n,
+                                  uint64_t mask, uint32_t *out)
+{
+    for (uint32_t c = 0; c < lex->nclusterings; c++) {
+        const uint32_t *ids = lex->cluster + (size_t)c * lex->nwords;
+        for (int d = -1; d <= 1; d++) {
+            long j = (long)i + d;
+            if (j < 0 || j >= (long)n || word[j] < 0 || !ids[word[j]])
+                continue;
+            uint32_t id = ids[word[j]];
+            uint64_t tmpl = T_CLUSTER + 32 * c + 4 * (uint64_t)(d + 1);
+            if (!lex->brown[c]) {
+                *out++ = slot(tmpl, id, mask);
+                continue;
+            }
+            unsigned len = 31 - (unsigned)__builtin_clz(id);
+            for (int k = 0; k < 4; k++) {
+                unsigned p = brown_prefix[k];
+                *out++ = slot(tmpl + (uint64_t)k, len <= p ? id : id >> (len - p), mask);
+            }
+        }
+    }
+    return out;
+}
+
+int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nerkit_document *doc,
+                        nk_featbuf *fb, nerkit_error *err)
 {
     size_t ntok = doc->ntokens;
     int rc = reserve(fb, ntok, err);
@@ -260,6 +292,9 @@ int nk_features_extract(const nk_featcfg *cfg, const nerkit_document *doc, nk_fe
         return rc;
     for (size_t i = 0; i < ntok; i++)
         scan_token((const unsigned char *)doc->tokens[i], doc->token_len[i], fb, i);
+    bool clusters = lex && lex->nwords && (cfg->groups & NERKIT_FEAT_CLUSTERS);
+    for (size_t i = 0; i < ntok; i++)
+        fb->word[i] = lex ? nk_lexicon_find(lex, fb->h_lower[i]) : -1;
     uint32_t g = cfg->groups;
     if ((g & NERKIT_FEAT_DOCUMENT) && (rc = doc_table(doc, fb, err)))
         return rc;
@@ -271,6 +306,7 @@ int nk_features_extract(const nk_featcfg *cfg, const nerkit_document *doc, nk_fe
         size_t n = doc->sentence_len[s];
         const uint64_t *hw = fb->h_word + t0, *hl = fb->h_lower + t0, *hss = fb->h_short + t0;
         const uint32_t *fl = fb->flags + t0;
+        const int32_t *word = fb->word + t0;
         bool headline = sentence_in_caps(fl, n);
         for (size_t i = 0; i < n; i++) {
             fb->start[t0 + i] = (size_t)(out - fb->slots);
@@ -338,6 +374,8 @@ int nk_features_extract(const nk_featcfg *cfg, const nerkit_document *doc, nk_fe
                                (uint64_t)headline << 5;
                 *out++ = slot(T_DOC, seen << 8 | how, mask);
             }
+            if (clusters)
+                out = cluster_features(lex, word, i, n, mask, out);
         }
     }
     fb->start[ntok] = (size_t)(out - fb->slots);
@@ -355,6 +393,7 @@ void nk_featbuf_free(nk_featbuf *fb)
     free(fb->h_short);
     free(fb->h_affix);
     free(fb->flags);
+    free(fb->word);
     free(fb->doc_keys);
     free(fb->doc_bits);
     memset(fb, 0, sizeof *fb);

@@ -1,8 +1,7 @@
 /*
  * Reading inputs for bulk tagging: folders expanded into sorted file lists,
- * and files (or standard input) read line by line through zlib, which reads
- * gzip and plain files alike, so compression is recognised by content, not
- * by name.
+ * and files (or standard input) read line by line, gzip or plain:
+ * compression is recognised by content, not by name.
  */
 #include "internal.h"
 
@@ -109,6 +108,18 @@ void nk_pathlist_free(nk_pathlist *l)
     memset(l, 0, sizeof *l);
 }
 
+/* The bytes under a line reader: passed through for plain text, inflated
+ * member by member for gzip. zlib's gzread is not used because it drops
+ * whatever follows the last gzip member without a word, even the first
+ * byte of a member that was cut short. */
+struct nk_unzip {
+    int fd;
+    z_stream z;
+    bool decided, gzip, inflating, member_done, raw_eof;
+    uint64_t raw; /* bytes read from the file */
+    unsigned char in[CHUNK];
+};
+
 int nk_lines_open(nk_lines *r, const char *path, size_t max_line, nerkit_error *err)
 {
     memset(r, 0, sizeof *r);
@@ -117,21 +128,105 @@ int nk_lines_open(nk_lines *r, const char *path, size_t max_line, nerkit_error *
     int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
     if (fd < 0)
         return nk_fail(err, NERKIT_ERR_IO, "%s: cannot open: %s", r->name, strerror(errno));
-    r->gz = gzdopen(fd, "rb");
+    r->src = calloc(1, sizeof *r->src);
     r->buf = malloc(CHUNK + 1);
-    if (!r->gz || !r->buf) {
-        if (r->gz)
-            gzclose(r->gz);
-        else
-            close(fd);
+    if (!r->src || !r->buf) {
+        close(fd);
+        free(r->src);
         free(r->buf);
-        r->gz = NULL;
+        r->src = NULL;
         r->buf = NULL;
         return nk_fail(err, NERKIT_ERR_NOMEM, "%s: out of memory", r->name);
     }
+    r->src->fd = fd;
+    r->src->z.next_in = r->src->in;
     r->cap = CHUNK;
-    gzbuffer(r->gz, CHUNK);
     return NERKIT_OK;
+}
+
+/* Appends what the file has next to the raw input. */
+static int read_raw(nk_lines *r, nerkit_error *err)
+{
+    struct nk_unzip *u = r->src;
+    memmove(u->in, u->z.next_in, u->z.avail_in);
+    u->z.next_in = u->in;
+    ssize_t k;
+    do
+        k = read(u->fd, u->in + u->z.avail_in, CHUNK - u->z.avail_in);
+    while (k < 0 && errno == EINTR);
+    if (k < 0)
+        return nk_fail(err, NERKIT_ERR_IO, "%s: read error after %llu bytes: %s", r->name,
+                       (unsigned long long)u->raw, strerror(errno));
+    u->raw_eof = k == 0;
+    u->z.avail_in += (uInt)k;
+    u->raw += (uint64_t)k;
+    return NERKIT_OK;
+}
+
+static int gzip_error(nk_lines *r, const char *what, nerkit_error *err)
+{
+    return nk_fail(err, NERKIT_ERR_IO, "%s: %s after %llu bytes of text (compressed offset %llu)",
+                   r->name, what, (unsigned long long)(r->pos + (r->end - r->start)),
+                   (unsigned long long)nk_lines_consumed(r));
+}
+
+/* Puts up to want bytes of text at out; *got is 0 only at the end. */
+static int decode(nk_lines *r, char *out, size_t want, size_t *got, nerkit_error *err)
+{
+    struct nk_unzip *u = r->src;
+    *got = 0;
+    for (;;) {
+        /* two bytes tell gzip from text, and a new member from trailing data */
+        if (u->z.avail_in < 2 && !u->raw_eof && (!u->decided || !u->gzip || u->member_done)) {
+            if (read_raw(r, err))
+                return NERKIT_ERR_IO;
+            continue;
+        }
+        bool magic = u->z.avail_in >= 2 && u->z.next_in[0] == 0x1f && u->z.next_in[1] == 0x8b;
+        if (!u->decided) {
+            u->decided = true;
+            u->gzip = magic;
+            if (magic && inflateInit2(&u->z, 16 + 15) != Z_OK)
+                return nk_fail(err, NERKIT_ERR_NOMEM, "%s: out of memory", r->name);
+            u->inflating = magic;
+        }
+        if (!u->gzip) {
+            size_t k = u->z.avail_in < want ? u->z.avail_in : want;
+            memcpy(out, u->z.next_in, k);
+            u->z.next_in += k;
+            u->z.avail_in -= (uInt)k;
+            *got = k;
+            return NERKIT_OK;
+        }
+        if (u->member_done) {
+            if (u->z.avail_in == 0)
+                return NERKIT_OK;
+            if (!magic)
+                return gzip_error(r, u->z.avail_in == 1 && u->z.next_in[0] == 0x1f
+                                         ? "truncated gzip data"
+                                         : "bytes that are not gzip data after the last member",
+                                  err);
+            inflateReset(&u->z);
+            u->member_done = false;
+        }
+        uInt before = u->z.avail_in;
+        u->z.next_out = (Bytef *)out;
+        u->z.avail_out = (uInt)want;
+        int zr = inflate(&u->z, Z_NO_FLUSH);
+        *got = want - u->z.avail_out;
+        if (zr == Z_STREAM_END)
+            u->member_done = true;
+        else if (zr != Z_OK && zr != Z_BUF_ERROR)
+            return gzip_error(r, u->z.msg ? u->z.msg : "corrupt gzip data", err);
+        if (*got > 0)
+            return NERKIT_OK;
+        if (zr != Z_STREAM_END && u->z.avail_in == before) {
+            if (u->raw_eof)
+                return gzip_error(r, "truncated gzip data", err);
+            if (read_raw(r, err))
+                return NERKIT_ERR_IO;
+        }
+    }
 }
 
 /* Reads more into the buffer, growing it when a line fills it. */
@@ -153,23 +248,13 @@ static int fill(nk_lines *r, nerkit_error *err)
             return nk_fail(err, NERKIT_ERR_NOMEM, "%s: out of memory", r->name);
         r->cap = cap;
     }
-    size_t want = r->cap - r->end;
-    int k = gzread(r->gz, r->buf + r->end, want > CHUNK ? CHUNK : (unsigned)want);
-    int zerr;
-    const char *msg = gzerror(r->gz, &zerr);
-    if (k < 0 || (k == 0 && zerr != Z_OK)) {
-        /* zlib says Z_BUF_ERROR for a stream that stops mid-member */
-        const char *what = zerr == Z_BUF_ERROR ? "truncated gzip data"
-                           : zerr == Z_ERRNO   ? strerror(errno)
-                                               : msg;
-        return nk_fail(err, NERKIT_ERR_IO,
-                       "%s: %s after %llu bytes of text (compressed offset %lld)", r->name, what,
-                       (unsigned long long)(r->pos + (r->end - r->start)),
-                       (long long)gzoffset(r->gz));
-    }
-    if (k == 0)
+    size_t want = r->cap - r->end, got;
+    int rc = decode(r, r->buf + r->end, want > CHUNK ? CHUNK : want, &got, err);
+    if (rc)
+        return rc;
+    if (got == 0)
         r->eof = true;
-    r->end += (size_t)k;
+    r->end += got;
     return NERKIT_OK;
 }
 
@@ -208,14 +293,17 @@ int nk_lines_next(nk_lines *r, const char **line, size_t *len, uint64_t *offset,
 
 uint64_t nk_lines_consumed(nk_lines *r)
 {
-    z_off_t o = r->gz ? gzoffset(r->gz) : 0;
-    return o > 0 ? (uint64_t)o : 0;
+    return r->src ? r->src->raw - r->src->z.avail_in : 0;
 }
 
 void nk_lines_close(nk_lines *r)
 {
-    if (r->gz)
-        gzclose(r->gz);
+    if (r->src) {
+        if (r->src->inflating)
+            inflateEnd(&r->src->z);
+        close(r->src->fd);
+        free(r->src);
+    }
     free(r->buf);
     memset(r, 0, sizeof *r);
 }

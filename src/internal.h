@@ -124,9 +124,10 @@ void nk_to_bilou(const char *prefix, const int *type, size_t n, uint16_t *out);
 
 /* ---- documents and features (features.c) */
 
-/* The most features one token can have; slot space is reserved up front so
- * the emitting loop never checks. */
-#define NK_MAX_FEATURES 64
+/* The most features one token can have (about 45 built in, and up to 12
+ * per clustering); slot space is reserved up front so the emitting loop
+ * never checks. */
+#define NK_MAX_FEATURES 96
 
 /* Feature extraction configuration, stored in the model. */
 typedef struct {
@@ -145,6 +146,7 @@ typedef struct {
     uint64_t *h_word, *h_lower, *h_shape, *h_short;
     uint64_t (*h_affix)[8]; /* prefixes then suffixes of 1-4 characters */
     uint32_t *flags;
+    int32_t *word; /* index in the model's lexicon, -1 if absent */
     /* document-level table */
     uint64_t *doc_keys;
     uint8_t *doc_bits;
@@ -153,9 +155,11 @@ typedef struct {
 
 void nk_featbuf_free(nk_featbuf *fb);
 
-/* Extracts the features of every token of doc into fb (reusing its memory). */
-int nk_features_extract(const nk_featcfg *cfg, const nerkit_document *doc, nk_featbuf *fb,
-                        nerkit_error *err);
+/* Extracts the features of every token of doc into fb (reusing its memory);
+ * lex (may be NULL) adds the cluster features of the words it knows. */
+struct nk_lexicon;
+int nk_features_extract(const nk_featcfg *cfg, const struct nk_lexicon *lex,
+                        const nerkit_document *doc, nk_featbuf *fb, nerkit_error *err);
 
 /* ---- decoding (viterbi.c) */
 
@@ -175,6 +179,55 @@ void nk_lattice_free(nk_lattice *lat);
  * trans[prev*L + cur]. Scratch: score[2*L] floats and back[n*L]. */
 void nk_viterbi(const nk_lattice *lat, const float *em, size_t n, const float *trans,
                 float *score, uint16_t *back, uint16_t *path);
+
+/* ---- word representations inside a model (lexicon.c) */
+
+#define NK_MAX_LEXICON 2000000
+#define NK_MAX_CLUSTERINGS 4
+#define NK_MAX_DIM 1024
+
+/* Word -> cluster ids and vector. Cluster ids are 0 for "none", else the
+ * id + 1 of a flat clustering, or a Brown path from nk_brown_path. */
+typedef struct nk_lexicon {
+    uint32_t nwords, nclusterings, dim;
+    uint64_t *key;       /* nk_lower_hash of each word */
+    uint32_t *cluster;   /* nclusterings x nwords */
+    uint8_t brown[NK_MAX_CLUSTERINGS]; /* the clustering holds Brown paths */
+    int8_t *vec;         /* nwords x dim, times scale[w] */
+    float *scale;
+    uint32_t *table;     /* open addressing over key, UINT32_MAX = empty */
+    size_t table_mask;
+} nk_lexicon;
+
+/* The hash the features use for a word's lower-cased form. */
+uint64_t nk_lower_hash(const char *s, size_t len);
+
+/* Sets up a lexicon for these (distinct) keys with room for its clusterings
+ * and vectors, all zero. */
+int nk_lexicon_init(nk_lexicon *lx, const uint64_t *keys, size_t nwords, uint32_t nclusterings,
+                    uint32_t dim, nerkit_error *err);
+void nk_lexicon_free(nk_lexicon *lx);
+int32_t nk_lexicon_find(const nk_lexicon *lx, uint64_t key);
+void nk_lexicon_set_vector(nk_lexicon *lx, uint32_t w, const float *v);
+/* A Brown bit string as a path value: a leading 1, then the bits. */
+uint32_t nk_brown_path(const char *bits, size_t len);
+
+/* ---- dense features (dense.c) */
+
+/* Word vectors of this many tokens around each token feed the dense scores. */
+#define NK_WINDOW 5
+
+/* The dense inputs of every token of doc: x gets ntokens rows of
+ * NK_WINDOW * dim floats (zeros for words the lexicon lacks). word holds the
+ * lexicon index of each token (nk_featbuf.word). */
+void nk_dense_inputs(const nk_lexicon *lx, const int32_t *word, const nerkit_document *doc,
+                     float *x);
+
+/* em (T x L) += x (T x K) * w^T (w is L x K), by BLAS... */
+void nk_dense_scores(const float *x, size_t T, size_t K, const float *w, size_t L, float *em);
+/* ... and always in plain C, which the BLAS path is tested against. */
+void nk_dense_scores_plain(const float *x, size_t T, size_t K, const float *w, size_t L,
+                           float *em);
 
 /* ---- the model (model.c, model_io.c) */
 
@@ -200,6 +253,8 @@ struct nerkit_model {
     uint32_t nrows;
     float *trans; /* L*L, [prev*L + cur] */
     nk_lattice lat;
+    nk_lexicon lex; /* word representations, when trained with them */
+    float *dense;   /* L x (NK_WINDOW * lex.dim) weights of the word vectors */
 };
 
 /* Builds an empty model for these types (copied); weights are added by the
@@ -234,6 +289,86 @@ int nk_model_type_index(const nerkit_model *m, const char *name, size_t len);
 int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **em,
                     nerkit_error *err);
 
+/* ---- probabilities (marginals.c): scaled forward-backward for the CRF */
+
+/* Scratch and results for one sentence of up to cap positions. The caller
+ * writes label scores into E (n x L) and transition scores into T (L x L,
+ * then nk_fb_transitions); the passes turn both into potentials in place. */
+typedef struct {
+    size_t L, cap;
+    double *E;            /* n x L: scores in, exp(score - max of the position) out */
+    double *T;            /* L x L: exp(score - tshift); 0 where BILOU forbids */
+    double tshift;
+    double *alpha, *beta; /* n x L, scaled: P(y_t = y) = alpha * beta */
+    double *scale;        /* n + 1 normalisers: one per position, then the end */
+    double logz;          /* log partition function */
+    double *v;            /* L scratch */
+} nk_fb;
+
+int nk_fb_reserve(nk_fb *f, size_t L, size_t n, nerkit_error *err);
+void nk_fb_free(nk_fb *f);
+void nk_fb_transitions(nk_fb *f, const nk_lattice *lat);
+/* false when the scores are too far apart for double precision */
+bool nk_fb_forward(nk_fb *f, const nk_lattice *lat, size_t n);
+void nk_fb_backward(nk_fb *f, const nk_lattice *lat, size_t n);
+
+static inline double nk_fb_marginal(const nk_fb *f, size_t t, size_t y)
+{
+    return f->alpha[t * f->L + y] * f->beta[t * f->L + y];
+}
+
+/* Adds coef * P(y_{t-1} = p, y_t = y), summed over t, to acc[p * L + y]. */
+void nk_fb_edge_marginals(const nk_fb *f, const nk_lattice *lat, size_t n, double coef,
+                          double *acc);
+
+/* P(y_a .. y_{a+len-1} = labels[0 .. len)): for an entity's labels, its
+ * probability; for a whole sentence, the sequence's. */
+double nk_fb_path(const nk_fb *f, size_t a, const uint16_t *labels, size_t len);
+
+/* ---- n-best (nbest.c) */
+
+typedef struct {
+    size_t L, K;
+    double *score;      /* n x L x K partial path scores, best first */
+    uint32_t *back;     /* their back-pointers: previous label << 16 | its rank */
+    uint16_t *count;    /* n x L: entries used */
+    double *best;       /* K: scores of the best full paths */
+    uint32_t *best_back;
+    size_t *cursor;     /* L: merge positions */
+    uint16_t *ends;     /* L: labels that may end a sentence */
+    size_t cap_entries, cap_cells, cap_k, cap_labels;
+} nk_nbest;
+
+int nk_nbest_reserve(nk_nbest *w, size_t L, size_t n, size_t k, nerkit_error *err);
+void nk_nbest_free(nk_nbest *w);
+
+/* The K best paths (K as reserved) through em (n x L floats): path r goes
+ * to paths + r * stride and its score to w->best[r]. Returns how many
+ * paths the sentence has, at most K. */
+size_t nk_nbest_decode(nk_nbest *w, const nk_lattice *lat, const float *em, size_t n,
+                       const float *trans, uint16_t *paths, size_t stride);
+
+/* ---- a tagger's scratch for the decoders beyond Viterbi (confidence.c) */
+
+typedef struct {
+    nk_fb fb;
+    nk_nbest nb;
+} nk_decoders;
+
+void nk_decoders_free(nk_decoders *d);
+/* Reserves fb for sentences of up to longest tokens and loads m's transitions. */
+int nk_decoders_prepare_fb(nk_decoders *d, const nerkit_model *m, size_t longest,
+                           nerkit_error *err);
+/* Forward pass over one sentence's emission scores; *logz gets log Z. */
+int nk_decoders_forward(nk_decoders *d, const nerkit_model *m, const float *em, size_t n,
+                        double *logz, nerkit_error *err);
+
+const nerkit_model *nk_tagger_model(const nerkit_tagger *t);
+nk_decoders *nk_tagger_decoders(nerkit_tagger *t);
+/* Viterbi with the tagger's scratch, for a sentence of the document last
+ * given to nk_tagger_score. */
+void nk_tagger_viterbi(nerkit_tagger *t, const float *em, size_t n, uint16_t *labels);
+
 /* ---- inputs (input.c) */
 
 #include <zlib.h>
@@ -251,7 +386,7 @@ void nk_pathlist_free(nk_pathlist *l);
 
 /* A file read line by line, gzip or plain. */
 typedef struct {
-    gzFile gz;
+    struct nk_unzip *src; /* the file's bytes, inflated when gzip (input.c) */
     const char *name;
     char *buf;
     size_t cap, start, end, max_line;
@@ -274,13 +409,12 @@ void nk_lines_close(nk_lines *r);
 
 /* ---- output formats (output.c) */
 
-/* A tagged document ready to be written. */
+/* A document ready to be written. */
 typedef struct {
     const char *text; /* what the offsets index */
     size_t text_len;
     const nerkit_span *span; /* per token */
     nerkit_document doc;     /* the tokens as tagged, and sentences */
-    const uint16_t *labels;
     const nk_json_member *members; /* JSONL input: members to pass through */
     size_t nmembers;
     const char *id; /* raw JSON value of "id", or NULL */
@@ -288,9 +422,31 @@ typedef struct {
     uint64_t seq; /* number of the document in the whole input, from 0 */
 } nk_tagged;
 
-/* Appends d in format f; names is scratch for the longest sentence. */
-int nk_format(nk_buf *out, const nerkit_model *m, const nk_tagged *d, nerkit_output_format f,
-              int byte_offsets, nerkit_scheme scheme, const char **names);
+/* What tagging a document produces, and scratch to format it; one per
+ * thread, reused (its arrays only grow). */
+typedef struct {
+    uint16_t *labels;       /* the best labelling */
+    nerkit_entity *ents;    /* its entities, with probabilities when asked */
+    size_t nents;
+    nerkit_entity *alt;     /* entities of one n-best alternative */
+    uint16_t *nbest;        /* K x N labels, as nerkit_tag_nbest gives them */
+    double *scores, *probs; /* K x S */
+    size_t *found;          /* S */
+    const char **names;     /* one sentence's label strings */
+    const char **columns;   /* N x K label strings for CoNLL */
+    size_t cap_tok, cap_sent, cap_k;
+} nk_tagwork;
+
+void nk_tagwork_free(nk_tagwork *w);
+
+/* Tags doc as o asks: the labels and entities, with confidences or n-best
+ * lists when o->confidence or o->nbest. */
+int nk_tag_document(nerkit_tagger *t, nk_tagwork *w, const nerkit_document *doc,
+                    const nerkit_bulk_opts *o, nerkit_error *err);
+
+/* Appends a tagged document in o->output's format. */
+int nk_format(nk_buf *out, const nerkit_model *m, const nk_tagged *d, nk_tagwork *w,
+              const nerkit_bulk_opts *o);
 
 /* ---- corpus internals (corpus.c) */
 
@@ -299,5 +455,174 @@ uint16_t nk_corpus_bilou(const nerkit_corpus *c, size_t i);
 
 /* Seconds on a monotonic clock. */
 double nk_now(void);
+
+
+/* ---- word representations (wordtab.c, cooc.c, svd.c, embed.c, kmeans.c, wordvec.c) */
+
+/* 64-bit hash of a byte string. */
+uint64_t nk_hash_bytes(const char *s, size_t n);
+
+/* Distinct words, numbered in the order they were added; lookup by hash. */
+typedef struct {
+    char *text;         /* the words, NUL-terminated, back to back */
+    size_t text_len, text_cap;
+    size_t *off;        /* word i is text + off[i] */
+    uint32_t *len;      /* of word i in bytes */
+    uint32_t *tag;      /* high hash bits of word i: most mismatches skip memcmp */
+    uint32_t *slot;     /* open addressing: word index + 1, 0 when empty */
+    size_t n, cap, mask;
+} nk_wordtab;
+
+/* Finds or adds a word; *index receives its number (new ones get t->n - 1). */
+int nk_wordtab_add(nk_wordtab *t, const char *s, size_t n, size_t *index, nerkit_error *err);
+/* A word's number, or -1. */
+int64_t nk_wordtab_find(const nk_wordtab *t, const char *s, size_t n);
+/* Keeps the words with keep[i] set, renumbered in their old order. */
+int nk_wordtab_keep(nk_wordtab *t, const bool *keep, nerkit_error *err);
+void nk_wordtab_free(nk_wordtab *t);
+
+static inline const char *nk_wordtab_word(const nk_wordtab *t, size_t i)
+{
+    return t->text + t->off[i];
+}
+
+struct nerkit_vectors {
+    nk_wordtab words; /* word i owns row i */
+    float *data;      /* rows of dim floats */
+    size_t dim, cap_rows;
+};
+
+struct nerkit_clusters {
+    nk_wordtab words;
+    size_t nlevels;   /* k-means levels; 0 for Brown clusters */
+    uint32_t *k;      /* per level */
+    uint32_t *id;     /* k-means: words x nlevels cluster ids */
+    size_t *path;     /* Brown: word i's path is paths.p + path[i] */
+    uint64_t *freq;   /* Brown: word counts, 0 when not given */
+    nk_buf paths;
+    size_t cap;       /* words the arrays have room for */
+};
+
+/* Co-occurrence counting (cooc.c). A weight is NK_COOC_UNIT / distance,
+ * rounded; the unit is divisible by every distance up to 10. */
+#define NK_COOC_UNIT 2520
+#define NK_EMBED_MAX_WINDOW 64
+#define NK_EMBED_MAX_VOCAB (1 << 24) /* word ids are packed in 24 bits */
+#define NK_OOV UINT32_MAX            /* a token outside the vocabulary */
+
+/* One thread's pairs not yet merged, packed as word << (16 + bits) |
+ * context << 16 | weight with word <= context. */
+typedef struct {
+    uint64_t *raw, *aux; /* pairs, and radix-sort scratch */
+    size_t n, cap;
+    unsigned bits;       /* of a word id */
+    unsigned window;
+    uint16_t weight[NK_EMBED_MAX_WINDOW + 1]; /* by distance */
+} nk_pairbuf;
+
+/* All pairs so far: distinct, sorted by key = word << 32 | context, with
+ * word <= context (the counts are symmetric). */
+typedef struct {
+    uint64_t *key;
+    uint64_t *val;        /* summed weights */
+    size_t n, cap;
+    uint64_t prune_level; /* pairs that weighed this or less were dropped */
+    unsigned prunes;
+} nk_cooc;
+
+int nk_pairbuf_init(nk_pairbuf *b, size_t cap, size_t vocab, unsigned window, nerkit_error *err);
+void nk_pairbuf_free(nk_pairbuf *b);
+/* Adds the pairs of ids[i..n) (NK_OOV tokens hold their place but pair with
+ * nothing) until the buffer is full; returns the position to go on from. */
+size_t nk_pairs_add(nk_pairbuf *b, const uint32_t *ids, size_t n, size_t i);
+/* Sorts and sums the buffer: raw[0..n) become keys (word << 32 | context),
+ * aux[0..n) their weights. */
+void nk_pairs_reduce(nk_pairbuf *b);
+/* Merges a reduced buffer into c and empties it; prunes c when it holds
+ * more than max_pairs. */
+int nk_cooc_merge(nk_cooc *c, nk_pairbuf *b, size_t max_pairs, nerkit_error *err);
+void nk_cooc_free(nk_cooc *c);
+
+/* A square sparse matrix A in compressed rows, with A's transpose stored
+ * on the same pattern: A[i][col[e]] = a[e] and A[col[e]][i] = at[e] for
+ * the entries e of row i, row[i] <= e < row[i+1]. */
+typedef struct {
+    size_t n;
+    size_t *row;
+    uint32_t *col;
+    float *a, *at;
+} nk_csr;
+
+/* The PPMI matrix of n words from their counts, with context distribution
+ * smoothing exponent cds; entries zero both ways are left out. */
+int nk_ppmi(const nk_cooc *c, size_t n, double cds, nk_csr *out, nerkit_error *err);
+void nk_csr_free(nk_csr *m);
+
+/* Truncated SVD by randomized range finding (svd.c). */
+typedef struct {
+    size_t rank;
+    unsigned oversample, power_iters;
+    uint64_t seed;
+    int threads; /* for the sparse products */
+    void (*step)(unsigned done, unsigned total, void *user); /* after each product */
+    void *user;
+} nk_rsvd_opts;
+
+/* Y = M X for M with A's pattern and the values vals (A->a for A, A->at
+ * for its transpose); X and Y are n x k, row-major. */
+void nk_spmm(const nk_csr *A, const float *vals, const float *X, float *Y, size_t k, int threads);
+/* The rank largest singular values of A into sigma (descending) and their
+ * left singular vectors into U (n x rank, row-major). */
+int nk_rsvd(const nk_csr *A, const nk_rsvd_opts *o, float *U, float *sigma, nerkit_error *err);
+
+/* out[i*k + j] = |x_i - c_j|^2 for rows X (n x d) and C (k x d), given
+ * their squared norms: |x|^2 - 2 x.c + |c|^2 with one cblas_sgemm (kmeans.c). */
+void nk_sqdist(const float *X, size_t n, size_t d, const float *xnorm, const float *C, size_t k,
+               const float *cnorm, float *out);
+
+/* A file written whole or not at all: write to f, then commit (fsync and
+ * rename over path) or abort (wordvec.c). */
+typedef struct {
+    FILE *f;
+    char *tmp;
+    const char *path;
+} nk_atomic;
+
+int nk_atomic_open(nk_atomic *a, const char *path, nerkit_error *err);
+int nk_atomic_commit(nk_atomic *a, nerkit_error *err);
+void nk_atomic_abort(nk_atomic *a);
+
+/* ---- training checkpoints (model_io.c) */
+
+/* The perceptron between two epochs: all it needs to go on exactly as if
+ * it had never stopped. */
+typedef struct {
+    uint64_t fingerprint; /* of the corpora and options: a resume must match */
+    uint32_t epoch;       /* epochs done */
+    uint32_t since_best;  /* epochs since the best one */
+    uint32_t stopped;     /* training ended after this epoch (early stopping) */
+    double best_score;    /* dev F1 of the best epoch, -1 without a dev set */
+    int64_t step;         /* the averaging clock */
+    size_t L, rows, n;    /* labels, weight rows, training sentences */
+    int32_t *w, *wt;      /* rows x L weights, L x L transition weights */
+    int64_t *u, *ut;      /* their sums for averaging */
+    size_t K;             /* dense inputs per token, 0 without word vectors */
+    float *wd;            /* L x K dense weights */
+    double *ud;           /* their sums */
+    size_t *order;        /* the sentences in their order after the last shuffle */
+} nk_checkpoint;
+
+/* Saves the state and the model of the best epoch, atomically as
+ * nerkit_model_save does, in the model container under its own magic. */
+int nk_checkpoint_save(const char *path, const nerkit_model *best, const nk_checkpoint *ck,
+                       nerkit_error *err);
+
+/* Reads a checkpoint into ck: the caller sets fingerprint, L, rows, K and
+ * n, which must match, and gives zeroed arrays of those sizes. *best gets
+ * the model of the best epoch. */
+int nk_checkpoint_load(const char *path, nk_checkpoint *ck, nerkit_model **best,
+                       nerkit_error *err);
+int nk_checkpoint_load_buffer(const void *data, size_t len, const char *name, nk_checkpoint *ck,
+                              nerkit_model **best, nerkit_error *err);
 
 #endif

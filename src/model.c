@@ -83,6 +83,8 @@ void nerkit_model_free(nerkit_model *m)
     free(m->rows);
     free(m->trans);
     nk_lattice_free(&m->lat);
+    nk_lexicon_free(&m->lex);
+    free(m->dense);
     free(m);
 }
 

@@ -16,6 +16,9 @@ struct nerkit_tagger {
     float *score;    /* 2 x L */
     const float **rows; /* the weight rows of one token, NK_MAX_FEATURES */
     size_t cap_em, cap_back; /* tokens em and back have room for */
+    nk_decoders dec; /* scratch of the confidence and n-best decoders */
+    float *x;        /* dense inputs, document length x NK_WINDOW * dim */
+    size_t cap_x;
 };
 
 nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
@@ -38,7 +41,9 @@ void nerkit_tagger_free(nerkit_tagger *t)
     if (!t)
         return;
     nk_featbuf_free(&t->fb);
+    nk_decoders_free(&t->dec);
     free(t->em);
+    free(t->x);
     free(t->back);
     free(t->score);
     free(t->rows);
@@ -101,12 +106,30 @@ int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **
                            longest);
         t->cap_back = longest;
     }
-    int rc = nk_features_extract(&m->feat, doc, &t->fb, err);
+    int rc = nk_features_extract(&m->feat, &m->lex, doc, &t->fb, err);
     if (rc)
         return rc;
     emissions(m, &t->fb, 0, doc->ntokens, t->em, t->rows);
+    if (m->feat.groups & NERKIT_FEAT_VECTORS) {
+        size_t K = NK_WINDOW * m->lex.dim;
+        if (doc->ntokens > t->cap_x) {
+            if (!nk_resize(&t->x, doc->ntokens * K, sizeof *t->x))
+                return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory scoring a document");
+            t->cap_x = doc->ntokens;
+        }
+        nk_dense_inputs(&m->lex, t->fb.word, doc, t->x);
+        nk_dense_scores(t->x, doc->ntokens, K, m->dense, L, t->em);
+    }
     *em = t->em;
     return NERKIT_OK;
+}
+
+const nerkit_model *nk_tagger_model(const nerkit_tagger *t) { return t->m; }
+nk_decoders *nk_tagger_decoders(nerkit_tagger *t) { return &t->dec; }
+
+void nk_tagger_viterbi(nerkit_tagger *t, const float *em, size_t n, uint16_t *labels)
+{
+    nk_viterbi(&t->m->lat, em, n, t->m->trans, t->score, t->back, labels);
 }
 
 int nerkit_tag_document(nerkit_tagger *t, const nerkit_document *doc, uint16_t *labels,

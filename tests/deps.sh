@@ -9,8 +9,21 @@ command -v make >/dev/null 2>&1 || need="$need make"
 command -v perl >/dev/null 2>&1 || need="$need perl"
 have_header zlib.h || need="$need zlib1g-dev"
 have_header cmocka.h || need="$need libcmocka-dev"
+have_header lbfgs.h || need="$need liblbfgs-dev"
 have_header cblas.h || need="$need libopenblas-dev"
+have_header lapacke.h || need="$need liblapacke-dev"
 [ -x /usr/bin/time ] || need="$need time"
+# `deps.sh fuzz` (make fuzz): clang and its libFuzzer runtime, of the
+# installed clang's version
+if [ "$1" = fuzz ]; then
+    if command -v clang >/dev/null 2>&1; then
+        rt=$(clang --print-runtime-dir 2>/dev/null)
+        v=$(clang --version | sed -n 's/.*clang version \([0-9]*\).*/\1/p' | head -1)
+        [ -f "$rt/libclang_rt.fuzzer-$(uname -m).a" ] || need="$need libclang-rt-${v:+$v-}dev"
+    else
+        need="$need clang libclang-rt-dev"
+    fi
+fi
 [ -z "$need" ] && exit 0
 echo "nerkit: installing missing packages:$need" >&2
 if [ "$(id -u)" = 0 ]; then sudo=""; else sudo="sudo"; fi

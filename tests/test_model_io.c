@@ -676,9 +676,13 @@ static void test_crafted_sections(void **state)
         expect_refused(b, fx->len, NERKIT_ERR_MODEL, "FEAT");
     }
     wr32(b + f + 4, 16);
-    wr32(b + f, NERKIT_FEAT_ALL | (1u << 9));
+    wr32(b + f, NERKIT_FEAT_ALL | (1u << 20)); /* a group no version knows */
     fix_all(b, fx->len);
     expect_refused(b, fx->len, NERKIT_ERR_MODEL, "FEAT");
+    /* groups that need word representations the file does not carry */
+    wr32(b + f, NERKIT_FEAT_ALL | NERKIT_FEAT_CLUSTERS);
+    fix_all(b, fx->len);
+    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "LEXN");
     /* a smaller table than the slots need */
     wr32(b + f, NERKIT_FEAT_ALL);
     wr32(b + f + 4, 10);

@@ -4,6 +4,7 @@
 #include "nerkit.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@ static void usage(FILE *f)
           "  -d, --dev FILE        development corpus: scored after every epoch; the best\n"
           "                        epoch is kept and training stops when it stops improving\n"
           "  -o, --output FILE     model file to write (atomically)\n"
-          "      --algo NAME       perceptron (default)\n"
+          "      --algo NAME       perceptron (default) or crf\n"
           "  -e, --epochs N        at most N epochs (default 30)\n"
           "      --patience N      stop after N epochs without dev gain (default 4)\n"
           "      --seed N          shuffling seed; same seed, same model (default 1)\n"
@@ -30,22 +31,70 @@ static void usage(FILE *f)
           "      --label-col N     label column (default -1, the last)\n"
           "      --tab             columns are separated by tabs only (tokens with spaces)\n"
           "      --scheme S        IOB1, IOB2, BIOES or BILOU (default: detected)\n"
-          "  -j, --threads N       worker threads where the trainer uses them\n"
+          "      --clusters FILE   word clusters as features: Brown paths (bits<TAB>word)\n"
+          "                        or nerkit-embed k-means levels; may be repeated\n"
+          "      --embeddings FILE word vectors (word2vec text or binary, GloVe) as dense\n"
+          "                        features of the +-2 window\n"
+          "      --lexicon-words N besides the training words, keep each resource's N most\n"
+          "                        frequent words in the model (default 50000)\n"
+          "  -j, --threads N       threads: the CRF computes its gradient on N (default 1)\n"
+          "\n"
+          "CRF (--algo crf): L-BFGS, or OWL-QN with --l1; an iteration is one epoch.\n"
+          "      --l1 X            L1 penalty (default 0; > 0 gives a sparse model)\n"
+          "      --l2 X            L2 penalty (default 0.5)\n"
+          "      --iterations N    at most N L-BFGS iterations (default 300)\n"
+          "      --iter-patience N stop after N iterations without dev gain (default 20)\n"
+          "      --delta X         stop when the objective falls by less than this\n"
+          "                        fraction over 10 iterations (default 1e-5)\n"
+          "      --sgd             stochastic gradient descent instead, one thread; -e and\n"
+          "                        --patience count its passes\n"
+          "      --eta X           SGD initial learning rate (default 0.05)\n"
+          "      --checkpoint FILE after each epoch, save the whole training state to FILE\n"
+          "                        (atomically; perceptron)\n"
+          "      --resume FILE     go on from a checkpoint: with the same corpora and\n"
+          "                        options, the model is the one an uninterrupted run makes\n"
           "  -q, --quiet           no progress lines\n"
           "  -h, --help            this help\n",
           f);
 }
 
+/* The first Ctrl-C ends the perceptron's training between two sentences,
+ * so the last checkpoint stays whole; a second one kills at once. */
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    interrupted = 1;
+}
+
 static int progress(const nerkit_progress *p, void *user)
 {
-    (void)user;
-    fprintf(stderr, "epoch %2u  %6.2fs  %8.0f tok/s  train err %.4f", p->epoch, p->seconds,
-            p->tokens_per_sec, p->train_error);
+    const nerkit_train_opts *to = user;
+    if (strcmp(to->algorithm, "crf") != 0)
+        fprintf(stderr, "epoch %2u  %6.2fs  %8.0f tok/s  train err %.4f", p->epoch, p->seconds,
+                p->tokens_per_sec, p->train_error);
+    else if (strcmp(to->optimizer, "sgd") == 0)
+        fprintf(stderr, "pass %3u  %6.2fs  objective %.6g", p->epoch, p->seconds, p->objective);
+    else
+        fprintf(stderr, "iter %3u  %6.2fs  objective %.6g  |grad| %.4g", p->epoch, p->seconds,
+                p->objective, p->grad_norm);
     if (p->dev_f1 >= 0)
         fprintf(stderr, "  dev P %.2f R %.2f F1 %.2f%s", p->dev_p, p->dev_r, p->dev_f1,
                 p->best ? "  *" : "");
     fputc('\n', stderr);
     return 0;
+}
+
+static double real(const char *opt, const char *s)
+{
+    char *end;
+    double v = strtod(s, &end);
+    if (*s == '\0' || *end != '\0' || !(v >= 0) || v > 1e9) {
+        fprintf(stderr, "nerkit-train: %s wants a number from 0 to 1e9, not '%s'\n", opt, s);
+        exit(2);
+    }
+    return v;
 }
 
 static long number(const char *opt, const char *s, long lo, long hi)
@@ -68,7 +117,9 @@ int main(int argc, char **argv)
     nerkit_train_opts_init(&to);
     nerkit_reader_opts_init(&ro);
     int quiet = 0;
-    enum { O_ALGO = 256, O_PATIENCE, O_SEED, O_HASH, O_MINC, O_FEAT, O_TOK, O_LAB, O_TAB, O_SCHEME };
+    enum { O_ALGO = 256, O_PATIENCE, O_SEED, O_HASH, O_MINC, O_FEAT, O_TOK, O_LAB, O_TAB, O_SCHEME,
+           O_L1, O_L2, O_ITER, O_ITER_PAT, O_DELTA, O_SGD, O_ETA, O_CLUSTERS, O_EMBED,
+           O_LEXWORDS, O_CKPT, O_RESUME };
     static const struct option longopts[] = {
         {"train", required_argument, 0, 't'},      {"dev", required_argument, 0, 'd'},
         {"output", required_argument, 0, 'o'},     {"algo", required_argument, 0, O_ALGO},
@@ -78,8 +129,20 @@ int main(int argc, char **argv)
         {"token-col", required_argument, 0, O_TOK}, {"label-col", required_argument, 0, O_LAB},
         {"tab", no_argument, 0, O_TAB},            {"scheme", required_argument, 0, O_SCHEME},
         {"threads", required_argument, 0, 'j'},    {"quiet", no_argument, 0, 'q'},
+        {"l1", required_argument, 0, O_L1},        {"l2", required_argument, 0, O_L2},
+        {"iterations", required_argument, 0, O_ITER},
+        {"iter-patience", required_argument, 0, O_ITER_PAT},
+        {"delta", required_argument, 0, O_DELTA},  {"sgd", no_argument, 0, O_SGD},
+        {"eta", required_argument, 0, O_ETA},
+        {"clusters", required_argument, 0, O_CLUSTERS},
+        {"embeddings", required_argument, 0, O_EMBED},
+        {"lexicon-words", required_argument, 0, O_LEXWORDS},
+        {"checkpoint", required_argument, 0, O_CKPT},
+        {"resume", required_argument, 0, O_RESUME},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     nerkit_error err = {0};
+    const char *cluster_files[8];
+    size_t nclusters = 0;
     int c;
     while ((c = getopt_long(argc, argv, "t:d:o:e:j:qh", longopts, NULL)) != -1) {
         switch (c) {
@@ -98,11 +161,34 @@ int main(int argc, char **argv)
         case O_TOK: ro.token_col = (int)number("--token-col", optarg, -256, 256); break;
         case O_LAB: ro.label_col = (int)number("--label-col", optarg, -256, 256); break;
         case O_TAB: ro.tab_only = 1; break;
+        case O_L1: to.l1 = real("--l1", optarg); break;
+        case O_L2: to.l2 = real("--l2", optarg); break;
+        case O_ITER: to.iterations = (unsigned)number("--iterations", optarg, 1, 100000); break;
+        case O_ITER_PAT:
+            to.iteration_patience = (unsigned)number("--iter-patience", optarg, 1, 100000);
+            break;
+        case O_DELTA: to.delta = real("--delta", optarg); break;
+        case O_SGD: to.optimizer = "sgd"; break;
+        case O_ETA: to.eta = real("--eta", optarg); break;
         case O_FEAT:
             if (nerkit_features_parse(optarg, &to.features, &err)) {
                 fprintf(stderr, "nerkit-train: %s\n", err.message);
                 return 2;
             }
+            break;
+        case O_CLUSTERS:
+            /* optarg points into argv, which outlives training */
+            if (nclusters == sizeof cluster_files / sizeof *cluster_files) {
+                fprintf(stderr, "nerkit-train: at most %zu --clusters files\n", nclusters);
+                return 2;
+            }
+            cluster_files[nclusters++] = optarg;
+            break;
+        case O_EMBED: to.vectors_file = optarg; break;
+        case O_CKPT: to.checkpoint = optarg; break;
+        case O_RESUME: to.resume = optarg; break;
+        case O_LEXWORDS:
+            to.lexicon_words = (size_t)number("--lexicon-words", optarg, 0, 2000000);
             break;
         case O_SCHEME: {
             int s = nerkit_scheme_parse(optarg);
@@ -117,12 +203,19 @@ int main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
+    to.cluster_files = cluster_files;
+    to.ncluster_files = nclusters;
     if (!train_path || !out_path || optind != argc) {
         usage(stderr);
         return 2;
     }
     if (ro.label_col == 0) {
         fprintf(stderr, "nerkit-train: training needs a label column\n");
+        return 2;
+    }
+    int perceptron = strcmp(to.algorithm, "perceptron") == 0;
+    if ((to.checkpoint || to.resume) && !perceptron) {
+        fprintf(stderr, "nerkit-train: --checkpoint and --resume are for the perceptron\n");
         return 2;
     }
     nerkit_corpus *train = nerkit_corpus_read(train_path, &ro, &err);
@@ -145,9 +238,23 @@ int main(int argc, char **argv)
             fprintf(stderr, "dev:   %s: %zu tokens, %zu sentences\n", dev_path,
                     nerkit_corpus_ntokens(dev), nerkit_corpus_nsentences(dev));
     }
-    nerkit_model *m = nerkit_train(train, dev, &to, quiet ? NULL : progress, NULL, &err);
+    if (perceptron) {
+        struct sigaction sa = {.sa_handler = on_sigint, .sa_flags = SA_RESETHAND};
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGINT, &sa, NULL);
+        to.stop = &interrupted;
+    }
+    nerkit_model *m = nerkit_train(train, dev, &to, quiet ? NULL : progress, &to, &err);
     int rc = 0;
-    if (!m) {
+    if (!m && err.code == NERKIT_ERR_INTERRUPTED) {
+        if (to.checkpoint)
+            fprintf(stderr, "nerkit-train: %s; %s holds the last whole epoch: go on with "
+                            "--resume %s\n",
+                    err.message, to.checkpoint, to.checkpoint);
+        else
+            fprintf(stderr, "nerkit-train: %s; no model written\n", err.message);
+        rc = 130;
+    } else if (!m) {
         fprintf(stderr, "nerkit-train: %s\n", err.message);
         rc = 1;
     } else if (nerkit_model_save(m, out_path, &err)) {

@@ -7,6 +7,11 @@
  * the timestamp trick: alongside w keep u = sum of (step * update); the
  * average after c steps is w - u / c, with no pass over untouched weights
  * per step. Integer arithmetic also makes training bit-for-bit repeatable.
+ *
+ * Word vectors, when the model has them, add dense weights: a float row of
+ * NK_WINDOW * dim per label, averaged the same way with double sums. Their
+ * scores come from one BLAS product per sentence; OpenBLAS on one thread
+ * adds in a fixed order, so training stays repeatable on a machine.
  */
 #include "trainer.h"
 
@@ -22,17 +27,17 @@ typedef struct {
     int32_t *wt; /* L x L transitions */
     int64_t *ut;
     int64_t c;   /* update step, one per sentence */
+    const nk_lexicon *lex;
+    size_t K;    /* dense inputs per token; 0 without word vectors */
+    float *wd;   /* L x K dense weights */
+    double *ud;  /* their step-weighted sums */
+    float *wd_avg;
     /* scratch */
+    float *x;    /* the dense inputs of the sentence being scored */
     float *em, *trans, *score;
     int64_t *sw, *su;
     uint16_t *back, *path;
 } perceptron;
-
-static uint64_t splitmix(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
-    return nk_mix64(z);
-}
 
 /* Emission scores of one sentence with the current weights (avg = false) or
  * the averaged ones. */
@@ -57,6 +62,19 @@ static void score_sentence(const perceptron *P, const nk_trainset *ts, size_t a,
         for (size_t y = 0; y < L; y++)
             e[y] = (float)((double)sw[y] - (avg ? (double)su[y] * inv : 0.0));
     }
+    if (P->K) {
+        nerkit_document one = {NULL, NULL, n, &n, 1};
+        nk_dense_inputs(P->lex, ts->word + a, &one, P->x);
+        nk_dense_scores(P->x, n, P->K, avg ? P->wd_avg : P->wd, L, P->em);
+    }
+}
+
+/* The averaged dense weights, for scoring with averaged weights. */
+static void average_dense(const perceptron *P, float *out)
+{
+    double inv = 1.0 / (double)P->c;
+    for (size_t k = 0; k < P->L * P->K; k++)
+        out[k] = (float)((double)P->wd[k] - P->ud[k] * inv);
 }
 
 static void set_transitions(perceptron *P, bool avg)
@@ -73,6 +91,15 @@ static void update(perceptron *P, const nk_trainset *ts, size_t a, size_t n,
     const int64_t c = P->c;
     for (size_t i = 0; i < n; i++) {
         if (gold[i] != pred[i]) {
+            const float *x = P->x + i * P->K;
+            float *wg = P->wd + gold[i] * P->K, *wp = P->wd + pred[i] * P->K;
+            double *ug = P->ud + gold[i] * P->K, *up = P->ud + pred[i] * P->K;
+            for (size_t k = 0; k < P->K; k++) {
+                wg[k] += x[k];
+                ug[k] += (double)c * x[k];
+                wp[k] -= x[k];
+                up[k] -= (double)c * x[k];
+            }
             for (size_t k = ts->start[a + i]; k < ts->start[a + i + 1]; k++) {
                 size_t off = (size_t)ts->slots[k] * L;
                 P->w[off + gold[i]]++;
@@ -96,6 +123,8 @@ static void decode_averaged(perceptron *P, const nerkit_model *m, const nk_train
                             uint16_t *out)
 {
     set_transitions(P, true);
+    if (P->K)
+        average_dense(P, P->wd_avg);
     for (size_t s = 0; s < ts->nsent; s++) {
         size_t a = ts->sent_first[s], n = ts->sent_first[s + 1] - a;
         score_sentence(P, ts, a, n, true);
@@ -130,6 +159,8 @@ static int export_weights(const perceptron *P, nerkit_model *m, nerkit_error *er
     free(slots);
     for (size_t k = 0; k < L * L; k++)
         m->trans[k] = (float)((double)P->wt[k] - (double)P->ut[k] * inv);
+    if (P->K)
+        average_dense(P, m->dense);
     return rc;
 }
 
@@ -146,6 +177,64 @@ static void perceptron_free(perceptron *P)
     free(P->su);
     free(P->back);
     free(P->path);
+    free(P->wd);
+    free(P->ud);
+    free(P->wd_avg);
+    free(P->x);
+}
+
+static uint64_t hash_array(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    for (size_t i = 0; i < n; i++)
+        h = nk_hash_step(h, s[i]);
+    return h;
+}
+
+/* What a checkpoint must come from to be resumed here: the same corpora as
+ * features and labels, label set and options that shape the training. */
+static uint64_t fingerprint(const nerkit_model *m, const nk_trainset *train,
+                            const nk_trainset *dev, const nerkit_train_opts *o)
+{
+    uint64_t h = nk_hash_step(NK_HASH_INIT, o->seed);
+    h = nk_hash_step(h, m->feat.groups);
+    h = nk_hash_step(h, m->feat.hash_bits);
+    for (size_t t = 0; t < m->ntypes; t++)
+        h = hash_array(h, m->types[t], strlen(m->types[t]) + 1);
+    const nk_trainset *sets[] = {train, dev};
+    for (size_t k = 0; k < 2; k++) {
+        const nk_trainset *ts = sets[k];
+        if (!ts) {
+            h = nk_hash_step(h, 0);
+            continue;
+        }
+        h = nk_hash_step(h, ts->ntok);
+        h = hash_array(h, ts->slots, ts->start[ts->ntok] * sizeof *ts->slots);
+        h = hash_array(h, ts->start, (ts->ntok + 1) * sizeof *ts->start);
+        h = hash_array(h, ts->gold, ts->ntok * sizeof *ts->gold);
+        h = hash_array(h, ts->sent_first, (ts->nsent + 1) * sizeof *ts->sent_first);
+        if (ts->word)
+            h = hash_array(h, ts->word, ts->ntok * sizeof *ts->word);
+    }
+    return nk_mix64(h);
+}
+
+/* Gives m the weights of the best epoch that a checkpoint held. */
+static void take_weights(nerkit_model *m, nerkit_model *best)
+{
+#define SWAP(f)                                                                                   \
+    do {                                                                                          \
+        __typeof__(m->f) tmp = m->f;                                                              \
+        m->f = best->f;                                                                           \
+        best->f = tmp;                                                                            \
+    } while (0)
+    SWAP(rows);
+    SWAP(nrows);
+    SWAP(present);
+    SWAP(rank);
+    SWAP(trans);
+    SWAP(dense);
+#undef SWAP
 }
 
 int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
@@ -164,6 +253,12 @@ int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
     P.u = nk_alloc(P.rows * L, sizeof *P.u, err);
     P.wt = nk_alloc(L * L, sizeof *P.wt, err);
     P.ut = nk_alloc(L * L, sizeof *P.ut, err);
+    P.lex = &m->lex;
+    P.K = (m->feat.groups & NERKIT_FEAT_VECTORS) ? NK_WINDOW * (size_t)m->lex.dim : 0;
+    P.wd = nk_alloc(L * P.K, sizeof *P.wd, err);
+    P.ud = nk_alloc(L * P.K, sizeof *P.ud, err);
+    P.wd_avg = nk_alloc(L * P.K, sizeof *P.wd_avg, err);
+    P.x = nk_alloc(longest * P.K, sizeof *P.x, err);
     P.em = nk_alloc(longest * L, sizeof *P.em, err);
     P.trans = nk_alloc(L * L, sizeof *P.trans, err);
     P.score = nk_alloc(2 * L, sizeof *P.score, err);
@@ -174,27 +269,40 @@ int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
     size_t *order = nk_alloc(train->nsent, sizeof *order, err);
     uint16_t *pred = dev ? nk_alloc(dev->ntok, sizeof *pred, err) : NULL;
     int rc = NERKIT_OK;
-    if (!P.w || !P.u || !P.wt || !P.ut || !P.em || !P.trans || !P.score || !P.sw || !P.su || !P.back ||
-        !P.path || !order || (dev && !pred)) {
+    if (!P.w || !P.u || !P.wd || !P.ud || !P.wd_avg || !P.x || !P.wt || !P.ut || !P.em ||
+        !P.trans || !P.score || !P.sw || !P.su || !P.back || !P.path || !order ||
+        (dev && !pred)) {
         rc = NERKIT_ERR_NOMEM;
         goto out;
     }
     for (size_t s = 0; s < train->nsent; s++)
         order[s] = s;
 
-    double best_f1 = -1;
-    unsigned since_best = 0;
-    for (unsigned epoch = 1; epoch <= o->epochs; epoch++) {
+    nk_checkpoint ck = {.L = L, .rows = P.rows, .n = train->nsent, .w = P.w, .wt = P.wt,
+                        .u = P.u, .ut = P.ut, .K = P.K, .wd = P.wd, .ud = P.ud,
+                        .order = order, .best_score = -1};
+    if (o->checkpoint || o->resume)
+        ck.fingerprint = fingerprint(m, train, dev, o);
+    if (o->resume) {
+        nerkit_model *best;
+        if ((rc = nk_checkpoint_load(o->resume, &ck, &best, err)))
+            goto out;
+        take_weights(m, best);
+        nerkit_model_free(best);
+        P.c = ck.step;
+    }
+    double best_f1 = ck.best_score;
+    unsigned since_best = ck.since_best;
+    bool stopped = ck.stopped;
+    for (unsigned epoch = ck.epoch + 1; !stopped && epoch <= o->epochs; epoch++) {
         double t0 = nk_now();
-        uint64_t rng = o->seed * 0x2545F4914F6CDD1DULL + epoch;
-        for (size_t s = train->nsent; s > 1; s--) {
-            size_t j = (size_t)(splitmix(&rng) % s);
-            size_t tmp = order[s - 1];
-            order[s - 1] = order[j];
-            order[j] = tmp;
-        }
+        nk_train_shuffle(order, train->nsent, o->seed, epoch);
         size_t errors = 0;
         for (size_t k = 0; k < train->nsent; k++) {
+            if (o->stop && *o->stop) {
+                rc = nk_fail(err, NERKIT_ERR_INTERRUPTED, "interrupted in epoch %u", epoch);
+                goto out;
+            }
             size_t s = order[k];
             size_t a = train->sent_first[s], n = train->sent_first[s + 1] - a;
             score_sentence(&P, train, a, n, false);
@@ -211,7 +319,7 @@ int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
         }
         double secs = nk_now() - t0;
         nerkit_progress pr = {epoch, secs, train->ntok / (secs > 0 ? secs : 1e-9),
-                              (double)errors / (double)train->ntok, -1, -1, -1, 0};
+                              (double)errors / (double)train->ntok, -1, -1, -1, 0, 0, 0};
         bool improved = true;
         if (dev) {
             decode_averaged(&P, m, dev, pred);
@@ -228,11 +336,17 @@ int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
             since_best++;
         }
         pr.best = improved;
+        stopped = (dev && since_best >= o->patience) || errors == 0;
+        if (o->checkpoint) {
+            ck.epoch = epoch;
+            ck.since_best = since_best;
+            ck.stopped = stopped;
+            ck.best_score = best_f1;
+            ck.step = P.c;
+            if ((rc = nk_checkpoint_save(o->checkpoint, m, &ck, err)))
+                goto out;
+        }
         if (progress && progress(&pr, user))
-            break;
-        if (dev && since_best >= o->patience)
-            break;
-        if (errors == 0)
             break;
     }
 out:

@@ -17,6 +17,31 @@ void nerkit_train_opts_init(nerkit_train_opts *o)
     o->patience = 4;
     o->seed = 1;
     o->threads = 1;
+    o->optimizer = "lbfgs";
+    o->l1 = 0;
+    o->l2 = 0.5;
+    o->iterations = 300;
+    o->iteration_patience = 20;
+    o->delta = 1e-5;
+    o->eta = 0.05;
+    o->cluster_files = NULL;
+    o->ncluster_files = 0;
+    o->vectors_file = NULL;
+    o->lexicon_words = 50000;
+    o->checkpoint = NULL;
+    o->resume = NULL;
+    o->stop = NULL;
+}
+
+void nk_train_shuffle(size_t *order, size_t n, uint64_t seed, unsigned pass)
+{
+    uint64_t rng = seed * 0x2545F4914F6CDD1DULL + pass;
+    for (size_t s = n; s > 1; s--) {
+        size_t j = (size_t)(nk_mix64(rng += 0x9e3779b97f4a7c15ULL) % s);
+        size_t tmp = order[s - 1];
+        order[s - 1] = order[j];
+        order[j] = tmp;
+    }
 }
 
 int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_model *m,
@@ -29,10 +54,11 @@ int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_mode
     ts->start = nk_alloc(ts->ntok + 1, sizeof *ts->start, err);
     ts->sent_first = nk_alloc(ts->nsent + 1, sizeof *ts->sent_first, err);
     ts->gold = nk_alloc(ts->ntok + 1, sizeof *ts->gold, err);
+    ts->word = nk_alloc(ts->ntok + 1, sizeof *ts->word, err);
     /* corpus type t -> model type */
     size_t nct = nerkit_corpus_ntypes(c);
     int *map = nk_alloc(nct + 1, sizeof *map, err);
-    if (!ts->start || !ts->sent_first || !ts->gold || !map) {
+    if (!ts->start || !ts->sent_first || !ts->gold || !ts->word || !map) {
         free(map);
         nk_trainset_free(ts);
         return NERKIT_ERR_NOMEM;
@@ -54,7 +80,7 @@ int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_mode
     for (size_t d = 0; d < nerkit_corpus_ndocuments(c) && !rc; d++) {
         nerkit_document doc;
         size_t first = nerkit_corpus_document(c, d, &doc);
-        if ((rc = nk_features_extract(&m->feat, &doc, &fb, err)))
+        if ((rc = nk_features_extract(&m->feat, &m->lex, &doc, &fb, err)))
             break;
         if (nslots + fb.nslots > cap) {
             size_t ncap = cap ? cap : 1 << 20;
@@ -69,6 +95,7 @@ int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_mode
         memcpy(ts->slots + nslots, fb.slots, fb.nslots * sizeof *fb.slots);
         for (size_t i = 0; i < doc.ntokens; i++)
             ts->start[first + i] = nslots + fb.start[i];
+        memcpy(ts->word + first, fb.word, doc.ntokens * sizeof *fb.word);
         nslots += fb.nslots;
         size_t t = first;
         for (size_t s = 0; s < doc.nsentences; s++) {
@@ -92,6 +119,7 @@ void nk_trainset_free(nk_trainset *ts)
     free(ts->start);
     free(ts->sent_first);
     free(ts->gold);
+    free(ts->word);
     memset(ts, 0, sizeof *ts);
 }
 
@@ -162,7 +190,8 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
         nerkit_train_opts_init(&defaults);
         opts = &defaults;
     }
-    if (strcmp(opts->algorithm, "perceptron") != 0)
+    bool crf = strcmp(opts->algorithm, "crf") == 0;
+    if (!crf && strcmp(opts->algorithm, "perceptron") != 0)
         return nk_fail_null(err, NERKIT_ERR_ARG, "unknown training algorithm '%s'",
                             opts->algorithm);
     if (nerkit_corpus_ntokens(train) == 0)
@@ -190,14 +219,17 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
     if (!m)
         return NULL;
 
-    nk_trainset tr, dv = {0};
-    int rc = nk_trainset_build(&tr, train, m, err);
+    nk_trainset tr = {0}, dv = {0};
+    int rc = nk_train_resources(m, train, opts, err);
+    if (!rc)
+        rc = nk_trainset_build(&tr, train, m, err);
     if (!rc && dev)
         rc = nk_trainset_build(&dv, dev, m, err);
     if (!rc)
         rc = nk_trainset_prune(&tr, opts->min_count, opts->hash_bits, err);
     if (!rc)
-        rc = nk_train_perceptron(m, &tr, dev ? &dv : NULL, opts, progress, user, err);
+        rc = (crf ? nk_train_crf : nk_train_perceptron)(m, &tr, dev ? &dv : NULL, opts, progress,
+                                                         user, err);
     nk_trainset_free(&tr);
     nk_trainset_free(&dv);
     if (rc) {

@@ -17,6 +17,7 @@ typedef struct {
     size_t *start;
     size_t *sent_first;
     uint16_t *gold;
+    int32_t *word;  /* each token's index in the model's lexicon, -1 if absent */
     size_t longest; /* tokens in the longest sentence */
 } nk_trainset;
 
@@ -35,9 +36,23 @@ int nk_trainset_prune(nk_trainset *ts, unsigned min_count, unsigned hash_bits,
 int nk_trainset_score(const nk_trainset *ts, const nerkit_model *m, const uint16_t *pred,
                       double *p, double *r, double *f1, nerkit_error *err);
 
+/* Gives m the word representations named in o (cluster and vector files):
+ * the words of train and each resource's most frequent words, with their
+ * clusters and unit-length vectors; turns on the feature groups they feed. */
+int nk_train_resources(nerkit_model *m, const nerkit_corpus *train, const nerkit_train_opts *o,
+                       nerkit_error *err);
+
 /* The perceptron trainer: fills m's weights and transitions. */
 int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
                         const nerkit_train_opts *o, nerkit_progress_fn progress, void *user,
                         nerkit_error *err);
+
+/* The CRF trainer (crf.c): the same, by the optimizer o->optimizer. It
+ * replaces the slots of train and dev by its own feature ids. */
+int nk_train_crf(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerkit_train_opts *o,
+                 nerkit_progress_fn progress, void *user, nerkit_error *err);
+
+/* Shuffles order[0..n) for a pass: the same seed and pass, the same order. */
+void nk_train_shuffle(size_t *order, size_t n, uint64_t seed, unsigned pass);
 
 #endif

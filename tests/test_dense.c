@@ -1,0 +1,183 @@
+/* Dense features: the BLAS product against the plain C one, the window of
+ * word vectors, and a model trained with word representations surviving
+ * save and load exactly. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <math.h>
+
+#include <cmocka.h>
+
+#include "../src/internal.h"
+
+static uint64_t rng = 42;
+static float frand(void)
+{
+    rng = rng * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (float)((rng >> 40) & 0xFFFF) / 32768.0f - 1.0f;
+}
+
+static void test_blas_matches_plain(void **state)
+{
+    (void)state;
+    /* below and above the size where BLAS takes over */
+    const size_t sizes[][3] = {{1, 500, 17}, {15, 500, 17}, {16, 500, 17}, {300, 500, 17},
+                               {257, 250, 49}};
+    for (size_t c = 0; c < sizeof sizes / sizeof *sizes; c++) {
+        size_t T = sizes[c][0], K = sizes[c][1], L = sizes[c][2];
+        float *x = malloc(T * K * sizeof *x), *w = malloc(L * K * sizeof *w);
+        float *a = malloc(T * L * sizeof *a), *b = malloc(T * L * sizeof *b);
+        for (size_t i = 0; i < T * K; i++)
+            x[i] = frand();
+        for (size_t i = 0; i < L * K; i++)
+            w[i] = frand();
+        for (size_t i = 0; i < T * L; i++)
+            a[i] = b[i] = frand(); /* both add to what is there */
+        nk_dense_scores(x, T, K, w, L, a);
+        nk_dense_scores_plain(x, T, K, w, L, b);
+        for (size_t i = 0; i < T * L; i++) {
+            float tol = 1e-5f * (1.0f + fabsf(b[i]));
+            if (fabsf(a[i] - b[i]) > tol)
+                fail_msg("T=%zu K=%zu L=%zu: %g vs %g", T, K, L, a[i], b[i]);
+        }
+        free(x);
+        free(w);
+        free(a);
+        free(b);
+    }
+}
+
+static void test_window_inputs(void **state)
+{
+    (void)state;
+    const char *words[] = {"paris", "berlin"};
+    uint64_t keys[2] = {nk_lower_hash(words[0], 5), nk_lower_hash(words[1], 6)};
+    nk_lexicon lx;
+    nerkit_error err;
+    assert_int_equal(nk_lexicon_init(&lx, keys, 2, 0, 2, &err), NERKIT_OK);
+    nk_lexicon_set_vector(&lx, 0, (const float[]){1.0f, -0.5f});
+    nk_lexicon_set_vector(&lx, 1, (const float[]){0.25f, 0.0f});
+    /* two sentences: Paris x | Berlin */
+    int32_t word[3] = {nk_lexicon_find(&lx, nk_lower_hash("PARIS", 5)), -1, 1};
+    assert_int_equal(word[0], 0);
+    size_t lens[2] = {2, 1};
+    nerkit_document doc = {NULL, NULL, 3, lens, 2};
+    float x[3 * NK_WINDOW * 2];
+    memset(x, 0xff, sizeof x);
+    nk_dense_inputs(&lx, word, &doc, x);
+    /* token 0: window -2..+2 = out, out, Paris, x(unknown), out */
+    const float want0[10] = {0, 0, 0, 0, 1.0f, -0.5f, 0, 0, 0, 0};
+    for (size_t k = 0; k < 10; k++)
+        assert_true(fabsf(x[k] - want0[k]) < 0.01f);
+    /* token 2 stands alone: Berlin in the middle, nothing of sentence 1 */
+    const float want2[10] = {0, 0, 0, 0, 0.25f, 0, 0, 0, 0, 0};
+    for (size_t k = 0; k < 10; k++)
+        assert_true(fabsf(x[20 + k] - want2[k]) < 0.01f);
+    nk_lexicon_free(&lx);
+}
+
+/* A corpus where the type of a capitalised word is told by its vector and
+ * its Brown cluster, not by its spelling. */
+static char *write_file(const char *name, const char *text)
+{
+    char *path = malloc(64);
+    snprintf(path, 64, "/tmp/nerkit-dense-%d-%s", (int)getpid(), name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+static void test_model_with_representations_round_trip(void **state)
+{
+    (void)state;
+    char *vec = write_file("v.txt", "4 3\nparis 1 0 0\nrome 0.9 0.1 0\nanna 0 1 0\nmaria 0 0.9 0.2\n");
+    char *brown = write_file("b.txt", "0010\tparis\t5\n0011\trome\t4\n110\tanna\t3\n111\tmaria\t2\n");
+    nk_buf text = {0};
+    const char *names[] = {"Paris", "Rome", "Anna", "Maria"};
+    for (int s = 0; s < 200; s++) {
+        int k = s % 4;
+        nk_buf_printf(&text, "we saw %s %s\ntoday O\n\n", names[k], k < 2 ? "B-LOC" : "B-PER");
+    }
+    nk_buf_printf(&text, "we O\nsaw O\n\n");
+    /* the lines above are "token label"; rebuild them as one token a line */
+    nk_buf corpus = {0};
+    for (size_t i = 0; i < text.len;) {
+        const char *nl = memchr(text.p + i, '\n', text.len - i);
+        size_t e = (size_t)(nl - text.p);
+        if (e == i) {
+            nk_buf_putc(&corpus, '\n');
+        } else if (memcmp(text.p + i, "we saw ", 7) == 0) {
+            nk_buf_printf(&corpus, "we O\nsaw O\n%.*s\n", (int)(e - i - 7), text.p + i + 7);
+        } else {
+            nk_buf_put(&corpus, text.p + i, e - i + 1);
+        }
+        i = e + 1;
+    }
+    nerkit_error err;
+    nerkit_corpus *c = nerkit_corpus_parse(corpus.p, corpus.len, "dense", NULL, &err);
+    assert_non_null(c);
+    nerkit_train_opts o;
+    nerkit_train_opts_init(&o);
+    o.hash_bits = 16;
+    o.epochs = 5;
+    const char *clusters[] = {brown};
+    o.cluster_files = clusters;
+    o.ncluster_files = 1;
+    o.vectors_file = vec;
+    nerkit_model *m = nerkit_train(c, NULL, &o, NULL, NULL, &err);
+    if (!m)
+        fail_msg("%s", err.message);
+    assert_true(m->feat.groups & NERKIT_FEAT_CLUSTERS);
+    assert_true(m->feat.groups & NERKIT_FEAT_VECTORS);
+    assert_int_equal(m->lex.dim, 3);
+
+    char *path = write_file("m.nerkit", "");
+    assert_int_equal(nerkit_model_save(m, path, &err), NERKIT_OK);
+    nerkit_model *back = nerkit_model_load(path, &err);
+    if (!back)
+        fail_msg("%s", err.message);
+    assert_int_equal(back->lex.nwords, m->lex.nwords);
+    assert_memory_equal(back->dense, m->dense, m->nlabels * NK_WINDOW * 3 * sizeof(float));
+    /* tagging with both gives the same labels, and words known only by
+     * their representations ("rome" spelled in capitals) are found */
+    const char *toks[] = {"we", "saw", "ROME", "and", "Maria"};
+    size_t lens[] = {2, 3, 4, 3, 5};
+    uint16_t a[5], b[5];
+    nerkit_tagger *ta = nerkit_tagger_new(m, &err), *tb = nerkit_tagger_new(back, &err);
+    assert_int_equal(nerkit_tag_sentence(ta, toks, lens, 5, a, &err), NERKIT_OK);
+    assert_int_equal(nerkit_tag_sentence(tb, toks, lens, 5, b, &err), NERKIT_OK);
+    assert_memory_equal(a, b, sizeof a);
+    const char *out[5];
+    nerkit_model_label_strings(m, a, 5, NERKIT_SCHEME_IOB2, out);
+    assert_string_equal(out[4], "B-PER");
+    nerkit_tagger_free(ta);
+    nerkit_tagger_free(tb);
+    nerkit_model_free(m);
+    nerkit_model_free(back);
+    nerkit_corpus_free(c);
+    unlink(path);
+    unlink(vec);
+    unlink(brown);
+    free(path);
+    free(vec);
+    free(brown);
+    nk_buf_free(&text);
+    nk_buf_free(&corpus);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_blas_matches_plain),
+        cmocka_unit_test(test_window_inputs),
+        cmocka_unit_test(test_model_with_representations_round_trip),
+    };
+    return cmocka_run_group_tests_name("dense", tests, NULL, NULL);
+}

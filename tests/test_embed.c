@@ -1,0 +1,616 @@
+/* Word representations: co-occurrence counting, PPMI, the randomized SVD,
+ * k-means and its distances, and the vector and cluster files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <lapacke.h>
+#include <math.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "../src/internal.h"
+
+static char dir[] = "/tmp/nerkit-test-embed-XXXXXX";
+
+static int setup(void **state)
+{
+    (void)state;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd);
+}
+
+/* A file in the test folder, written with the given text. */
+static const char *file(const char *name, const char *text)
+{
+    static char path[8][256];
+    static int next;
+    char *p = path[next++ % 8];
+    snprintf(p, 256, "%s/%s", dir, name);
+    if (text) {
+        FILE *f = fopen(p, "wb");
+        assert_non_null(f);
+        fputs(text, f);
+        fclose(f);
+    }
+    return p;
+}
+
+static uint64_t rng = 12345;
+static double uniform(void)
+{
+    rng += 0x9e3779b97f4a7c15ULL;
+    return (double)(nk_mix64(rng) >> 11) / 9007199254740992.0;
+}
+static float normal(void)
+{
+    return (float)(sqrt(-2 * log(uniform() + 1e-300)) * cos(2 * M_PI * uniform()));
+}
+
+/* ---- counting and PPMI */
+
+static void merge_all(nk_cooc *c, nk_pairbuf *b, const uint32_t *ids, size_t n)
+{
+    nerkit_error err;
+    for (size_t i = 0; i < n;) {
+        i = nk_pairs_add(b, ids, n, i);
+        nk_pairs_reduce(b);
+        assert_int_equal(nk_cooc_merge(c, b, SIZE_MAX, &err), NERKIT_OK);
+    }
+}
+
+static void test_window_counts(void **state)
+{
+    (void)state;
+    /* window 2: (0,1) at distance 1 twice, (0,0) at distance 2 (counted
+     * from both sides), (0,2) at distance 2 across an unknown word */
+    const uint32_t ids[] = {0, 1, 0, NK_OOV, 2};
+    for (size_t cap = 3; cap <= 64; cap += 61) { /* a tiny buffer flushes at every token */
+        nk_pairbuf b;
+        nk_cooc c = {0};
+        nerkit_error err;
+        assert_int_equal(nk_pairbuf_init(&b, cap, 3, 2, &err), NERKIT_OK);
+        merge_all(&c, &b, ids, 5);
+        assert_int_equal(c.n, 3);
+        assert_true(c.key[0] == 0 && c.val[0] == NK_COOC_UNIT);
+        assert_true(c.key[1] == 1 && c.val[1] == 2 * NK_COOC_UNIT);
+        assert_true(c.key[2] == 2 && c.val[2] == NK_COOC_UNIT / 2);
+        /* the same text again doubles every count */
+        merge_all(&c, &b, ids, 5);
+        assert_int_equal(c.n, 3);
+        assert_true(c.val[1] == 4 * NK_COOC_UNIT);
+        nk_pairbuf_free(&b);
+        nk_cooc_free(&c);
+    }
+}
+
+static void test_pair_pruning(void **state)
+{
+    (void)state;
+    /* 39 distinct pairs seen once and (1,2) seen often: over a bound of
+     * 16 pairs, the rare ones go and the frequent one stays */
+    nk_pairbuf b;
+    nk_cooc c = {0};
+    nerkit_error err;
+    assert_int_equal(nk_pairbuf_init(&b, 1024, 64, 1, &err), NERKIT_OK);
+    uint32_t ids[200];
+    size_t n = 0;
+    for (uint32_t w = 3; w < 43; w++) /* 39 pairs (w, w + 1) */
+        ids[n++] = w;
+    ids[n++] = NK_OOV;
+    for (int r = 0; r < 50; r++) {
+        ids[n++] = 1;
+        ids[n++] = 2;
+        ids[n++] = NK_OOV;
+    }
+    assert_int_equal(nk_pairs_add(&b, ids, n, 0), n);
+    nk_pairs_reduce(&b);
+    assert_int_equal(nk_cooc_merge(&c, &b, 16, &err), NERKIT_OK);
+    assert_int_equal(c.n, 1);
+    assert_int_equal(c.prunes, 1);
+    bool kept = false;
+    for (size_t i = 0; i < c.n; i++)
+        kept |= c.key[i] == ((uint64_t)1 << 32 | 2) && c.val[i] == 50 * NK_COOC_UNIT;
+    assert_true(kept);
+    nk_pairbuf_free(&b);
+    nk_cooc_free(&c);
+}
+
+/* The symmetric counts
+ *     X = [2 4 1]    row sums 7, 7, 4
+ *         [4 0 3]
+ *         [1 3 0]
+ * give PMI(w,c) = log(X(w,c) * sum_c' r(c')^a / (r(w) * r(c)^a)); the
+ * values below were worked out by hand (and checked with a calculator). */
+static void test_ppmi_by_hand(void **state)
+{
+    (void)state;
+    uint64_t key[] = {0, 1, 2, (uint64_t)1 << 32 | 2};
+    uint64_t val[] = {2, 4, 1, 3};
+    nk_cooc c = {key, val, 4, 4, 0, 0};
+    nerkit_error err;
+    nk_csr A;
+    /* plain PPMI (a = 1): log(4*18/49) and log(3*18/28); the rest is
+     * negative or absent, and A is symmetric */
+    assert_int_equal(nk_ppmi(&c, 3, 1.0, &A, &err), NERKIT_OK);
+    const size_t row[] = {0, 1, 3, 4};
+    const uint32_t col[] = {1, 0, 2, 1};
+    const float a1[] = {0.3848458f, 0.3848458f, 0.6567795f, 0.6567795f};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(A.row[i], row[i]);
+    for (size_t e = 0; e < 4; e++) {
+        assert_int_equal(A.col[e], col[e]);
+        assert_float_equal(A.a[e], a1[e], 1e-6);
+        assert_float_equal(A.at[e], a1[e], 1e-6);
+    }
+    nk_csr_free(&A);
+    /* smoothed contexts (a = 0.75) make A asymmetric: A(1,2) = 0.5497005
+     * but A(2,1) = 0.6896045; at holds the transpose */
+    assert_int_equal(nk_ppmi(&c, 3, 0.75, &A, &err), NERKIT_OK);
+    const float a[] = {0.4176708f, 0.4176708f, 0.5497005f, 0.6896045f};
+    const float at[] = {0.4176708f, 0.4176708f, 0.6896045f, 0.5497005f};
+    for (size_t e = 0; e < 4; e++) {
+        assert_int_equal(A.col[e], col[e]);
+        assert_float_equal(A.a[e], a[e], 1e-6);
+        assert_float_equal(A.at[e], at[e], 1e-6);
+    }
+    nk_csr_free(&A);
+}
+
+/* ---- the randomized SVD */
+
+static void test_rsvd_low_rank(void **state)
+{
+    (void)state;
+    /* M = sum of 6 random rank-one terms with weights 40 .. 15, plus a
+     * little noise, stored as a dense "sparse" matrix */
+    enum { N = 90, R = 6 };
+    static float M[N * N], F[N * N], U[N * R], s[R], sref[N], uref[N * N], vt[N * N];
+    float u[R][N], v[R][N];
+    for (int r = 0; r < R; r++)
+        for (int i = 0; i < N; i++) {
+            u[r][i] = normal();
+            v[r][i] = normal();
+        }
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            float x = 0.01f * normal();
+            for (int r = 0; r < R; r++)
+                x += (40.0f - 5 * r) / N * u[r][i] * v[r][j];
+            M[i * N + j] = x;
+        }
+    nk_csr A = {N, malloc((N + 1) * sizeof(size_t)), malloc(N * N * sizeof(uint32_t)),
+                malloc(N * N * sizeof(float)), malloc(N * N * sizeof(float))};
+    for (int i = 0; i <= N; i++)
+        A.row[i] = (size_t)i * N;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            A.col[i * N + j] = (uint32_t)j;
+            A.a[i * N + j] = M[i * N + j];
+            A.at[i * N + j] = M[j * N + i];
+        }
+    nk_rsvd_opts o = {R, 10, 2, 7, 2, NULL, NULL};
+    nerkit_error err;
+    assert_int_equal(nk_rsvd(&A, &o, U, s, &err), NERKIT_OK);
+    memcpy(F, M, sizeof F);
+    assert_int_equal(LAPACKE_sgesdd(LAPACK_ROW_MAJOR, 'S', N, N, F, N, sref, uref, N, vt, N), 0);
+    for (int r = 0; r < R; r++) {
+        assert_float_equal(s[r], sref[r], 1e-3 * sref[0]);
+        /* the same singular vector, up to its sign */
+        double dot = 0;
+        for (int i = 0; i < N; i++)
+            dot += U[i * R + r] * uref[i * N + r];
+        assert_float_equal(fabs(dot), 1.0, 1e-3);
+    }
+    nk_csr_free(&A);
+}
+
+/* ---- k-means */
+
+static void test_distances_blas_vs_plain(void **state)
+{
+    (void)state;
+    enum { N = 300, K = 70, D = 37 };
+    static float X[N * D], C[K * D], xn[N], cn[K], out[N * K];
+    for (int i = 0; i < N + K; i++) {
+        float *row = i < N ? X + i * D : C + (i - N) * D;
+        double s = 0;
+        for (int j = 0; j < D; j++) {
+            row[j] = normal();
+            s += row[j] * row[j];
+        }
+        for (int j = 0; j < D; j++) /* unit length, as k-means clusters them */
+            row[j] = (float)(row[j] / sqrt(s));
+        float nn = 0;
+        for (int j = 0; j < D; j++)
+            nn += row[j] * row[j];
+        *(i < N ? &xn[i] : &cn[i - N]) = nn;
+    }
+    nk_sqdist(X, N, D, xn, C, K, cn, out);
+    double worst = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < K; j++) {
+            double d = 0;
+            for (int t = 0; t < D; t++)
+                d += ((double)X[i * D + t] - C[j * D + t]) * ((double)X[i * D + t] - C[j * D + t]);
+            worst = fmax(worst, fabs(d - out[i * K + j]));
+        }
+    assert_true(worst < 1e-5);
+}
+
+static nerkit_vectors *blobs(size_t groups, size_t per, size_t dim, float spread)
+{
+    size_t n = groups * per;
+    char (*names)[16] = malloc(n * sizeof *names);
+    const char **words = malloc(n * sizeof *words);
+    float *data = malloc(n * dim * sizeof *data);
+    for (size_t i = 0; i < n; i++) {
+        /* interleaved, so a group is not a run of rows */
+        size_t g = i % groups;
+        snprintf(names[i], 16, "w%zu", i);
+        words[i] = names[i];
+        for (size_t j = 0; j < dim; j++)
+            data[i * dim + j] = (j == g ? 10.0f : 0.0f) + spread * normal();
+    }
+    nerkit_error err;
+    nerkit_vectors *v = nerkit_vectors_new(words, data, n, dim, &err);
+    assert_non_null(v);
+    free(names);
+    free(words);
+    free(data);
+    return v;
+}
+
+static void test_kmeans_finds_blobs(void **state)
+{
+    (void)state;
+    nerkit_vectors *v = blobs(5, 60, 8, 0.5f);
+    for (int normalize = 0; normalize <= 1; normalize++) {
+        nerkit_kmeans_opts o;
+        nerkit_kmeans_opts_init(&o);
+        o.normalize = normalize;
+        size_t ks[] = {5, 2, 300};
+        nerkit_error err;
+        nerkit_clusters *c = nerkit_kmeans(v, ks, 3, &o, &err);
+        assert_non_null(c);
+        assert_int_equal(nerkit_clusters_levels(c), 3);
+        assert_int_equal(nerkit_clusters_k(c, 0), 5);
+        /* every group in one cluster of its own */
+        uint32_t of_group[5];
+        bool used[5] = {false};
+        for (size_t i = 0; i < 300; i++) {
+            uint32_t id = nerkit_clusters_id(c, 0, i);
+            if (i < 5) {
+                assert_false(used[id]);
+                used[id] = true;
+                of_group[i] = id;
+            }
+            assert_int_equal(id, of_group[i % 5]);
+        }
+        /* k = n: every word alone */
+        bool seen[300] = {false};
+        for (size_t i = 0; i < 300; i++) {
+            uint32_t id = nerkit_clusters_id(c, 2, i);
+            assert_false(seen[id]);
+            seen[id] = true;
+        }
+        /* and the file says the same */
+        const char *path = file("blobs.clusters", NULL);
+        assert_int_equal(nerkit_clusters_save(c, path, &err), NERKIT_OK);
+        nerkit_clusters *back = nerkit_clusters_load(path, &err);
+        assert_non_null(back);
+        assert_int_equal(nerkit_clusters_count(back), 300);
+        for (size_t i = 0; i < 300; i++) {
+            int64_t j = nerkit_clusters_find(back, nerkit_clusters_word(c, i),
+                                             strlen(nerkit_clusters_word(c, i)));
+            assert_int_equal(j, (int64_t)i);
+            for (size_t l = 0; l < 3; l++)
+                assert_int_equal(nerkit_clusters_id(back, l, i), nerkit_clusters_id(c, l, i));
+        }
+        assert_null(nerkit_clusters_path(back, 0));
+        nerkit_clusters_free(back);
+        nerkit_clusters_free(c);
+    }
+    nerkit_error err;
+    size_t too_many = 301;
+    nerkit_kmeans_opts o;
+    nerkit_kmeans_opts_init(&o);
+    assert_null(nerkit_kmeans(v, &too_many, 1, &o, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    nerkit_vectors_free(v);
+}
+
+/* ---- files */
+
+static void test_vector_files_round_trip(void **state)
+{
+    (void)state;
+    const char *words[] = {"the", "Zürich", "U.S.", "'s", "東京", "-"};
+    enum { N = 6, D = 7 };
+    float data[N * D];
+    for (int i = 0; i < N * D; i++)
+        data[i] = normal() * (i % 3 == 0 ? 1e-3f : 10.0f);
+    nerkit_error err;
+    nerkit_vectors *v = nerkit_vectors_new(words, data, N, D, &err);
+    assert_non_null(v);
+    const nerkit_vec_format formats[] = {NERKIT_VEC_WORD2VEC, NERKIT_VEC_WORD2VEC_BIN,
+                                         NERKIT_VEC_GLOVE};
+    for (int f = 0; f < 3; f++) {
+        const char *path = file("v.vec", NULL);
+        assert_int_equal(nerkit_vectors_save(v, path, formats[f], &err), NERKIT_OK);
+        for (int autodetect = 0; autodetect <= 1; autodetect++) {
+            nerkit_vectors *w =
+                nerkit_vectors_load(path, autodetect ? NERKIT_VEC_AUTO : formats[f], &err);
+            if (!w)
+                fail_msg("format %d: %s", f, err.message);
+            assert_int_equal(nerkit_vectors_count(w), N);
+            assert_int_equal(nerkit_vectors_dim(w), D);
+            for (int i = 0; i < N; i++) {
+                assert_string_equal(nerkit_vectors_word(w, (size_t)i), words[i]);
+                const float *row = nerkit_vectors_get(w, words[i], strlen(words[i]));
+                assert_ptr_equal(row, nerkit_vectors_data(w) + i * D);
+                for (int j = 0; j < D; j++) {
+                    float want = data[i * D + j];
+                    if (formats[f] == NERKIT_VEC_WORD2VEC_BIN)
+                        assert_true(row[j] == want); /* exact */
+                    else
+                        assert_float_equal(row[j], want, 1e-6 * fabsf(want));
+                }
+            }
+            assert_int_equal(nerkit_vectors_find(w, "Zurich", 6), -1);
+            nerkit_vectors_free(w);
+        }
+    }
+    /* gzip is read as well */
+    char *text;
+    size_t len;
+    const char *plain = file("v.vec", NULL), *gz = file("v.vec.gz", NULL);
+    assert_int_equal(nerkit_vectors_save(v, plain, NERKIT_VEC_WORD2VEC, &err), NERKIT_OK);
+    assert_int_equal(nerkit_read_file(plain, &text, &len, &err), NERKIT_OK);
+    gzFile g = gzopen(gz, "wb");
+    gzwrite(g, text, (unsigned)len);
+    gzclose(g);
+    free(text);
+    nerkit_vectors *w = nerkit_vectors_load(gz, NERKIT_VEC_AUTO, &err);
+    assert_non_null(w);
+    assert_int_equal(nerkit_vectors_count(w), N);
+    /* nearest neighbours: a word is its own nearest */
+    size_t rows[3];
+    float cos[3];
+    assert_int_equal(nerkit_vectors_nearest(w, nerkit_vectors_data(w) + 2 * D, 3, rows, cos), 3);
+    assert_int_equal(rows[0], 2);
+    assert_float_equal(cos[0], 1.0, 1e-5);
+    assert_true(cos[1] >= cos[2]);
+    nerkit_vectors_free(w);
+    nerkit_vectors_free(v);
+}
+
+static void test_brown_clusters(void **state)
+{
+    (void)state;
+    const char *path = file("brown.txt", "0010\tthe\t1500\n"
+                                         "0011\tnew york\t12\n"
+                                         "110\tParis\r\n"
+                                         "\n");
+    nerkit_error err;
+    nerkit_clusters *c = nerkit_clusters_load(path, &err);
+    if (!c)
+        fail_msg("%s", err.message);
+    assert_int_equal(nerkit_clusters_count(c), 3);
+    assert_int_equal(nerkit_clusters_levels(c), 0);
+    int64_t i = nerkit_clusters_find(c, "new york", 8);
+    assert_int_equal(i, 1);
+    assert_string_equal(nerkit_clusters_path(c, 1), "0011");
+    assert_int_equal(nerkit_clusters_frequency(c, 1), 12);
+    assert_string_equal(nerkit_clusters_path(c, 2), "110");
+    assert_int_equal(nerkit_clusters_frequency(c, 2), 0);
+    /* written back the same */
+    const char *out = file("brown.out", NULL);
+    assert_int_equal(nerkit_clusters_save(c, out, &err), NERKIT_OK);
+    char *text;
+    size_t len;
+    assert_int_equal(nerkit_read_file(out, &text, &len, &err), NERKIT_OK);
+    assert_true(len == strlen("0010\tthe\t1500\n0011\tnew york\t12\n110\tParis\n") &&
+                memcmp(text, "0010\tthe\t1500\n0011\tnew york\t12\n110\tParis\n", len) == 0);
+    free(text);
+    nerkit_clusters_free(c);
+
+    /* the shared Brown clusters, when they are here */
+    const char *data = getenv("NER_DATA");
+    char real[1024];
+    snprintf(real, sizeof real, "%s/clusters/nlp4j_twitter_brown_lowercase.txt",
+             data && *data ? data : "../shared/data");
+    if (access(real, R_OK) != 0) {
+        print_message("skipped: no %s\n", real);
+        return;
+    }
+    c = nerkit_clusters_load(real, &err);
+    if (!c)
+        fail_msg("%s", err.message);
+    assert_int_equal(nerkit_clusters_count(c), 216852);
+    i = nerkit_clusters_find(c, "the", 3);
+    assert_true(i >= 0);
+    assert_true(strspn(nerkit_clusters_path(c, (size_t)i), "01") ==
+                strlen(nerkit_clusters_path(c, (size_t)i)));
+    nerkit_clusters_free(c);
+}
+
+/* Loading must fail with the file and line (or offset) in the message. */
+static void expect_vec_error(const char *name, const char *text, size_t len, nerkit_vec_format f,
+                             const char *where)
+{
+    const char *path = file(name, NULL);
+    FILE *fp = fopen(path, "wb");
+    fwrite(text, 1, len, fp);
+    fclose(fp);
+    nerkit_error err = {0};
+    nerkit_vectors *v = nerkit_vectors_load(path, f, &err);
+    if (v)
+        fail_msg("%s loaded", name);
+    char want[512];
+    snprintf(want, sizeof want, "%s%s", path, where);
+    if (!strstr(err.message, want))
+        fail_msg("%s: message '%s' lacks '%s'", name, err.message, want);
+}
+
+static void expect_cluster_error(const char *name, const char *text, const char *where)
+{
+    const char *path = file(name, text);
+    nerkit_error err = {0};
+    nerkit_clusters *c = nerkit_clusters_load(path, &err);
+    if (c)
+        fail_msg("%s loaded", name);
+    char want[512];
+    snprintf(want, sizeof want, "%s%s", path, where);
+    if (!strstr(err.message, want))
+        fail_msg("%s: message '%s' lacks '%s'", name, err.message, want);
+}
+
+#define TEXT(s) s, sizeof s - 1
+
+static void test_bad_files(void **state)
+{
+    (void)state;
+    const nerkit_vec_format T = NERKIT_VEC_WORD2VEC, B = NERKIT_VEC_WORD2VEC_BIN,
+                            G = NERKIT_VEC_GLOVE, A = NERKIT_VEC_AUTO;
+    expect_vec_error("short.vec", TEXT("3 2\na 1 2\nb 1 2\n"), T, ": the header says 3 vectors");
+    expect_vec_error("long.vec", TEXT("1 2\na 1 2\nb 1 2\n"), T, ":3: more vectors");
+    expect_vec_error("nan.vec", TEXT("2 2\na 1 2\nb 1 x\n"), T, ":3: number 2");
+    expect_vec_error("inf.vec", TEXT("2 2\na 1 2\nb inf 1\n"), T, ":3: number 1");
+    expect_vec_error("extra.vec", TEXT("1 2\na 1 2 3\n"), A, ":2: more than 2 numbers");
+    expect_vec_error("header.vec", TEXT("two 2\na 1 2\n"), T, ":1: expected the word2vec header");
+    expect_vec_error("ragged.txt", TEXT("a 1 2\nb 1\n"), G, ":2: number 2");
+    expect_vec_error("noword.txt", TEXT("a 1 2\n 1 2\n"), G, ":2: expected a word");
+    expect_vec_error("nul.txt", TEXT("a 1 2\nb\0 1 2\n"), G, ":2: NUL byte");
+    expect_vec_error("empty.txt", TEXT(""), G, ": no vectors");
+    /* binary: truncated inside the second vector, which starts at byte 15 */
+    expect_vec_error("cut.bin", TEXT("2 2\na \0\0\x80?\0\0\0@\nb \0\0\x80"), B,
+                     ": vector 2 ('b', byte offset 15): truncated");
+    expect_vec_error("cut2.bin", TEXT("3 1\na \0\0\x80?\n"), A,
+                     ": vector 2 (byte offset 11): the file ends");
+    expect_vec_error("nan.bin", TEXT("1 1\na \0\0\xc0\x7f\n"), B, ": vector 1 ('a', byte offset 4)");
+
+    expect_cluster_error("bits.txt", "0101\tthe\n01x1\tcat\n", ":2: the path '01x1'");
+    expect_cluster_error("noword.txt", "0101\tthe\n0101\n", ":2: expected BITS<TAB>WORD");
+    expect_cluster_error("count.txt", "0101\tthe\tmany\n", ":1: the count 'many'");
+    expect_cluster_error("twice.txt", "0101\tthe\n0111\ta\n0101\tthe\n", ":3: 'the' is listed twice");
+    expect_cluster_error("k.clusters", "#nerkit-clusters\t4\t2\nthe\t3\t1\ncat\t1\t2\n",
+                         ":3: cluster id '2' is not a number below 2");
+    expect_cluster_error("cols.clusters", "#nerkit-clusters\t4\t2\nthe\t3\n",
+                         ":2: expected a word and 2 cluster ids");
+    expect_cluster_error("head.clusters", "#nerkit-clusters\tmany\n", ":1: field 2, 'many'");
+    expect_cluster_error("none.clusters", "#nerkit-clusters\t4\n", ": no clustered words");
+}
+
+/* ---- learning from text */
+
+/* Sentences from a little grammar in which days and cities fill different
+ * slots: vectors must put each day nearest another day. */
+static const char *grammar_corpus(const char *name, int docs)
+{
+    static const char *days[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday"};
+    static const char *cities[] = {"Paris", "London", "Berlin", "Madrid", "Rome"};
+    static const char *verbs[] = {"rose", "fell", "climbed", "slipped"};
+    const char *path = file(name, NULL);
+    FILE *f = fopen(path, "w");
+    for (int d = 0; d < docs; d++) {
+        for (int s = 0; s < 8; s++) {
+            fprintf(f, "Shares in %s %s %d percent on %s .\n", cities[(int)(uniform() * 5)],
+                    verbs[(int)(uniform() * 4)], 1 + (int)(uniform() * 9),
+                    days[(int)(uniform() * 5)]);
+            fprintf(f, "On %s , traders in %s said the market was %s .\n",
+                    days[(int)(uniform() * 5)], cities[(int)(uniform() * 5)],
+                    uniform() < 0.5 ? "calm" : "busy");
+        }
+        fputs("\n", f);
+    }
+    fclose(f);
+    return path;
+}
+
+static void test_embed_learns(void **state)
+{
+    (void)state;
+    const char *path = grammar_corpus("grammar.txt", 200);
+    nerkit_embed_opts o;
+    nerkit_embed_opts_init(&o);
+    o.dim = 8;
+    o.window = 2;
+    o.min_count = 3;
+    o.threads = 1;
+    nerkit_error err;
+    nerkit_vectors *v1 = nerkit_embed(&path, 1, &o, &err);
+    if (!v1)
+        fail_msg("%s", err.message);
+    assert_int_equal(nerkit_vectors_dim(v1), 8);
+    /* most frequent first: every sentence has a full stop */
+    assert_string_equal(nerkit_vectors_word(v1, 0), ".");
+    size_t rows[2];
+    float cos[2];
+    const char *probe[] = {"Monday", "Paris"};
+    for (int p = 0; p < 2; p++) {
+        const float *q = nerkit_vectors_get(v1, probe[p], strlen(probe[p]));
+        assert_non_null(q);
+        assert_int_equal(nerkit_vectors_nearest(v1, q, 2, rows, cos), 2);
+        const char *near = nerkit_vectors_word(v1, rows[1]);
+        bool same_kind = p == 0 ? strstr("Monday Tuesday Wednesday Thursday Friday", near) != NULL
+                                : strstr("Paris London Berlin Madrid Rome", near) != NULL;
+        if (!same_kind)
+            fail_msg("nearest to %s: %s", probe[p], near);
+    }
+    /* integer counts and row-wise products: the thread count changes nothing */
+    o.threads = 2;
+    nerkit_vectors *v2 = nerkit_embed(&path, 1, &o, &err);
+    assert_non_null(v2);
+    assert_int_equal(nerkit_vectors_count(v1), nerkit_vectors_count(v2));
+    assert_memory_equal(nerkit_vectors_data(v1), nerkit_vectors_data(v2),
+                        nerkit_vectors_count(v1) * 8 * sizeof(float));
+    nerkit_vectors_free(v2);
+    /* --lower folds the case */
+    o.lower = 1;
+    v2 = nerkit_embed(&path, 1, &o, &err);
+    assert_non_null(v2);
+    assert_true(nerkit_vectors_find(v2, "monday", 6) >= 0);
+    assert_int_equal(nerkit_vectors_find(v2, "Monday", 6), -1);
+    nerkit_vectors_free(v2);
+    nerkit_vectors_free(v1);
+
+    /* too few words for the dimension, and unreadable input */
+    o.dim = 500;
+    assert_null(nerkit_embed(&path, 1, &o, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    o.dim = 8;
+    const char *missing = file("missing.txt", NULL);
+    assert_null(nerkit_embed(&missing, 1, &o, &err));
+    assert_int_equal(err.code, NERKIT_ERR_IO);
+    assert_non_null(strstr(err.message, missing));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_window_counts),
+        cmocka_unit_test(test_pair_pruning),
+        cmocka_unit_test(test_ppmi_by_hand),
+        cmocka_unit_test(test_rsvd_low_rank),
+        cmocka_unit_test(test_distances_blas_vs_plain),
+        cmocka_unit_test(test_kmeans_finds_blobs),
+        cmocka_unit_test(test_vector_files_round_trip),
+        cmocka_unit_test(test_brown_clusters),
+        cmocka_unit_test(test_bad_files),
+        cmocka_unit_test(test_embed_learns),
+    };
+    return cmocka_run_group_tests_name("embed", tests, setup, teardown);
+}

@@ -1,0 +1,368 @@
+/*
+ * Linear-chain CRF training: the compact parameter index, the penalised
+ * negative log-likelihood with its gradient on several threads, dev
+ * scoring and export. The optimisers live in crf_lbfgs.c and crf_sgd.c.
+ *
+ * For a sentence x with gold labels y the loss is log Z(x) - score(x, y),
+ * and its gradient for a weight is the expected count of its feature under
+ * the model minus the gold count: label marginals for feature weights,
+ * edge marginals for transitions, both from one forward-backward pass
+ * (src/marginals.c) over the same BILOU lattice the tagger decodes.
+ */
+#include "crf.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One shard's evaluation of the objective, on its own thread. */
+struct crf_job {
+    crf_problem *P;
+    const double *w;
+    int t;
+    pthread_t tid;
+    bool started;
+};
+
+/* Replaces each slot of ts by its compact feature id and drops slots with
+ * none (dev features never seen in training: their weights are zero). */
+static void remap(nk_trainset *ts, const uint32_t *id)
+{
+    size_t out = 0, k = 0;
+    for (size_t i = 0; i < ts->ntok; i++) {
+        size_t end = ts->start[i + 1];
+        ts->start[i] = out;
+        for (; k < end; k++)
+            if (id[ts->slots[k]])
+                ts->slots[out++] = id[ts->slots[k]] - 1;
+    }
+    ts->start[ts->ntok] = out;
+}
+
+/* Feature ids in slot order, and for each feature the labels it is seen
+ * with in training, one weight each. */
+static int build_index(crf_problem *P, nk_trainset *tr, nerkit_error *err)
+{
+    const size_t L = P->L, H = (size_t)1 << P->m->feat.hash_bits;
+    uint32_t *id = nk_alloc(H, sizeof *id, err);
+    if (!id)
+        return NERKIT_ERR_NOMEM;
+    size_t nocc = tr->start[tr->ntok];
+    for (size_t k = 0; k < nocc; k++)
+        id[tr->slots[k]] = 1;
+    uint32_t nfeat = 0;
+    for (size_t s = 0; s < H; s++)
+        if (id[s])
+            id[s] = ++nfeat;
+    P->nfeat = nfeat;
+    P->slot = nk_alloc(nfeat, sizeof *P->slot, err);
+    P->first = nk_alloc((size_t)nfeat + 1, sizeof *P->first, err);
+    /* which labels each feature is seen with: nfeat x L bits */
+    size_t words = ((size_t)nfeat * L + 63) / 64;
+    uint64_t *seen = nk_alloc(words, sizeof *seen, err);
+    int rc = NERKIT_OK;
+    if (!P->slot || !P->first || !seen) {
+        rc = NERKIT_ERR_NOMEM;
+        goto out;
+    }
+    for (size_t s = 0; s < H; s++)
+        if (id[s])
+            P->slot[id[s] - 1] = (uint32_t)s;
+    remap(tr, id);
+    if (P->dev)
+        remap(P->dev, id);
+    for (size_t i = 0; i < tr->ntok; i++)
+        for (size_t k = tr->start[i]; k < tr->start[i + 1]; k++) {
+            size_t bit = (size_t)tr->slots[k] * L + tr->gold[i];
+            seen[bit >> 6] |= (uint64_t)1 << (bit & 63);
+        }
+    size_t nemit = 0;
+    for (size_t b = 0; b < words; b++)
+        nemit += (size_t)__builtin_popcountll(seen[b]);
+    P->nemit = nemit;
+    P->n = nemit + L * L;
+    if (!(P->label = nk_alloc(nemit, sizeof *P->label, err))) {
+        rc = NERKIT_ERR_NOMEM;
+        goto out;
+    }
+    size_t j = 0;
+    for (uint32_t f = 0; f < nfeat; f++) {
+        P->first[f] = j;
+        for (size_t y = 0; y < L; y++) {
+            size_t bit = (size_t)f * L + y;
+            if (seen[bit >> 6] >> (bit & 63) & 1)
+                P->label[j++] = (uint16_t)y;
+        }
+    }
+    P->first[nfeat] = j;
+out:
+    free(id);
+    free(seen);
+    return rc;
+}
+
+/* Contiguous runs of sentences with about the same number of tokens. */
+static void make_shards(crf_problem *P)
+{
+    const nk_trainset *tr = P->train;
+    size_t s = 0;
+    P->shard[0] = 0;
+    for (int t = 1; t < P->threads; t++) {
+        size_t goal = tr->ntok * (size_t)t / (size_t)P->threads;
+        while (s < tr->nsent && tr->sent_first[s] < goal)
+            s++;
+        P->shard[t] = s;
+    }
+    P->shard[P->threads] = tr->nsent;
+}
+
+static int work_init(crf_work *W, const crf_problem *P, size_t longest, nerkit_error *err)
+{
+    const size_t L = P->L;
+    if (nk_fb_reserve(&W->fb, L, longest, err))
+        return NERKIT_ERR_NOMEM;
+    W->g = nk_alloc(P->n, sizeof *W->g, err);
+    W->marg = nk_alloc(L, sizeof *W->marg, err);
+    W->em = nk_alloc(longest * L, sizeof *W->em, err);
+    W->trans = nk_alloc(L * L, sizeof *W->trans, err);
+    W->vscore = nk_alloc(2 * L, sizeof *W->vscore, err);
+    W->vback = nk_alloc(longest * L, sizeof *W->vback, err);
+    return W->g && W->marg && W->em && W->trans && W->vscore && W->vback ? NERKIT_OK
+                                                                          : NERKIT_ERR_NOMEM;
+}
+
+static void work_free(crf_work *W)
+{
+    nk_fb_free(&W->fb);
+    free(W->g);
+    free(W->marg);
+    free(W->em);
+    free(W->trans);
+    free(W->vscore);
+    free(W->vback);
+}
+
+int crf_init(crf_problem *P, const nerkit_model *m, nk_trainset *train, nk_trainset *dev,
+             int threads, double l2, nerkit_error *err)
+{
+    memset(P, 0, sizeof *P);
+    P->m = m;
+    P->L = m->nlabels;
+    P->train = train;
+    P->dev = dev;
+    P->l2 = l2;
+    P->threads = threads < 1 ? 1 : (size_t)threads > train->nsent ? (int)train->nsent : threads;
+    size_t longest = train->longest;
+    if (dev && dev->longest > longest)
+        longest = dev->longest;
+    int rc = build_index(P, train, err);
+    if (rc)
+        goto fail;
+    P->shard = nk_alloc((size_t)P->threads + 1, sizeof *P->shard, err);
+    P->work = nk_alloc((size_t)P->threads, sizeof *P->work, err);
+    P->jobs = nk_alloc((size_t)P->threads, sizeof *P->jobs, err);
+    P->pred = dev ? nk_alloc(dev->ntok, sizeof *P->pred, err) : NULL;
+    if (!P->shard || !P->work || !P->jobs || (dev && !P->pred)) {
+        rc = NERKIT_ERR_NOMEM;
+        goto fail;
+    }
+    for (int t = 0; t < P->threads; t++)
+        if ((rc = work_init(&P->work[t], P, longest, err)))
+            goto fail;
+    make_shards(P);
+    return NERKIT_OK;
+fail:
+    crf_free(P);
+    return rc;
+}
+
+void crf_free(crf_problem *P)
+{
+    for (int t = 0; P->work && t < P->threads; t++)
+        work_free(&P->work[t]);
+    free(P->work);
+    free(P->jobs);
+    free(P->shard);
+    free(P->slot);
+    free(P->first);
+    free(P->label);
+    free(P->pred);
+    memset(P, 0, sizeof *P);
+}
+
+/* Scores of tokens a .. a+n of ts against every label, into E (n x L). */
+static void emissions(const crf_problem *P, const nk_trainset *ts, size_t a, size_t n,
+                      const double *w, double wscale, double *restrict E)
+{
+    const size_t L = P->L;
+    for (size_t i = 0; i < n; i++) {
+        double *restrict e = E + i * L;
+        memset(e, 0, L * sizeof *e);
+        for (size_t k = ts->start[a + i]; k < ts->start[a + i + 1]; k++) {
+            uint32_t f = ts->slots[k];
+            for (size_t j = P->first[f]; j < P->first[f + 1]; j++)
+                e[P->label[j]] += w[j];
+        }
+        for (size_t y = 0; y < L; y++)
+            e[y] *= wscale;
+    }
+}
+
+void crf_load_transitions(const crf_problem *P, crf_work *W, const double *w, double wscale)
+{
+    for (size_t k = 0; k < P->L * P->L; k++)
+        W->fb.T[k] = wscale * w[P->nemit + k];
+    nk_fb_transitions(&W->fb, &P->m->lat);
+}
+
+double crf_sentence(const crf_problem *P, crf_work *W, const double *w, double wscale, size_t s,
+                    double *g, double coef)
+{
+    const size_t L = P->L;
+    const nk_trainset *ts = P->train;
+    const nk_lattice *lat = &P->m->lat;
+    size_t a = ts->sent_first[s], n = ts->sent_first[s + 1] - a;
+    const uint16_t *gold = ts->gold + a;
+    const double *tw = w + P->nemit;
+    emissions(P, ts, a, n, w, wscale, W->fb.E);
+    double gold_score = 0;
+    for (size_t i = 0; i < n; i++) {
+        gold_score += W->fb.E[i * L + gold[i]];
+        if (i > 0)
+            gold_score += wscale * tw[gold[i - 1] * L + gold[i]];
+    }
+    if (!nk_fb_forward(&W->fb, lat, n))
+        return INFINITY;
+    nk_fb_backward(&W->fb, lat, n);
+    for (size_t i = 0; i < n; i++) {
+        for (size_t y = 0; y < L; y++)
+            W->marg[y] = coef * nk_fb_marginal(&W->fb, i, y);
+        W->marg[gold[i]] -= coef;
+        for (size_t k = ts->start[a + i]; k < ts->start[a + i + 1]; k++) {
+            uint32_t f = ts->slots[k];
+            for (size_t j = P->first[f]; j < P->first[f + 1]; j++)
+                g[j] += W->marg[P->label[j]];
+        }
+    }
+    nk_fb_edge_marginals(&W->fb, lat, n, coef, g + P->nemit);
+    for (size_t i = 1; i < n; i++)
+        g[P->nemit + gold[i - 1] * L + gold[i]] -= coef;
+    return W->fb.logz - gold_score;
+}
+
+static void *run_shard(void *arg)
+{
+    struct crf_job *job = arg;
+    crf_problem *P = job->P;
+    crf_work *W = &P->work[job->t];
+    memset(W->g, 0, P->n * sizeof *W->g);
+    crf_load_transitions(P, W, job->w, 1.0);
+    double f = 0;
+    for (size_t s = P->shard[job->t]; s < P->shard[job->t + 1]; s++)
+        f += crf_sentence(P, W, job->w, 1.0, s, W->g, 1.0);
+    W->f = f;
+    return NULL;
+}
+
+double crf_objective(crf_problem *P, const double *w, double *g)
+{
+    struct crf_job *jobs = P->jobs;
+    for (int t = 0; t < P->threads; t++) {
+        jobs[t].P = P;
+        jobs[t].w = w;
+        jobs[t].t = t;
+        /* a thread that cannot start has its shard done here instead */
+        jobs[t].started = t > 0 && pthread_create(&jobs[t].tid, NULL, run_shard, &jobs[t]) == 0;
+    }
+    for (int t = 0; t < P->threads; t++)
+        if (!jobs[t].started)
+            run_shard(&jobs[t]);
+    for (int t = 1; t < P->threads; t++)
+        if (jobs[t].started)
+            pthread_join(jobs[t].tid, NULL);
+    double f = 0;
+    memcpy(g, P->work[0].g, P->n * sizeof *g);
+    for (int t = 0; t < P->threads; t++) {
+        f += P->work[t].f;
+        if (t > 0)
+            for (size_t j = 0; j < P->n; j++)
+                g[j] += P->work[t].g[j];
+    }
+    double norm = 0;
+    for (size_t j = 0; j < P->n; j++) {
+        norm += w[j] * w[j];
+        g[j] += P->l2 * w[j];
+    }
+    return f + 0.5 * P->l2 * norm;
+}
+
+int crf_dev_score(crf_problem *P, const double *w, double wscale, double *p, double *r,
+                  double *f1, nerkit_error *err)
+{
+    const size_t L = P->L;
+    const nk_trainset *dv = P->dev;
+    crf_work *W = &P->work[0];
+    for (size_t k = 0; k < L * L; k++)
+        W->trans[k] = (float)(wscale * w[P->nemit + k]);
+    for (size_t s = 0; s < dv->nsent; s++) {
+        size_t a = dv->sent_first[s], n = dv->sent_first[s + 1] - a;
+        emissions(P, dv, a, n, w, wscale, W->fb.E);
+        for (size_t k = 0; k < n * L; k++)
+            W->em[k] = (float)W->fb.E[k];
+        nk_viterbi(&P->m->lat, W->em, n, W->trans, W->vscore, W->vback, P->pred + a);
+    }
+    return nk_trainset_score(dv, P->m, P->pred, p, r, f1, err);
+}
+
+int crf_export(const crf_problem *P, const double *w, double wscale, nerkit_model *m,
+               nerkit_error *err)
+{
+    const size_t L = P->L;
+    uint32_t *slots = nk_alloc((size_t)P->nfeat + 1, sizeof *slots, err);
+    if (!slots)
+        return NERKIT_ERR_NOMEM;
+    uint32_t nrows = 0;
+    for (uint32_t f = 0; f < P->nfeat; f++) {
+        bool any = false;
+        for (size_t j = P->first[f]; j < P->first[f + 1] && !any; j++)
+            any = (float)(wscale * w[j]) != 0.0f;
+        if (any)
+            slots[nrows++] = P->slot[f];
+    }
+    int rc = nk_model_set_rows(m, slots, nrows, err);
+    for (uint32_t f = 0, r = 0; f < P->nfeat && !rc; f++) {
+        if (r == nrows || P->slot[f] != slots[r])
+            continue;
+        float *row = m->rows + (size_t)r++ * L;
+        for (size_t j = P->first[f]; j < P->first[f + 1]; j++)
+            row[P->label[j]] = (float)(wscale * w[j]);
+    }
+    for (size_t k = 0; k < L * L; k++)
+        m->trans[k] = (float)(wscale * w[P->nemit + k]);
+    free(slots);
+    return rc;
+}
+
+int nk_train_crf(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerkit_train_opts *o,
+                 nerkit_progress_fn progress, void *user, nerkit_error *err)
+{
+    bool sgd = o->optimizer && strcmp(o->optimizer, "sgd") == 0;
+    if (!sgd && o->optimizer && strcmp(o->optimizer, "lbfgs") != 0)
+        return nk_fail(err, NERKIT_ERR_ARG, "unknown CRF optimizer '%s' (lbfgs, sgd)",
+                       o->optimizer);
+    if (m->feat.groups & NERKIT_FEAT_VECTORS)
+        return nk_fail(err, NERKIT_ERR_ARG,
+                       "the CRF learns hashed features only, not dense word-vector scores: "
+                       "leave out the feature group 'vectors'");
+    if (!(o->l1 >= 0) || !(o->l2 >= 0))
+        return nk_fail(err, NERKIT_ERR_ARG, "penalties must be zero or positive (l1 %g, l2 %g)",
+                       o->l1, o->l2);
+    crf_problem P;
+    int rc = crf_init(&P, m, train, dev, sgd ? 1 : o->threads, o->l2, err);
+    if (rc)
+        return rc;
+    rc = (sgd ? nk_train_crf_sgd : nk_train_crf_lbfgs)(m, &P, o, progress, user, err);
+    crf_free(&P);
+    return rc;
+}
