@@ -387,12 +387,29 @@ static nerkit_model *train(const nerkit_corpus *c, const char *algorithm, const 
     return m;
 }
 
+/* Gives m a lexicon of words[0..n) with vectors vec (n x dim) and turns
+ * on the dense features, as nk_train_resources does. */
+static void give_vectors(nerkit_model *m, const char *const *words, size_t n, uint32_t dim,
+                         const float *vec)
+{
+    uint64_t *keys = malloc(n * sizeof *keys);
+    assert_non_null(keys);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = nk_lower_hash(words[i], strlen(words[i]));
+    assert_int_equal(nk_lexicon_init(&m->lex, keys, n, 0, dim, NULL), NERKIT_OK);
+    for (uint32_t i = 0; i < n; i++)
+        nk_lexicon_set_vector(&m->lex, i, vec + (size_t)i * dim);
+    m->feat.groups |= NERKIT_FEAT_VECTORS;
+    m->dense = calloc(m->nlabels * NK_WINDOW * dim, sizeof *m->dense);
+    assert_non_null(m->dense);
+    free(keys);
+}
+
 /* The analytic gradient of the objective against central differences, at
  * a random point of a small model, on 2 threads; and the objective is the
- * same on 1 and 3 threads. */
-static void test_gradient_finite_differences(void **state)
+ * same on 1 and 3 threads. With vectors, every dense weight is checked. */
+static void check_gradient(bool vectors)
 {
-    (void)state;
     char *text = synthetic(12, 0, 7);
     nerkit_corpus *c = parse(text);
     const char *types[] = {"LOC", "ORG", "PER"};
@@ -400,10 +417,19 @@ static void test_gradient_finite_differences(void **state)
     nk_featcfg feat = {NERKIT_FEAT_WORD | NERKIT_FEAT_SHAPE | NERKIT_FEAT_WINDOW, 10};
     nerkit_model *m = nk_model_new("crf", NERKIT_SCHEME_IOB2, types, lens, 3, &feat, NULL);
     assert_non_null(m);
+    if (vectors) {
+        /* some words of the corpus, so that windows mix known and unknown */
+        const char *words[] = {"Mr", "said", "in", "to", "Corp", "Anna", "Oslo", "Acme", "."};
+        float vec[9 * 4];
+        for (size_t k = 0; k < 9 * 4; k++)
+            vec[k] = (float)uniform(-1, 1);
+        give_vectors(m, words, 9, 4, vec);
+    }
     nk_trainset ts;
     assert_int_equal(nk_trainset_build(&ts, c, m, NULL), NERKIT_OK);
     crf_problem P;
     assert_int_equal(crf_init(&P, m, &ts, NULL, 2, 0.3, NULL), NERKIT_OK);
+    assert_int_equal(P.n - P.dense, vectors ? m->nlabels * NK_WINDOW * 4 : 0);
     double *w = malloc(P.n * sizeof *w), *g = malloc(P.n * sizeof *g),
            *g2 = malloc(P.n * sizeof *g2);
     assert_true(w && g && g2);
@@ -413,7 +439,7 @@ static void test_gradient_finite_differences(void **state)
     assert_true(isfinite(f) && f > 0);
     const double h = 1e-5;
     size_t checked = 0;
-    for (size_t j = 0; j < P.n; j += 1 + P.n / 400) {
+    for (size_t j = 0; j < P.n; j += j < P.dense ? 1 + P.dense / 400 : 1) {
         double keep = w[j];
         w[j] = keep + h;
         double up = crf_objective(&P, w, g2);
@@ -425,11 +451,16 @@ static void test_gradient_finite_differences(void **state)
         checked++;
     }
     assert_true(checked > 100);
-    /* the transitions are part of it */
-    size_t moved = 0;
-    for (size_t j = P.nemit; j < P.n; j++)
+    /* the transitions and the dense weights are part of it: their gradient
+     * is more than the penalty's */
+    size_t moved = 0, dense_moved = 0;
+    for (size_t j = P.nemit; j < P.dense; j++)
         moved += g[j] != 0;
+    for (size_t j = P.dense; j < P.n; j++)
+        dense_moved += fabs(g[j] - 0.3 * w[j]) > 1e-3;
     assert_true(moved > 10);
+    if (vectors)
+        assert_true(dense_moved > (P.n - P.dense) / 2);
     for (int threads = 1; threads <= 3; threads += 2) {
         crf_free(&P);
         nk_trainset_free(&ts);
@@ -445,6 +476,18 @@ static void test_gradient_finite_differences(void **state)
     nerkit_model_free(m);
     nerkit_corpus_free(c);
     free(text);
+}
+
+static void test_gradient_finite_differences(void **state)
+{
+    (void)state;
+    check_gradient(false);
+}
+
+static void test_gradient_dense(void **state)
+{
+    (void)state;
+    check_gradient(true);
 }
 
 static void test_learns_synthetic_task(void **state)
@@ -481,6 +524,88 @@ static void test_learns_synthetic_task(void **state)
     nerkit_corpus_free(cte);
     free(tr);
     free(te);
+}
+
+/* A task only the word vectors can solve: in "the X arrived ." X is a
+ * person or a place by its vector alone (near one axis or the other), its
+ * spelling says nothing and the test sentences hold words never seen in
+ * training. Without vectors the CRF can only guess one type for all;
+ * with them L-BFGS and SGD both learn it. */
+static nerkit_model *train_on_vectors(const nerkit_corpus *c, const char *optimizer,
+                                      const char *const *words, size_t nwords, const float *vec)
+{
+    const char *types[] = {"LOC", "PER"};
+    size_t lens[] = {3, 3};
+    nk_featcfg feat = {NERKIT_FEAT_WORD | NERKIT_FEAT_SHAPE | NERKIT_FEAT_WINDOW, 12};
+    nerkit_model *m = nk_model_new("crf", NERKIT_SCHEME_IOB2, types, lens, 2, &feat, NULL);
+    assert_non_null(m);
+    if (vec)
+        give_vectors(m, words, nwords, 4, vec);
+    nk_trainset ts;
+    assert_int_equal(nk_trainset_build(&ts, c, m, NULL), NERKIT_OK);
+    nerkit_train_opts o;
+    nerkit_train_opts_init(&o);
+    o.optimizer = optimizer;
+    o.l2 = 1;
+    o.iterations = 60;
+    o.epochs = 8;
+    o.threads = 2;
+    nerkit_error err;
+    int rc = nk_train_crf(m, &ts, NULL, &o, NULL, NULL, &err);
+    if (rc)
+        print_error("%s\n", err.message);
+    assert_int_equal(rc, NERKIT_OK);
+    nk_trainset_free(&ts);
+    return m;
+}
+
+static void test_learns_from_vectors(void **state)
+{
+    (void)state;
+    enum { NAMES = 40, WORDS = NAMES + 3 };
+    static char name[NAMES][8];
+    const char *words[WORDS] = {"the", "arrived", "."};
+    float vec[WORDS * 4];
+    bool person[NAMES];
+    uint64_t s = 11;
+    for (size_t k = 0; k < WORDS * 4; k++)
+        vec[k] = (float)uniform(-0.3, 0.3);
+    for (size_t i = 0; i < NAMES; i++) {
+        snprintf(name[i], sizeof name[i], "w%02zu", i);
+        words[3 + i] = name[i];
+        person[i] = pick(&s, 2);
+        vec[(3 + i) * 4 + (person[i] ? 0 : 1)] += 1;
+    }
+    /* names 0-19 in training, 20-39 in the test */
+    char *text[2];
+    for (int t = 0; t < 2; t++) {
+        size_t cap = 40000, len = (size_t)snprintf(text[t] = malloc(cap), cap, "-DOCSTART- O\n\n");
+        for (size_t k = 0; k < 300; k++) {
+            size_t i = (size_t)t * NAMES / 2 + pick(&s, NAMES / 2);
+            len += (size_t)snprintf(text[t] + len, cap - len, "the O\n%s B-%s\narrived O\n. O\n\n",
+                                    name[i], person[i] ? "PER" : "LOC");
+        }
+    }
+    nerkit_corpus *tr = parse(text[0]), *te = parse(text[1]);
+    nerkit_model *blind = train_on_vectors(tr, "lbfgs", words, WORDS, NULL);
+    double f1 = f1_on(blind, te);
+    if (f1 >= 70)
+        print_error("without vectors: F1 %.2f\n", f1);
+    assert_true(f1 < 70);
+    nerkit_model_free(blind);
+    const char *optimizers[] = {"lbfgs", "sgd"};
+    for (size_t k = 0; k < 2; k++) {
+        nerkit_model *m = train_on_vectors(tr, optimizers[k], words, WORDS, vec);
+        f1 = f1_on(m, te);
+        if (f1 < 99)
+            print_error("%s with vectors: F1 %.2f\n", optimizers[k], f1);
+        assert_true(f1 >= 99);
+        nerkit_model_free(m);
+    }
+    nerkit_corpus_free(tr);
+    nerkit_corpus_free(te);
+    free(text[0]);
+    free(text[1]);
 }
 
 static void test_bad_options(void **state)
@@ -727,7 +852,9 @@ int main(void)
         cmocka_unit_test(test_nbest_brute_force),
         cmocka_unit_test(test_entities),
         cmocka_unit_test(test_gradient_finite_differences),
+        cmocka_unit_test(test_gradient_dense),
         cmocka_unit_test(test_learns_synthetic_task),
+        cmocka_unit_test(test_learns_from_vectors),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test_setup_teardown(test_confidence_api, setup_models, teardown_models),
         cmocka_unit_test_setup_teardown(test_nbest_api, setup_models, teardown_models),

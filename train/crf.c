@@ -7,7 +7,10 @@
  * and its gradient for a weight is the expected count of its feature under
  * the model minus the gold count: label marginals for feature weights,
  * edge marginals for transitions, both from one forward-backward pass
- * (src/marginals.c) over the same BILOU lattice the tagger decodes.
+ * (src/marginals.c) over the same BILOU lattice the tagger decodes. A
+ * dense weight's feature is a real input, a component of a word vector in
+ * the token's window, so its counts are that input times the label
+ * marginal or gold indicator.
  */
 #include "crf.h"
 
@@ -81,7 +84,8 @@ static int build_index(crf_problem *P, nk_trainset *tr, nerkit_error *err)
     for (size_t b = 0; b < words; b++)
         nemit += (size_t)__builtin_popcountll(seen[b]);
     P->nemit = nemit;
-    P->n = nemit + L * L;
+    P->dense = nemit + L * L;
+    P->n = P->dense + P->K * L;
     if (!(P->label = nk_alloc(nemit, sizeof *P->label, err))) {
         rc = NERKIT_ERR_NOMEM;
         goto out;
@@ -99,6 +103,39 @@ static int build_index(crf_problem *P, nk_trainset *tr, nerkit_error *err)
 out:
     free(id);
     free(seen);
+    return rc;
+}
+
+/* Compact ids for the lexicon words of train and dev, in place of their
+ * lexicon indices, with their vectors as the dense inputs use them. */
+static int index_words(crf_problem *P, nerkit_error *err)
+{
+    const nk_lexicon *lx = &P->m->lex;
+    const size_t D = lx->dim;
+    nk_trainset *sets[] = {P->train, P->dev};
+    int32_t *id = nk_alloc(lx->nwords, sizeof *id, err);
+    if (!id)
+        return NERKIT_ERR_NOMEM;
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; sets[k] && i < sets[k]->ntok; i++)
+            if (sets[k]->word[i] >= 0)
+                id[sets[k]->word[i]] = 1;
+    uint32_t nwords = 0;
+    for (uint32_t x = 0; x < lx->nwords; x++)
+        if (id[x])
+            id[x] = (int32_t)++nwords;
+    P->nwords = nwords;
+    P->vec = nk_alloc((size_t)nwords * D, sizeof *P->vec, err);
+    P->wscore = nk_alloc((size_t)nwords * NK_WINDOW * P->L, sizeof *P->wscore, err);
+    int rc = P->vec && P->wscore ? NERKIT_OK : NERKIT_ERR_NOMEM;
+    for (uint32_t x = 0; x < lx->nwords && !rc; x++)
+        for (size_t c = 0; id[x] && c < D; c++)
+            P->vec[(size_t)(id[x] - 1) * D + c] = (float)lx->vec[x * D + c] * lx->scale[x];
+    for (size_t k = 0; k < 2; k++)
+        for (size_t i = 0; sets[k] && i < sets[k]->ntok; i++)
+            if (sets[k]->word[i] >= 0)
+                sets[k]->word[i] = id[sets[k]->word[i]] - 1;
+    free(id);
     return rc;
 }
 
@@ -124,11 +161,12 @@ static int work_init(crf_work *W, const crf_problem *P, size_t longest, nerkit_e
         return NERKIT_ERR_NOMEM;
     W->g = nk_alloc(P->n, sizeof *W->g, err);
     W->marg = nk_alloc(L, sizeof *W->marg, err);
+    W->wgrad = nk_alloc((size_t)P->nwords * NK_WINDOW * L, sizeof *W->wgrad, err);
     W->em = nk_alloc(longest * L, sizeof *W->em, err);
     W->trans = nk_alloc(L * L, sizeof *W->trans, err);
     W->vscore = nk_alloc(2 * L, sizeof *W->vscore, err);
     W->vback = nk_alloc(longest * L, sizeof *W->vback, err);
-    return W->g && W->marg && W->em && W->trans && W->vscore && W->vback ? NERKIT_OK
+    return W->g && W->marg && W->wgrad && W->em && W->trans && W->vscore && W->vback ? NERKIT_OK
                                                                           : NERKIT_ERR_NOMEM;
 }
 
@@ -137,6 +175,7 @@ static void work_free(crf_work *W)
     nk_fb_free(&W->fb);
     free(W->g);
     free(W->marg);
+    free(W->wgrad);
     free(W->em);
     free(W->trans);
     free(W->vscore);
@@ -152,12 +191,13 @@ int crf_init(crf_problem *P, const nerkit_model *m, nk_trainset *train, nk_train
     P->train = train;
     P->dev = dev;
     P->l2 = l2;
+    P->K = m->feat.groups & NERKIT_FEAT_VECTORS ? NK_WINDOW * (size_t)m->lex.dim : 0;
     P->threads = threads < 1 ? 1 : (size_t)threads > train->nsent ? (int)train->nsent : threads;
     size_t longest = train->longest;
     if (dev && dev->longest > longest)
         longest = dev->longest;
     int rc = build_index(P, train, err);
-    if (rc)
+    if (rc || (P->K && (rc = index_words(P, err))))
         goto fail;
     P->shard = nk_alloc((size_t)P->threads + 1, sizeof *P->shard, err);
     P->work = nk_alloc((size_t)P->threads, sizeof *P->work, err);
@@ -187,8 +227,72 @@ void crf_free(crf_problem *P)
     free(P->slot);
     free(P->first);
     free(P->label);
+    free(P->vec);
+    free(P->wscore);
     free(P->pred);
     memset(P, 0, sizeof *P);
+}
+
+/* y += a * x over the L labels. */
+static void axpy(double *restrict y, double a, const double *restrict x, size_t L)
+{
+    for (size_t k = 0; k < L; k++)
+        y[k] += a * x[k];
+}
+
+/* The compact id of the word at window offset d (0 .. NK_WINDOW) of token
+ * i of the sentence at a (n tokens) of ts: -1 past the sentence's ends or
+ * for a word without a vector. */
+static int32_t window_word(const nk_trainset *ts, size_t a, size_t n, size_t i, int d)
+{
+    long j = (long)i + d - NK_WINDOW / 2;
+    return j >= 0 && j < (long)n ? ts->word[a + (size_t)j] : -1;
+}
+
+static void word_scores(const crf_problem *P, const double *w, int32_t u)
+{
+    const size_t L = P->L, D = P->K / NK_WINDOW;
+    const float *v = P->vec + (size_t)u * D;
+    double *s = P->wscore + (size_t)u * NK_WINDOW * L;
+    memset(s, 0, NK_WINDOW * L * sizeof *s);
+    for (size_t d = 0; d < NK_WINDOW; d++)
+        for (size_t c = 0; c < D; c++)
+            axpy(s + d * L, v[c], w + P->dense + (d * D + c) * L, L);
+}
+
+void crf_load_dense(const crf_problem *P, const double *w, const nk_trainset *ts, size_t first,
+                    size_t end)
+{
+    if (!P->K)
+        return; /* word ids are still the lexicon's, for the clusters */
+    if (!ts)
+        for (uint32_t u = 0; u < P->nwords; u++)
+            word_scores(P, w, (int32_t)u);
+    for (size_t i = first; ts && i < end; i++)
+        if (ts->word[i] >= 0)
+            word_scores(P, w, ts->word[i]);
+}
+
+void crf_fold_dense(const crf_problem *P, crf_work *W, size_t first, size_t end, double *g)
+{
+    const size_t L = P->L, D = P->K / NK_WINDOW, R = NK_WINDOW * L;
+    for (size_t i = first; P->K && i < end; i++) {
+        int32_t u = P->train->word[i];
+        if (u < 0)
+            continue;
+        double *acc = W->wgrad + (size_t)u * R;
+        bool any = false;
+        for (size_t r = 0; r < R && !any; r++)
+            any = acc[r] != 0;
+        /* a word seen twice is folded the first time */
+        if (!any)
+            continue;
+        const float *v = P->vec + (size_t)u * D;
+        for (size_t d = 0; d < NK_WINDOW; d++)
+            for (size_t c = 0; c < D; c++)
+                axpy(g + P->dense + (d * D + c) * L, v[c], acc + d * L, L);
+        memset(acc, 0, R * sizeof *acc);
+    }
 }
 
 /* Scores of tokens a .. a+n of ts against every label, into E (n x L). */
@@ -203,6 +307,11 @@ static void emissions(const crf_problem *P, const nk_trainset *ts, size_t a, siz
             uint32_t f = ts->slots[k];
             for (size_t j = P->first[f]; j < P->first[f + 1]; j++)
                 e[P->label[j]] += w[j];
+        }
+        for (int d = 0; P->K && d < NK_WINDOW; d++) {
+            int32_t u = window_word(ts, a, n, i, d);
+            if (u >= 0)
+                axpy(e, 1.0, P->wscore + ((size_t)u * NK_WINDOW + (size_t)d) * L, L);
         }
         for (size_t y = 0; y < L; y++)
             e[y] *= wscale;
@@ -244,6 +353,11 @@ double crf_sentence(const crf_problem *P, crf_work *W, const double *w, double w
             for (size_t j = P->first[f]; j < P->first[f + 1]; j++)
                 g[j] += W->marg[P->label[j]];
         }
+        for (int d = 0; P->K && d < NK_WINDOW; d++) {
+            int32_t u = window_word(ts, a, n, i, d);
+            if (u >= 0)
+                axpy(W->wgrad + ((size_t)u * NK_WINDOW + (size_t)d) * L, 1.0, W->marg, L);
+        }
     }
     nk_fb_edge_marginals(&W->fb, lat, n, coef, g + P->nemit);
     for (size_t i = 1; i < n; i++)
@@ -259,8 +373,10 @@ static void *run_shard(void *arg)
     memset(W->g, 0, P->n * sizeof *W->g);
     crf_load_transitions(P, W, job->w, 1.0);
     double f = 0;
-    for (size_t s = P->shard[job->t]; s < P->shard[job->t + 1]; s++)
+    size_t first = P->shard[job->t], end = P->shard[job->t + 1];
+    for (size_t s = first; s < end; s++)
         f += crf_sentence(P, W, job->w, 1.0, s, W->g, 1.0);
+    crf_fold_dense(P, W, P->train->sent_first[first], P->train->sent_first[end], W->g);
     W->f = f;
     return NULL;
 }
@@ -268,6 +384,7 @@ static void *run_shard(void *arg)
 double crf_objective(crf_problem *P, const double *w, double *g)
 {
     struct crf_job *jobs = P->jobs;
+    crf_load_dense(P, w, NULL, 0, 0);
     for (int t = 0; t < P->threads; t++) {
         jobs[t].P = P;
         jobs[t].w = w;
@@ -305,6 +422,7 @@ int crf_dev_score(crf_problem *P, const double *w, double wscale, double *p, dou
     crf_work *W = &P->work[0];
     for (size_t k = 0; k < L * L; k++)
         W->trans[k] = (float)(wscale * w[P->nemit + k]);
+    crf_load_dense(P, w, NULL, 0, 0);
     for (size_t s = 0; s < dv->nsent; s++) {
         size_t a = dv->sent_first[s], n = dv->sent_first[s + 1] - a;
         emissions(P, dv, a, n, w, wscale, W->fb.E);
@@ -340,6 +458,9 @@ int crf_export(const crf_problem *P, const double *w, double wscale, nerkit_mode
     }
     for (size_t k = 0; k < L * L; k++)
         m->trans[k] = (float)(wscale * w[P->nemit + k]);
+    for (size_t y = 0; y < L; y++)
+        for (size_t k = 0; k < P->K; k++)
+            m->dense[y * P->K + k] = (float)(wscale * w[P->dense + k * L + y]);
     free(slots);
     return rc;
 }
@@ -351,10 +472,6 @@ int nk_train_crf(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const ne
     if (!sgd && o->optimizer && strcmp(o->optimizer, "lbfgs") != 0)
         return nk_fail(err, NERKIT_ERR_ARG, "unknown CRF optimizer '%s' (lbfgs, sgd)",
                        o->optimizer);
-    if (m->feat.groups & NERKIT_FEAT_VECTORS)
-        return nk_fail(err, NERKIT_ERR_ARG,
-                       "the CRF learns hashed features only, not dense word-vector scores: "
-                       "leave out the feature group 'vectors'");
     if (!(o->l1 >= 0) || !(o->l2 >= 0))
         return nk_fail(err, NERKIT_ERR_ARG, "penalties must be zero or positive (l1 %g, l2 %g)",
                        o->l1, o->l2);

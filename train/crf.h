@@ -15,6 +15,8 @@ typedef struct {
     double *g;      /* its shard's gradient */
     double f;       /* its shard's objective */
     double *marg;   /* L */
+    double *wgrad;  /* nwords x NK_WINDOW x L: coef (marginal - gold) summed per word and
+                     * window offset, until crf_fold_dense turns it into gradient */
     float *em;      /* longest x L, for Viterbi on dev */
     float *trans;   /* L x L */
     float *vscore;  /* 2 x L */
@@ -30,7 +32,19 @@ typedef struct {
  * vector, small enough that the gradient loops run in cache. A pair never
  * seen in training could only learn to push its label down, which the
  * transitions and the pairs that are seen already do: dev F1 is as good as
- * the perceptron's, which has full rows. */
+ * the perceptron's, which has full rows.
+ *
+ * With word vectors the dense weights follow the transitions: K x L, each
+ * input's weights for every label side by side (the model stores them
+ * L x K). A token's dense score is the sum over its window of each word's
+ * vector times the weights of that offset, and a word's product is the
+ * same wherever it occurs: so the products (NK_WINDOW x dim x L
+ * multiply-adds) are made once per distinct word into wscore, not once per
+ * token, and the gradient is gathered per word and offset and multiplied
+ * by the vector once per shard (crf_fold_dense). With 100-dimensional
+ * vectors on CoNLL-2003 that takes an L-BFGS iteration from 2.3 s to 0.8 s.
+ * Every sum runs in a fixed order, so training stays bit-for-bit
+ * repeatable. */
 typedef struct {
     const nerkit_model *m;
     size_t L;
@@ -40,7 +54,13 @@ typedef struct {
     size_t *first;            /* nfeat + 1: feature f's weights are first[f] .. first[f+1] */
     uint16_t *label;          /* nemit: the label of each feature weight */
     size_t nemit;             /* feature weights; the transitions follow */
-    size_t n;                 /* all weights: nemit + L * L */
+    size_t K;                 /* dense inputs per token: NK_WINDOW * dim, 0 without vectors */
+    size_t dense;             /* where the dense weights start: nemit + L * L */
+    uint32_t nwords;          /* lexicon words in train or dev; their word ids replaced by
+                               * compact ones */
+    float *vec;               /* nwords x dim: their vectors */
+    double *wscore;           /* nwords x NK_WINDOW x L: each word's dense scores */
+    size_t n;                 /* all weights: nemit + L * L + K * L */
     double l2;
     int threads;
     size_t *shard;            /* threads + 1: sentence boundaries of the shards */
@@ -64,9 +84,20 @@ double crf_objective(crf_problem *P, const double *w, double *g);
 /* Loads the transitions of weights wscale * w into W for the passes below. */
 void crf_load_transitions(const crf_problem *P, crf_work *W, const double *w, double wscale);
 
-/* One training sentence under weights wscale * w: returns its negative
- * log-likelihood and adds coef times its gradient to g (g may be w: the
- * scores are computed before anything is added). */
+/* Fills P->wscore under weights w for the words of tokens first .. end of
+ * ts, or for every word if ts is NULL. (The scores take no wscale:
+ * emissions apply it to the whole.) */
+void crf_load_dense(const crf_problem *P, const double *w, const nk_trainset *ts, size_t first,
+                    size_t end);
+
+/* Adds the dense gradient that crf_sentence gathered in W for train tokens
+ * first .. end to g, and clears it: once per shard in batch training. */
+void crf_fold_dense(const crf_problem *P, crf_work *W, size_t first, size_t end, double *g);
+
+/* One training sentence under weights wscale * w, with transitions and
+ * dense scores loaded: returns its negative log-likelihood and adds coef
+ * times its gradient to g, but the dense part to W->wgrad (g may be w:
+ * the scores are computed before anything is added). */
 double crf_sentence(const crf_problem *P, crf_work *W, const double *w, double wscale, size_t s,
                     double *g, double coef);
 
@@ -75,7 +106,7 @@ int crf_dev_score(crf_problem *P, const double *w, double wscale, double *p, dou
                   double *f1, nerkit_error *err);
 
 /* Writes weights wscale * w into m: a row for every feature with a
- * non-zero weight, and the transitions. */
+ * non-zero weight, the transitions and the dense weights. */
 int crf_export(const crf_problem *P, const double *w, double wscale, nerkit_model *m,
                nerkit_error *err);
 

@@ -51,8 +51,11 @@ int nk_train_crf_sgd(nerkit_model *m, crf_problem *P, const nerkit_train_opts *o
                     v[j] *= scale;
                 scale = 1;
             }
+            size_t a = tr->sent_first[order[k]], end = tr->sent_first[order[k] + 1];
             crf_load_transitions(P, W, v, scale);
+            crf_load_dense(P, v, tr, a, end);
             loss += crf_sentence(P, W, v, scale, order[k], v, -eta / scale);
+            crf_fold_dense(P, W, a, end, v);
             if (!isfinite(loss)) {
                 rc = nk_fail(err, NERKIT_ERR_ARG,
                              "SGD diverged in pass %u (learning rate %g too high)", epoch, o->eta);
