@@ -150,7 +150,9 @@ void nerkit_corpus_label_strings(const nerkit_corpus *c, const nerkit_model *m,
 
 typedef struct nerkit_tagger nerkit_tagger;
 
-/* Per-thread scratch space for tagging with a model. */
+/* Per-thread scratch space for tagging with a model. For a model with word
+ * vectors it also sets OpenBLAS to one thread: tag in parallel with one
+ * tagger per thread instead. */
 nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err);
 void nerkit_tagger_free(nerkit_tagger *t);
 

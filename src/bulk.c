@@ -12,7 +12,6 @@
  */
 #include "internal.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -472,9 +471,6 @@ int nerkit_bulk_tag(const nerkit_model *m, const char *const *paths, size_t npat
     if (o->max_document < 64 || o->max_line < o->max_document)
         return nk_fail(err, NERKIT_ERR_ARG, "document cap must be at least 64 bytes and no more "
                                             "than the line cap");
-    /* the taggers are the parallelism: BLAS threads inside each would
-     * only compete with them for the cores */
-    openblas_set_num_threads(1);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     size_t nthreads = o->threads > 0 ? (size_t)o->threads : cores > 0 ? (size_t)cores : 1;
     nk_pathlist files;

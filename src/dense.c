@@ -1,16 +1,26 @@
 /*
  * Dense features: the word vectors of a token's +-2 window, scored against
- * a dense weight matrix. For a document of T tokens the inputs form a
- * T x (5 * D) matrix X, and the emission scores gain X * W^T for the L x 5D
- * weights W: one matrix product, which is where BLAS pays, because it
- * blocks the product for the cache and vectorises it. bin/dense_bench
- * measures it 18-46x faster than the plain C loop at every batch size from
- * one token up, so BLAS is always used; the loop stays as the reference the
- * tests hold BLAS to.
+ * a dense weight matrix W (L x 5D). For T tokens the inputs form a T x 5D
+ * matrix X, and the emission scores gain X * W^T: one matrix product, which
+ * is where BLAS pays, because it blocks the product for the cache and
+ * vectorises it. bin/dense_bench measures it 18-46x faster than the plain C
+ * loop at every batch size from one token up; the loop stays as the
+ * reference the tests hold BLAS to. The trainers, whose W changes after
+ * every sentence, score that way.
+ *
+ * A trained model's W is fixed, and a word's contribution at a window
+ * position is the same wherever it occurs. So the tagger multiplies the
+ * whole vocabulary once, when the model is loaded (one V x D by D x L
+ * product per position), and then adds five precomputed rows per token,
+ * as it does for the sparse features. Building X for each document and
+ * multiplying it cost a quarter of tagging time; the gather costs a few
+ * percent. The table is V x 5 x L floats (21 MB for the default model);
+ * a model whose table would pass NK_PROJ_MAX is scored document by document.
  */
 #include "internal.h"
 
 #include <cblas.h>
+#include <stdlib.h>
 #include <string.h>
 
 void nk_dense_inputs(const nk_lexicon *lx, const int32_t *word, const nerkit_document *doc,
@@ -59,4 +69,57 @@ void nk_dense_scores(const float *x, size_t T, size_t K, const float *w, size_t 
 {
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)T, (blasint)L, (blasint)K, 1.0f,
                 x, (blasint)K, w, (blasint)K, 1.0f, em, (blasint)L);
+}
+
+int nk_dense_project(nerkit_model *m, nerkit_error *err)
+{
+    const nk_lexicon *lx = &m->lex;
+    const size_t V = lx->nwords, D = lx->dim, L = m->nlabels, R = NK_WINDOW * L;
+    if (!(m->feat.groups & NERKIT_FEAT_VECTORS) || !m->dense || !V || V * R * sizeof(float) >
+                                                                          NK_PROJ_MAX)
+        return NERKIT_OK;
+    enum { BLOCK = 512 }; /* words dequantized at a time: 200 KB at D = 100 */
+    float *x = nk_alloc(BLOCK * D, sizeof *x, err);
+    float *proj = nk_alloc(V * R, sizeof *proj, err);
+    if (!x || !proj) {
+        free(x);
+        free(proj);
+        return NERKIT_ERR_NOMEM;
+    }
+    for (size_t a = 0; a < V; a += BLOCK) {
+        size_t n = V - a < BLOCK ? V - a : BLOCK;
+        for (size_t w = 0; w < n; w++)
+            for (size_t k = 0; k < D; k++)
+                x[w * D + k] = (float)lx->vec[(a + w) * D + k] * lx->scale[a + w];
+        /* position d's weights are columns d*D.. of W: proj[w][d] = x[w] W_d^T */
+        for (size_t d = 0; d < NK_WINDOW; d++)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)n, (blasint)L,
+                        (blasint)D, 1.0f, x, (blasint)D, m->dense + d * D,
+                        (blasint)(NK_WINDOW * D), 0.0f, proj + a * R + d * L, (blasint)R);
+    }
+    free(x);
+    m->proj = proj;
+    return NERKIT_OK;
+}
+
+void nk_dense_gather(const nerkit_model *m, const int32_t *word, const nerkit_document *doc,
+                     float *restrict em)
+{
+    const size_t L = m->nlabels, R = NK_WINDOW * L;
+    size_t first = 0;
+    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
+        const size_t n = doc->sentence_len[s];
+        const int32_t *wd = word + first;
+        for (size_t i = 0; i < n; i++) {
+            float *restrict e = em + (first + i) * L;
+            for (size_t d = 0; d < NK_WINDOW; d++) {
+                long j = (long)i + (long)d - NK_WINDOW / 2;
+                if (j < 0 || j >= (long)n || wd[j] < 0)
+                    continue;
+                const float *restrict p = m->proj + (size_t)wd[j] * R + d * L;
+                for (size_t y = 0; y < L; y++)
+                    e[y] += p[y];
+            }
+        }
+    }
 }

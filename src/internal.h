@@ -229,6 +229,19 @@ void nk_dense_scores(const float *x, size_t T, size_t K, const float *w, size_t 
 void nk_dense_scores_plain(const float *x, size_t T, size_t K, const float *w, size_t L,
                            float *em);
 
+/* A model's projected vectors take at most this much memory; past it the
+ * tagger multiplies each document's inputs instead. */
+#define NK_PROJ_MAX ((size_t)64 << 20)
+
+/* Fills m->proj, each lexicon word's dense scores at each window position,
+ * when the model has vectors and the table fits in NK_PROJ_MAX. */
+int nk_dense_project(nerkit_model *m, nerkit_error *err);
+
+/* em (ntokens x L) += the dense scores of every token of doc, gathered from
+ * m->proj. */
+void nk_dense_gather(const nerkit_model *m, const int32_t *word, const nerkit_document *doc,
+                     float *em);
+
 /* ---- the model (model.c, model_io.c) */
 
 /* Entity types a model may have: 1000 types make 4001 labels and a 64 MB
@@ -255,6 +268,7 @@ struct nerkit_model {
     nk_lattice lat;
     nk_lexicon lex; /* word representations, when trained with them */
     float *dense;   /* L x (NK_WINDOW * lex.dim) weights of the word vectors */
+    float *proj;    /* lex.nwords x NK_WINDOW x L: dense * each word's vector */
 };
 
 /* Builds an empty model for these types (copied); weights are added by the

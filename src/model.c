@@ -85,6 +85,7 @@ void nerkit_model_free(nerkit_model *m)
     nk_lattice_free(&m->lat);
     nk_lexicon_free(&m->lex);
     free(m->dense);
+    free(m->proj);
     free(m);
 }
 

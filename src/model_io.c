@@ -510,6 +510,8 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
                 bad(err, name, "DENS section: a weight is not a finite number");
                 goto fail;
             }
+        if (nk_dense_project(m, err))
+            goto fail;
     }
     goto out;
 fail:

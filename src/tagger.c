@@ -5,6 +5,7 @@
  */
 #include "internal.h"
 
+#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,6 +28,12 @@ nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
     if (!t)
         return NULL;
     t->m = m;
+    /* One tagger per thread is the parallelism. A tagger's dense products,
+     * when it has any, are a few hundred rows, too small to split; BLAS
+     * threads would only spin in sched_yield and compete with the taggers
+     * for the cores. */
+    if (m->feat.groups & NERKIT_FEAT_VECTORS)
+        openblas_set_num_threads(1);
     t->score = nk_alloc(2 * m->nlabels, sizeof *t->score, err);
     t->rows = nk_alloc(NK_MAX_FEATURES, sizeof *t->rows, err);
     if (!t->score || !t->rows) {
@@ -110,7 +117,9 @@ int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **
     if (rc)
         return rc;
     emissions(m, &t->fb, 0, doc->ntokens, t->em, t->rows);
-    if (m->feat.groups & NERKIT_FEAT_VECTORS) {
+    if (m->proj) {
+        nk_dense_gather(m, t->fb.word, doc, t->em);
+    } else if (m->feat.groups & NERKIT_FEAT_VECTORS) {
         size_t K = NK_WINDOW * m->lex.dim;
         if (doc->ntokens > t->cap_x) {
             if (!nk_resize(&t->x, doc->ntokens * K, sizeof *t->x))

@@ -1,5 +1,6 @@
 /* Dense features: the BLAS product against the plain C one, the window of
- * word vectors, and a model trained with word representations surviving
+ * word vectors, the tagger's projected vocabulary against the product of
+ * each document, and a model trained with word representations surviving
  * save and load exactly. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -81,6 +82,71 @@ static void test_window_inputs(void **state)
     nk_lexicon_free(&lx);
 }
 
+/* The scores the tagger gathers from the projected vocabulary equal the
+ * product of the document's window inputs with the dense weights, for a
+ * vocabulary of several projection blocks; and a model whose table would
+ * be too big is left to the product. */
+static void test_projection_matches_product(void **state)
+{
+    (void)state;
+    const char *types[] = {"LOC", "ORG", "PER"};
+    size_t tlen[] = {3, 3, 3};
+    nk_featcfg feat = {NERKIT_FEAT_WORD, 10};
+    nerkit_error err;
+    nerkit_model *m = nk_model_new("perceptron", NERKIT_SCHEME_IOB2, types, tlen, 3, &feat, &err);
+    assert_non_null(m);
+    enum { V = 1300, D = 7, T = 40 };
+    const size_t L = m->nlabels, K = NK_WINDOW * D;
+    uint64_t *keys = malloc(V * sizeof *keys);
+    for (size_t w = 0; w < V; w++)
+        keys[w] = 1000 + 7 * w;
+    assert_int_equal(nk_lexicon_init(&m->lex, keys, V, 0, D, &err), NERKIT_OK);
+    float v[D];
+    for (size_t w = 0; w < V; w++) {
+        for (size_t k = 0; k < D; k++)
+            v[k] = frand();
+        nk_lexicon_set_vector(&m->lex, (uint32_t)w, v);
+    }
+    m->feat.groups |= NERKIT_FEAT_VECTORS;
+    m->dense = malloc(L * K * sizeof *m->dense);
+    for (size_t i = 0; i < L * K; i++)
+        m->dense[i] = frand();
+    assert_int_equal(nk_dense_project(m, &err), NERKIT_OK);
+    assert_non_null(m->proj);
+
+    /* three sentences, some tokens outside the lexicon */
+    int32_t word[T];
+    for (size_t i = 0; i < T; i++)
+        word[i] = i % 9 == 4 ? -1 : (int32_t)((i * 977) % V);
+    size_t lens[3] = {17, 1, T - 18};
+    nerkit_document doc = {NULL, NULL, T, lens, 3};
+    float *x = malloc(T * K * sizeof *x), *a = calloc(T * L, sizeof *a), *b = calloc(T * L, sizeof *b);
+    nk_dense_inputs(&m->lex, word, &doc, x);
+    nk_dense_scores_plain(x, T, K, m->dense, L, a);
+    nk_dense_gather(m, word, &doc, b);
+    for (size_t i = 0; i < T * L; i++)
+        if (fabsf(a[i] - b[i]) > 1e-5f * (1.0f + fabsf(a[i])))
+            fail_msg("token %zu label %zu: product %g, gathered %g", i / L, i % L, a[i], b[i]);
+
+    /* past the cap: no table */
+    free(m->proj);
+    m->proj = NULL;
+    size_t big = NK_PROJ_MAX / (NK_WINDOW * L * sizeof(float)) + 1;
+    uint64_t *bkeys = malloc(big * sizeof *bkeys);
+    for (size_t w = 0; w < big; w++)
+        bkeys[w] = 5 + w;
+    nk_lexicon_free(&m->lex);
+    assert_int_equal(nk_lexicon_init(&m->lex, bkeys, big, 0, D, &err), NERKIT_OK);
+    assert_int_equal(nk_dense_project(m, &err), NERKIT_OK);
+    assert_null(m->proj);
+    free(bkeys);
+    free(keys);
+    free(x);
+    free(a);
+    free(b);
+    nerkit_model_free(m);
+}
+
 /* A corpus where the type of a capitalised word is told by its vector and
  * its Brown cluster, not by its spelling. */
 static char *write_file(const char *name, const char *text)
@@ -154,6 +220,21 @@ static void test_model_with_representations_round_trip(void **state)
     assert_int_equal(nerkit_tag_sentence(ta, toks, lens, 5, a, &err), NERKIT_OK);
     assert_int_equal(nerkit_tag_sentence(tb, toks, lens, 5, b, &err), NERKIT_OK);
     assert_memory_equal(a, b, sizeof a);
+    /* the loaded model scores from its projected vocabulary, and agrees
+     * with the product of the document's inputs */
+    assert_non_null(back->proj);
+    nerkit_document doc = {toks, lens, 5, (size_t[]){5}, 1};
+    const float *em;
+    float from_proj[5 * 64];
+    assert_true(back->nlabels <= 64);
+    assert_int_equal(nk_tagger_score(tb, &doc, &em, &err), NERKIT_OK);
+    memcpy(from_proj, em, 5 * back->nlabels * sizeof *em);
+    float *proj = back->proj;
+    back->proj = NULL;
+    assert_int_equal(nk_tagger_score(tb, &doc, &em, &err), NERKIT_OK);
+    back->proj = proj;
+    for (size_t i = 0; i < 5 * back->nlabels; i++)
+        assert_true(fabsf(em[i] - from_proj[i]) <= 1e-5f * (1.0f + fabsf(em[i])));
     const char *out[5];
     nerkit_model_label_strings(m, a, 5, NERKIT_SCHEME_IOB2, out);
     assert_string_equal(out[4], "B-PER");
@@ -177,6 +258,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_blas_matches_plain),
         cmocka_unit_test(test_window_inputs),
+        cmocka_unit_test(test_projection_matches_product),
         cmocka_unit_test(test_model_with_representations_round_trip),
     };
     return cmocka_run_group_tests_name("dense", tests, NULL, NULL);

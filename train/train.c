@@ -230,6 +230,8 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
     if (!rc)
         rc = (crf ? nk_train_crf : nk_train_perceptron)(m, &tr, dev ? &dv : NULL, opts, progress,
                                                          user, err);
+    if (!rc)
+        rc = nk_dense_project(m, err);
     nk_trainset_free(&tr);
     nk_trainset_free(&dv);
     if (rc) {
