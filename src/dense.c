@@ -9,10 +9,10 @@
  * every sentence, score that way.
  *
  * A trained model's W is fixed, and a word's contribution at a window
- * position is the same wherever it occurs. So the tagger multiplies the
- * whole vocabulary once, when the model is loaded (one V x D by D x L
- * product per position), and then adds five precomputed rows per token,
- * as it does for the sparse features. Building X for each document and
+ * position is the same wherever it occurs. So the model multiplies the
+ * whole vocabulary once, when it is loaded (one V x D by D x L product
+ * per position), and the tagger adds five precomputed rows per token
+ * along with the rows of its sparse features. Building X for each document and
  * multiplying it cost a quarter of tagging time; the gather costs a few
  * percent. The table is V x 5 x L floats (21 MB for the default model);
  * a model whose table would pass NK_PROJ_MAX is scored document by document.
@@ -100,26 +100,4 @@ int nk_dense_project(nerkit_model *m, nerkit_error *err)
     free(x);
     m->proj = proj;
     return NERKIT_OK;
-}
-
-void nk_dense_gather(const nerkit_model *m, const int32_t *word, const nerkit_document *doc,
-                     float *restrict em)
-{
-    const size_t L = m->nlabels, R = NK_WINDOW * L;
-    size_t first = 0;
-    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
-        const size_t n = doc->sentence_len[s];
-        const int32_t *wd = word + first;
-        for (size_t i = 0; i < n; i++) {
-            float *restrict e = em + (first + i) * L;
-            for (size_t d = 0; d < NK_WINDOW; d++) {
-                long j = (long)i + (long)d - NK_WINDOW / 2;
-                if (j < 0 || j >= (long)n || wd[j] < 0)
-                    continue;
-                const float *restrict p = m->proj + (size_t)wd[j] * R + d * L;
-                for (size_t y = 0; y < L; y++)
-                    e[y] += p[y];
-            }
-        }
-    }
 }

@@ -237,11 +237,6 @@ void nk_dense_scores_plain(const float *x, size_t T, size_t K, const float *w, s
  * when the model has vectors and the table fits in NK_PROJ_MAX. */
 int nk_dense_project(nerkit_model *m, nerkit_error *err);
 
-/* em (ntokens x L) += the dense scores of every token of doc, gathered from
- * m->proj. */
-void nk_dense_gather(const nerkit_model *m, const int32_t *word, const nerkit_document *doc,
-                     float *em);
-
 /* ---- the model (model.c, model_io.c) */
 
 /* Entity types a model may have: 1000 types make 4001 labels and a 64 MB

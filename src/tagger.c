@@ -15,7 +15,7 @@ struct nerkit_tagger {
     float *em;       /* emission scores, document length x L */
     uint16_t *back;  /* Viterbi back-pointers, longest sentence x L */
     float *score;    /* 2 x L */
-    const float **rows; /* the weight rows of one token, NK_MAX_FEATURES */
+    const float **rows; /* the weight rows of one token: features, then window words */
     size_t cap_em, cap_back; /* tokens em and back have room for */
     nk_decoders dec; /* scratch of the confidence and n-best decoders */
     float *x;        /* dense inputs, document length x NK_WINDOW * dim */
@@ -35,7 +35,7 @@ nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
     if (m->feat.groups & NERKIT_FEAT_VECTORS)
         openblas_set_num_threads(1);
     t->score = nk_alloc(2 * m->nlabels, sizeof *t->score, err);
-    t->rows = nk_alloc(NK_MAX_FEATURES, sizeof *t->rows, err);
+    t->rows = nk_alloc(NK_MAX_FEATURES + NK_WINDOW, sizeof *t->rows, err);
     if (!t->score || !t->rows) {
         nerkit_tagger_free(t);
         return NULL;
@@ -57,31 +57,46 @@ void nerkit_tagger_free(nerkit_tagger *t)
     free(t);
 }
 
-/* Sums the weight rows of each token's features. The rows are scattered
- * over a table too big for L2 cache, so the sum is bound by memory latency:
- * first find every row of the token (independent loads the CPU overlaps)
- * and prefetch it, then add. restrict lets the compiler keep the sum in
+/* Sums the weight rows of each token's features, and with projected word
+ * vectors the rows of the words in its window. The rows are scattered over
+ * tables too big for L2 cache, so the sum is bound by memory latency: first
+ * find every row of the token (independent loads the CPU overlaps) and
+ * prefetch it, then add. restrict lets the compiler keep the sum in
  * registers instead of storing after every add. */
-static void emissions(const nerkit_model *m, const nk_featbuf *fb, size_t first, size_t n,
+static void emissions(const nerkit_model *m, const nk_featbuf *fb, const nerkit_document *doc,
                       float *restrict em, const float **rows)
 {
     const size_t L = m->nlabels;
-    for (size_t i = 0; i < n; i++) {
-        size_t nr = 0;
-        for (size_t k = fb->start[first + i]; k < fb->start[first + i + 1]; k++) {
-            const float *w = nk_model_row(m, fb->slots[k]);
-            if (w) {
+    size_t first = 0;
+    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
+        const size_t n = doc->sentence_len[s];
+        const int32_t *word = fb->word + first;
+        for (size_t i = 0; i < n; i++) {
+            size_t nr = 0;
+            for (size_t k = fb->start[first + i]; k < fb->start[first + i + 1]; k++) {
+                const float *w = nk_model_row(m, fb->slots[k]);
+                if (w) {
+                    __builtin_prefetch(w);
+                    __builtin_prefetch(w + L - 1);
+                    rows[nr++] = w;
+                }
+            }
+            for (size_t d = 0; m->proj && d < NK_WINDOW; d++) {
+                long j = (long)i + (long)d - NK_WINDOW / 2;
+                if (j < 0 || j >= (long)n || word[j] < 0)
+                    continue;
+                const float *w = m->proj + ((size_t)word[j] * NK_WINDOW + d) * L;
                 __builtin_prefetch(w);
                 __builtin_prefetch(w + L - 1);
                 rows[nr++] = w;
             }
-        }
-        float *restrict e = em + i * L;
-        memset(e, 0, L * sizeof *e);
-        for (size_t r = 0; r < nr; r++) {
-            const float *restrict w = rows[r];
-            for (size_t y = 0; y < L; y++)
-                e[y] += w[y];
+            float *restrict e = em + (first + i) * L;
+            memset(e, 0, L * sizeof *e);
+            for (size_t r = 0; r < nr; r++) {
+                const float *restrict w = rows[r];
+                for (size_t y = 0; y < L; y++)
+                    e[y] += w[y];
+            }
         }
     }
 }
@@ -116,10 +131,8 @@ int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **
     int rc = nk_features_extract(&m->feat, &m->lex, doc, &t->fb, err);
     if (rc)
         return rc;
-    emissions(m, &t->fb, 0, doc->ntokens, t->em, t->rows);
-    if (m->proj) {
-        nk_dense_gather(m, t->fb.word, doc, t->em);
-    } else if (m->feat.groups & NERKIT_FEAT_VECTORS) {
+    emissions(m, &t->fb, doc, t->em, t->rows);
+    if (!m->proj && (m->feat.groups & NERKIT_FEAT_VECTORS)) {
         size_t K = NK_WINDOW * m->lex.dim;
         if (doc->ntokens > t->cap_x) {
             if (!nk_resize(&t->x, doc->ntokens * K, sizeof *t->x))
