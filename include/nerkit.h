@@ -114,7 +114,9 @@ int nerkit_corpus_write_columns(const nerkit_corpus *c, const char *const *label
 typedef struct nerkit_model nerkit_model;
 
 /* Loads a model file. A truncated, corrupted, foreign or newer-version file
- * is refused with a message; nothing is ever read out of bounds. */
+ * is refused with a message; nothing is ever read out of bounds. Loading a
+ * model with word vectors sets OpenBLAS to one thread: tag in parallel with
+ * one tagger per thread instead. */
 nerkit_model *nerkit_model_load(const char *path, nerkit_error *err);
 
 /* The same from a buffer in memory, which the model does not keep; name is
@@ -150,9 +152,7 @@ void nerkit_corpus_label_strings(const nerkit_corpus *c, const nerkit_model *m,
 
 typedef struct nerkit_tagger nerkit_tagger;
 
-/* Per-thread scratch space for tagging with a model. For a model with word
- * vectors it also sets OpenBLAS to one thread: tag in parallel with one
- * tagger per thread instead. */
+/* Per-thread scratch space for tagging with a model. */
 nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err);
 void nerkit_tagger_free(nerkit_tagger *t);
 

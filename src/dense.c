@@ -75,6 +75,11 @@ int nk_dense_project(nerkit_model *m, nerkit_error *err)
 {
     const nk_lexicon *lx = &m->lex;
     const size_t V = lx->nwords, D = lx->dim, L = m->nlabels, R = NK_WINDOW * L;
+    /* The model is about to tag, with one tagger per thread as the
+     * parallelism. Its products, this one included, are too small to be
+     * worth splitting; BLAS threads would only spin in sched_yield after
+     * each and compete with the taggers for the cores. */
+    openblas_set_num_threads(1);
     if (!(m->feat.groups & NERKIT_FEAT_VECTORS) || !m->dense || !V || V * R * sizeof(float) >
                                                                           NK_PROJ_MAX)
         return NERKIT_OK;

@@ -5,7 +5,6 @@
  */
 #include "internal.h"
 
-#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,12 +27,6 @@ nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
     if (!t)
         return NULL;
     t->m = m;
-    /* One tagger per thread is the parallelism. A tagger's dense products,
-     * when it has any, are a few hundred rows, too small to split; BLAS
-     * threads would only spin in sched_yield and compete with the taggers
-     * for the cores. */
-    if (m->feat.groups & NERKIT_FEAT_VECTORS)
-        openblas_set_num_threads(1);
     t->score = nk_alloc(2 * m->nlabels, sizeof *t->score, err);
     t->rows = nk_alloc(NK_MAX_FEATURES + NK_WINDOW, sizeof *t->rows, err);
     if (!t->score || !t->rows) {
