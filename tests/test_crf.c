@@ -366,19 +366,25 @@ static double f1_on(const nerkit_model *m, const nerkit_corpus *c)
     return f1;
 }
 
+/* Options for a short training on a small corpus. */
+static void small_run(nerkit_train_opts *o, const char *optimizer, double l1, double l2)
+{
+    nerkit_train_opts_init(o);
+    o->optimizer = optimizer;
+    o->l1 = l1;
+    o->l2 = l2;
+    o->iterations = 60;
+    o->epochs = 8;
+    o->threads = 2;
+}
+
 static nerkit_model *train(const nerkit_corpus *c, const char *algorithm, const char *optimizer,
                            double l1, double l2)
 {
     nerkit_train_opts o;
-    nerkit_train_opts_init(&o);
+    small_run(&o, optimizer, l1, l2);
     o.algorithm = algorithm;
-    o.optimizer = optimizer;
-    o.l1 = l1;
-    o.l2 = l2;
     o.hash_bits = 14;
-    o.iterations = 60;
-    o.epochs = 8;
-    o.threads = 2;
     nerkit_error err;
     nerkit_model *m = nerkit_train(c, NULL, &o, NULL, NULL, &err);
     if (!m)
@@ -544,12 +550,7 @@ static nerkit_model *train_on_vectors(const nerkit_corpus *c, const char *optimi
     nk_trainset ts;
     assert_int_equal(nk_trainset_build(&ts, c, m, NULL), NERKIT_OK);
     nerkit_train_opts o;
-    nerkit_train_opts_init(&o);
-    o.optimizer = optimizer;
-    o.l2 = 1;
-    o.iterations = 60;
-    o.epochs = 8;
-    o.threads = 2;
+    small_run(&o, optimizer, 0, 1);
     nerkit_error err;
     int rc = nk_train_crf(m, &ts, NULL, &o, NULL, NULL, &err);
     if (rc)
