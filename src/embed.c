@@ -433,8 +433,8 @@ static int read_input(reader *r, const char *path, nerkit_error *err)
             rc = NERKIT_ERR_NOMEM;
     }
     /* the line reader gives some errors negated, some not */
-    if (!rc && got != 0 && got != 1)
-        rc = got < 0 ? -got : got;
+    if (!rc && got < 0)
+        rc = -got;
     if (!rc && got == 0 && r->b && !end_doc(r, err) && r->b)
         rc = NERKIT_ERR_NOMEM;
     r->lr = NULL;

@@ -272,15 +272,15 @@ int nk_lines_next(nk_lines *r, const char **line, size_t *len, uint64_t *offset,
             r->start += used;
             r->lineno++;
             if (*len > r->max_line)
-                return nk_fail(err, NERKIT_ERR_FORMAT,
-                               "%s:%u: line longer than %zu bytes (at byte offset %llu)",
-                               r->name, r->lineno, r->max_line, (unsigned long long)*offset);
-            if (memchr(*line, '\0', *len))
-                return nk_fail(err, NERKIT_ERR_FORMAT,
-                               "%s:%u: NUL byte at byte offset %llu: binary data, not text",
-                               r->name, r->lineno,
-                               (unsigned long long)(*offset +
-                                                    (size_t)((const char *)memchr(*line, '\0', *len) - *line)));
+                return -nk_fail(err, NERKIT_ERR_FORMAT,
+                                "%s:%u: line longer than %zu bytes (at byte offset %llu)",
+                                r->name, r->lineno, r->max_line, (unsigned long long)*offset);
+            const char *nul = memchr(*line, '\0', *len);
+            if (nul)
+                return -nk_fail(err, NERKIT_ERR_FORMAT,
+                                "%s:%u: NUL byte at byte offset %llu: binary data, not text",
+                                r->name, r->lineno,
+                                (unsigned long long)(*offset + (size_t)(nul - *line)));
             return 1;
         }
         if (r->eof)

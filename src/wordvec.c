@@ -95,10 +95,20 @@ void nk_atomic_abort(nk_atomic *a)
 
 /* ---- vectors */
 
-/* A word as a file stores it: not empty, no whitespace that would split it. */
-static bool storable(const char *w, size_t n, const char *seps)
+/* Refuses to save a word the file format could not read back: an empty
+ * one, or one holding a separator of the format (seps, named by what). */
+static int check_storable(const nk_wordtab *words, const char *seps, const char *what,
+                          const char *path, nerkit_error *err)
 {
-    return n > 0 && !strpbrk(w, seps);
+    for (size_t i = 0; i < words->n; i++) {
+        const char *w = nk_wordtab_word(words, i);
+        if (!words->len[i] || strpbrk(w, seps))
+            return nk_fail(err, NERKIT_ERR_ARG,
+                           "%s: word %zu ('%s') is empty or has %s, which the format cannot "
+                           "store",
+                           path, i, w, what);
+    }
+    return NERKIT_OK;
 }
 
 /* Makes room for row index row; rows beyond the old count are zeroed. */
@@ -317,8 +327,8 @@ static nerkit_vectors *load_text(const char *path, bool header, nerkit_error *er
         else
             rc = parse_text_vector(v, &scratch, line, len, &lr, err);
     }
-    if (!rc && got != 0 && got != 1) /* the line reader negates some errors, not all */
-        rc = got < 0 ? -got : got;
+    if (!rc && got < 0)
+        rc = -got;
     if (!rc && header && lines != want)
         rc = nk_fail(err, NERKIT_ERR_FORMAT, "%s: the header says %llu vectors, the file has %zu",
                      lr.name, want, lines);
@@ -500,14 +510,10 @@ int nerkit_vectors_save(const nerkit_vectors *v, const char *path, nerkit_vec_fo
     if (f != NERKIT_VEC_WORD2VEC && f != NERKIT_VEC_WORD2VEC_BIN && f != NERKIT_VEC_GLOVE)
         return nk_fail(err, NERKIT_ERR_ARG, "unknown vector format %d", (int)f);
     const size_t V = v->words.n, D = v->dim;
-    for (size_t i = 0; i < V; i++)
-        if (!storable(nk_wordtab_word(&v->words, i), v->words.len[i], " \t\n\r"))
-            return nk_fail(err, NERKIT_ERR_ARG,
-                           "%s: word %zu ('%s') is empty or has white space, which the format "
-                           "cannot store",
-                           path, i, nk_wordtab_word(&v->words, i));
     nk_atomic a;
-    int rc = nk_atomic_open(&a, path, err);
+    int rc = check_storable(&v->words, " \t\n\r", "white space", path, err);
+    if (!rc)
+        rc = nk_atomic_open(&a, path, err);
     if (rc)
         return rc;
     if (f != NERKIT_VEC_GLOVE)
@@ -758,8 +764,8 @@ nerkit_clusters *nerkit_clusters_load(const char *path, nerkit_error *err)
                         : parse_brown_line(c, line, len, &lr, err);
         }
     }
-    if (!rc && got != 0 && got != 1) /* the line reader negates some errors, not all */
-        rc = got < 0 ? -got : got;
+    if (!rc && got < 0)
+        rc = -got;
     if (!rc && !c->words.n)
         rc = nk_fail(err, NERKIT_ERR_FORMAT, "%s: no clustered words", lr.name);
     nk_lines_close(&lr);
@@ -774,14 +780,10 @@ nerkit_clusters *nerkit_clusters_load(const char *path, nerkit_error *err)
 
 int nerkit_clusters_save(const nerkit_clusters *c, const char *path, nerkit_error *err)
 {
-    for (size_t i = 0; i < c->words.n; i++)
-        if (!storable(nk_wordtab_word(&c->words, i), c->words.len[i], "\t\n\r"))
-            return nk_fail(err, NERKIT_ERR_ARG,
-                           "%s: word %zu ('%s') is empty or has a tab or line break, which the "
-                           "format cannot store",
-                           path, i, nk_wordtab_word(&c->words, i));
     nk_atomic a;
-    int rc = nk_atomic_open(&a, path, err);
+    int rc = check_storable(&c->words, "\t\n\r", "a tab or line break", path, err);
+    if (!rc)
+        rc = nk_atomic_open(&a, path, err);
     if (rc)
         return rc;
     if (c->nlevels) {

@@ -395,6 +395,17 @@ static void test_vector_files_round_trip(void **state)
     assert_true(cos[1] >= cos[2]);
     nerkit_vectors_free(w);
     nerkit_vectors_free(v);
+
+    /* a word the format would split is refused, and no file is left */
+    const char *spaced[] = {"ok", "new york"};
+    v = nerkit_vectors_new(spaced, data, 2, D, &err);
+    assert_non_null(v);
+    const char *bad = file("spaced.vec", NULL);
+    unlink(bad);
+    assert_int_equal(nerkit_vectors_save(v, bad, NERKIT_VEC_GLOVE, &err), NERKIT_ERR_ARG);
+    assert_non_null(strstr(err.message, "word 1 ('new york') is empty or has white space"));
+    assert_int_equal(access(bad, F_OK), -1);
+    nerkit_vectors_free(v);
 }
 
 static void test_brown_clusters(void **state)
