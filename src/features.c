@@ -261,13 +261,15 @@ static int doc_table(const nerkit_document *doc, nk_featbuf *fb, nerkit_error *e
 static uint32_t *cluster_features(const nk_lexicon *lex, const int32_t *word, size_t i, size_t n,
                                   uint64_t mask, uint32_t *out)
 {
-    for (uint32_t c = 0; c < lex->nclusterings; c++) {
-        const uint32_t *ids = lex->cluster + (size_t)c * lex->nwords;
+    const size_t nc = lex->nclusterings;
+    for (uint32_t c = 0; c < nc; c++) {
         for (int d = -1; d <= 1; d++) {
             long j = (long)i + d;
-            if (j < 0 || j >= (long)n || word[j] < 0 || !ids[word[j]])
+            if (j < 0 || j >= (long)n || word[j] < 0)
                 continue;
-            uint32_t id = ids[word[j]];
+            uint32_t id = lex->cluster[(size_t)word[j] * nc + c];
+            if (!id)
+                continue;
             uint64_t tmpl = T_CLUSTER + 32 * c + 4 * (uint64_t)(d + 1);
             if (!lex->brown[c]) {
                 *out++ = slot(tmpl, id, mask);

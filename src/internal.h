@@ -191,7 +191,7 @@ void nk_viterbi(const nk_lattice *lat, const float *em, size_t n, const float *t
 typedef struct nk_lexicon {
     uint32_t nwords, nclusterings, dim;
     uint64_t *key;       /* nk_lower_hash of each word */
-    uint32_t *cluster;   /* nclusterings x nwords */
+    uint32_t *cluster;   /* nwords x nclusterings: a word's ids share a cache line */
     uint8_t brown[NK_MAX_CLUSTERINGS]; /* the clustering holds Brown paths */
     int8_t *vec;         /* nwords x dim, times scale[w] */
     float *scale;

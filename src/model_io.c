@@ -101,8 +101,10 @@ static void write_lexicon(nk_buf *b, const nk_lexicon *lx)
     nk_buf_put(b, lx->brown, lx->nclusterings);
     for (size_t w = 0; w < n; w++)
         put_u64(b, lx->key[w]);
-    for (size_t k = 0; k < lx->nclusterings * n; k++)
-        put_u32(b, lx->cluster[k]);
+    /* the file lists clustering by clustering */
+    for (size_t c = 0; c < lx->nclusterings; c++)
+        for (size_t w = 0; w < n; w++)
+            put_u32(b, lx->cluster[w * lx->nclusterings + c]);
     if (lx->dim) {
         for (size_t w = 0; w < n; w++)
             put_f32(b, lx->scale[w]);
@@ -372,8 +374,9 @@ static int read_lexicon(rbuf *r, nk_lexicon *lx, const char *name, nerkit_error 
             bad(err, name, "LEXN section: a word appears twice");
             return NERKIT_ERR_MODEL;
         }
-    for (size_t k = 0; k < (size_t)nc * n; k++)
-        get_u32(r, &lx->cluster[k]);
+    for (size_t c = 0; c < nc; c++)
+        for (size_t w = 0; w < n; w++)
+            get_u32(r, &lx->cluster[w * nc + c]);
     if (dim) {
         for (uint32_t w = 0; w < n; w++)
             if (!get_f32(r, &lx->scale[w]) || lx->scale[w] < 0) {

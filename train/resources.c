@@ -136,20 +136,21 @@ static void fill_clusters(nk_lexicon *lx, const nerkit_clusters *c, const size_t
                           size_t col)
 {
     size_t levels = nerkit_clusters_levels(c), n = nerkit_clusters_count(c);
+    const size_t nc = lx->nclusterings;
     for (size_t l = 0; l < (levels ? levels : 1); l++) {
-        uint32_t *ids = lx->cluster + (col + l) * lx->nwords;
+        uint32_t *ids = lx->cluster + col + l; /* word x's id is ids[x * nc] */
         lx->brown[col + l] = levels == 0;
         for (size_t rank = 0; rank < n; rank++) {
             size_t i = order[rank];
             const char *w = nerkit_clusters_word(c, i);
             int32_t x = nk_lexicon_find(lx, nk_lower_hash(w, strlen(w)));
-            if (x < 0 || ids[x])
+            if (x < 0 || ids[(size_t)x * nc])
                 continue; /* not kept, or a more frequent form came first */
             if (levels) {
-                ids[x] = nerkit_clusters_id(c, l, i) + 1;
+                ids[(size_t)x * nc] = nerkit_clusters_id(c, l, i) + 1;
             } else {
                 const char *path = nerkit_clusters_path(c, i);
-                ids[x] = nk_brown_path(path, strlen(path));
+                ids[(size_t)x * nc] = nk_brown_path(path, strlen(path));
             }
         }
     }
