@@ -3,25 +3,7 @@
 # nerkit-tag's CoNLL output, and a clear message plus a non-zero exit for
 # every kind of bad input.
 set -uo pipefail
-BIN=${BIN:-bin}
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-
-# expect_error NAME PATTERN CMD...: CMD must exit non-zero and say PATTERN on stderr
-expect_error() {
-    local name=$1 pattern=$2
-    shift 2
-    if "$@" > "$tmp/out" 2> "$tmp/err"; then
-        bad "$name (exit 0)"
-    elif grep -q -- "$pattern" "$tmp/err"; then
-        ok "$name"
-    else
-        bad "$name (stderr: $(head -c 300 "$tmp/err"))"
-    fi
-}
+. "$(dirname "$0")/lib.sh"
 
 # a small labelled corpus, with CRLF lines and a tab-separated twin
 cat > "$tmp/train.conll" <<'C'
@@ -109,5 +91,4 @@ if [ -w /dev/full ]; then
     [ $rc -ne 0 ] && grep -q "write error" "$tmp/err" && ok "write error on stdout" || bad "write error on stdout"
 fi
 
-echo "cli: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish cli

@@ -4,14 +4,8 @@
 # against conlleval.pl on the tagged dev set; then the shipped model (which
 # `make model` trains with word representations too) against its own bound.
 set -euo pipefail
-BIN=${BIN:-bin}
-D=${NER_DATA:-../shared/data}
-if [ ! -f "$D/conll2003/train.txt" ] || [ ! -f "$D/conll2003/dev.txt" ]; then
-    echo "skipped: no CoNLL-2003 data under $D (set NER_DATA)"
-    exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+need_conll03 train.txt dev.txt
 start=$(date +%s.%N)
 "$BIN/nerkit-train" -q -t "$D/conll2003/train.txt" -d "$D/conll2003/dev.txt" -o "$tmp/m.nerkit"
 end=$(date +%s.%N)

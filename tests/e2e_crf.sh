@@ -9,14 +9,8 @@
 # slower, so there it trains on the first quarter of train (dev F1 83.7,
 # ECE 0.014, 55 s) and checks F1 >= 82 and the same ECE bound.
 set -euo pipefail
-BIN=${BIN:-bin}
-D=${NER_DATA:-../shared/data}
-if [ ! -f "$D/conll2003/train.txt" ] || [ ! -f "$D/conll2003/dev.txt" ]; then
-    echo "skipped: no CoNLL-2003 data under $D (set NER_DATA)"
-    exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. "$(dirname "$0")/lib.sh"
+need_conll03 train.txt dev.txt
 train=$D/conll2003/train.txt dev=$D/conll2003/dev.txt
 min_f1=90.52 max_ece=0.05
 case $BIN in

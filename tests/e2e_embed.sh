@@ -6,17 +6,13 @@
 # offset, and no output file left behind. The part on the shared unlabelled
 # corpus is skipped when $NER_DATA is missing.
 set -uo pipefail
-BIN=${BIN:-bin}
+. "$(dirname "$0")/lib.sh"
 E="$BIN/nerkit-embed"
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-check() { if "${@:2}"; then ok "$1"; else bad "$1"; fi; }
 
-# expect_error NAME PATTERN CMD...: CMD must exit 1 and say PATTERN on stderr
-expect_error() {
+# expect_exit1 NAME PATTERN CMD...: CMD must exit 1 and say PATTERN on
+# stderr; stricter than lib.sh's expect_error because the README promises
+# status 1, so a crash must not pass for a refusal
+expect_exit1() {
     local name=$1 pattern=$2
     shift 2
     "$@" > "$tmp/out" 2> "$tmp/err"
@@ -51,9 +47,9 @@ perl -e '
 sed -n '1,2000p' "$tmp/corpus/a.txt" | gzip > "$tmp/corpus/sub/b.txt.gz"
 
 "$E" -q -d 12 -w 3 -m 3 -o "$tmp/v.vec" "$tmp/corpus" 2> "$tmp/err" || bad "learn: $(cat "$tmp/err")"
-read -r V D < "$tmp/v.vec"
+read -r V DIM < "$tmp/v.vec"
 check "word2vec text: header and one line per word" \
-    test "$D" = 12 -a "$(($(wc -l < "$tmp/v.vec") - 1))" = "$V" -a "$(awk 'NR > 1 && NF != 13' "$tmp/v.vec" | wc -l)" = 0
+    test "$DIM" = 12 -a "$(($(wc -l < "$tmp/v.vec") - 1))" = "$V" -a "$(awk 'NR > 1 && NF != 13' "$tmp/v.vec" | wc -l)" = 0
 check "no temporary file left beside the output" test "$(ls "$tmp" | grep -c tmp)" = 0
 
 "$E" --neighbors Monday,Paris,John -n 2 "$tmp/v.vec" > "$tmp/nn"
@@ -86,23 +82,22 @@ check "the days share a cluster" test "$(awk -F'\t' '$1 ~ /^(Monday|Tuesday|Wedn
 
 # bad input: the file and where in it, exit 1, no output
 head -c 3000 "$tmp/corpus/sub/b.txt.gz" > "$tmp/cut.gz"
-expect_error "truncated gzip" "cut.gz: truncated gzip data after" "$E" -q -o "$tmp/x.vec" "$tmp/cut.gz"
+expect_exit1 "truncated gzip" "cut.gz: truncated gzip data after" "$E" -q -o "$tmp/x.vec" "$tmp/cut.gz"
 printf 'good text here\nbinary\0data\n' > "$tmp/nul.txt"
-expect_error "binary input" "nul.txt:2: NUL byte at byte offset 21" "$E" -q -o "$tmp/x.vec" "$tmp/nul.txt"
-expect_error "missing input" "nope.txt: cannot open" "$E" -q -o "$tmp/x.vec" "$tmp/corpus" "$tmp/nope.txt"
-expect_error "too few words for --dim" "fewer than --dim 500" "$E" -q -d 500 -o "$tmp/x.vec" "$tmp/corpus"
+expect_exit1 "binary input" "nul.txt:2: NUL byte at byte offset 21" "$E" -q -o "$tmp/x.vec" "$tmp/nul.txt"
+expect_exit1 "missing input" "nope.txt: cannot open" "$E" -q -o "$tmp/x.vec" "$tmp/corpus" "$tmp/nope.txt"
+expect_exit1 "too few words for --dim" "fewer than --dim 500" "$E" -q -d 500 -o "$tmp/x.vec" "$tmp/corpus"
 check "no output after a failure" test ! -e "$tmp/x.vec"
 printf '2 3\nthe 1 2 3\nof 1 2\n' > "$tmp/bad.vec"
-expect_error "bad vector file" "bad.vec:3: number 3 of the vector of 'of' is missing" \
+expect_exit1 "bad vector file" "bad.vec:3: number 3 of the vector of 'of' is missing" \
     "$E" -q --clusters 2 -o "$tmp/x.clusters" "$tmp/bad.vec"
-expect_error "more clusters than words" "clusters of" "$E" -q --clusters 100000 -o "$tmp/x.clusters" "$tmp/v.vec"
+expect_exit1 "more clusters than words" "clusters of" "$E" -q --clusters 100000 -o "$tmp/x.clusters" "$tmp/v.vec"
 printf 'caf\xe9 au lait\n' > "$tmp/latin1.txt"
 "$E" -q -d 1 -m 1 -o "$tmp/l.vec" "$tmp/latin1.txt" 2> "$tmp/err"
 check "invalid UTF-8: one warning with line and offset" \
     test "$(grep -c 'latin1.txt:1: invalid UTF-8 at byte offset 3' "$tmp/err")" = 1
 
 # the shared unlabelled corpus: a slice of it, and words that must come out close
-D=${NER_DATA:-../shared/data}
 if [ -f "$D/unlabeled/wsj_conll2000_tokenized.txt" ]; then
     "$E" -q -d 50 -o "$tmp/wsj.vec" "$D/unlabeled/wsj_conll2000_tokenized.txt"
     "$E" --neighbors Friday,shares -n 5 "$tmp/wsj.vec" > "$tmp/nn"
@@ -112,5 +107,4 @@ else
     echo "skipped: no $D/unlabeled (set NER_DATA)"
 fi
 
-echo "embed: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish embed

@@ -4,15 +4,9 @@
 # identical to -j 1 on folders of plain and gzip files, and bad inputs
 # reported with file and offset without losing what was read before.
 set -uo pipefail
-BIN=${BIN:-bin}
+. "$(dirname "$0")/lib.sh"
 TAG="$BIN/nerkit-tag"
 M=models/en-conll03.nerkit
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0 fail=0
-ok() { echo "ok $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-check() { if "${@:2}"; then ok "$1"; else bad "$1"; fi; }
 
 # documents in four scripts, one per line
 cat > "$tmp/docs.txt" <<'T'
@@ -129,5 +123,4 @@ if [ -w /dev/full ]; then
     [ $rc = 1 ] && grep -q 'write error' "$tmp/err6" && ok "write error reported" || bad "write error reported"
 fi
 
-echo "tag-text: $pass passed, $fail failed"
-[ $fail = 0 ]
+finish tag-text

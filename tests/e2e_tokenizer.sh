@@ -3,10 +3,6 @@
 # tokens joined by single spaces into one paragraph, tokenized again. At
 # least 98% of the original tokens must come back with the same span.
 set -euo pipefail
-BIN=${BIN:-bin}
-D=${NER_DATA:-../shared/data}
-if [ ! -f "$D/conll2003/dev.txt" ]; then
-    echo "skipped: no CoNLL-2003 data under $D (set NER_DATA)"
-    exit 0
-fi
+. "$(dirname "$0")/lib.sh"
+need_conll03 dev.txt
 "$BIN/tokenizer_agreement" "$D/conll2003/dev.txt" 98

@@ -1,12 +1,16 @@
 # Sourced by end-to-end scripts: a private temporary folder $tmp (removed
-# at exit), pass and fail counts, and the check that a command fails with
-# a given message.
+# at exit), pass and fail counts, checks of a command's success or failure,
+# and the skip of a script whose shared data is missing.
 BIN=${BIN:-bin}
+# the shared corpora live outside the repository, beside it by default
+D=${NER_DATA:-../shared/data}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 pass=0 fail=0
 ok() { echo "ok $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+# check NAME CMD...: one test per command, counted without stopping the script
+check() { if "${@:2}"; then ok "$1"; else bad "$1"; fi; }
 
 # expect_error NAME PATTERN CMD...: CMD must exit non-zero and say PATTERN on stderr
 expect_error() {
@@ -19,6 +23,18 @@ expect_error() {
     else
         bad "$name (stderr: $(head -c 300 "$tmp/err"))"
     fi
+}
+
+# need_conll03 FILE...: CoNLL-2003 is not in the repository, so without FILE
+# under $D/conll2003 the script is skipped (status 0) rather than failed
+need_conll03() {
+    local f
+    for f in "$@"; do
+        if [ ! -f "$D/conll2003/$f" ]; then
+            echo "skipped: no CoNLL-2003 data under $D (set NER_DATA)"
+            exit 0
+        fi
+    done
 }
 
 # finish NAME: the summary line, and the script's status
