@@ -85,7 +85,7 @@ int nk_dense_project(nerkit_model *m, nerkit_error *err)
         return NERKIT_OK;
     enum { BLOCK = 512 }; /* words dequantized at a time: 200 KB at D = 100 */
     float *x = nk_alloc(BLOCK * D, sizeof *x, err);
-    float *proj = nk_alloc(V * R, sizeof *proj, err);
+    float *proj = nk_alloc_huge(V * R, sizeof *proj, err);
     if (!x || !proj) {
         free(x);
         free(proj);

@@ -4,7 +4,10 @@
  */
 #include "internal.h"
 
+#include <sys/mman.h>
+
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static void fill(nerkit_error *err, nerkit_status code, const char *fmt, va_list ap)
@@ -38,6 +41,22 @@ void *nk_alloc(size_t n, size_t size, nerkit_error *err)
     void *p = calloc(n ? n : 1, size ? size : 1);
     if (!p)
         nk_fail(err, NERKIT_ERR_NOMEM, "out of memory (%zu x %zu bytes)", n, size);
+    return p;
+}
+
+void *nk_alloc_huge(size_t n, size_t size, nerkit_error *err)
+{
+    const size_t huge = (size_t)2 << 20;
+    size_t bytes = (n ? n : 1) * (size ? size : 1);
+    if (bytes < huge)
+        return nk_alloc(n, size, err);
+    size_t rounded = (bytes + huge - 1) / huge * huge;
+    void *p = aligned_alloc(huge, rounded);
+    if (!p)
+        return nk_fail_null(err, NERKIT_ERR_NOMEM, "out of memory (%zu x %zu bytes)", n, size);
+    /* advice only: where the kernel has no huge pages the memory still works */
+    madvise(p, rounded, MADV_HUGEPAGE);
+    memset(p, 0, bytes);
     return p;
 }
 

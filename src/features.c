@@ -295,8 +295,12 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nerk
     for (size_t i = 0; i < ntok; i++)
         scan_token((const unsigned char *)doc->tokens[i], doc->token_len[i], fb, i);
     bool clusters = lex && lex->nwords && (cfg->groups & NERKIT_FEAT_CLUSTERS);
-    for (size_t i = 0; i < ntok; i++)
+    for (size_t i = 0; i < ntok; i++) {
         fb->word[i] = lex ? nk_lexicon_find(lex, fb->h_lower[i]) : -1;
+        /* the cluster features read the ids long after: fetch them now */
+        if (clusters && fb->word[i] >= 0)
+            __builtin_prefetch(lex->cluster + (size_t)fb->word[i] * lex->nclusterings);
+    }
     uint32_t g = cfg->groups;
     if ((g & NERKIT_FEAT_DOCUMENT) && (rc = doc_table(doc, fb, err)))
         return rc;

@@ -92,7 +92,7 @@ void nerkit_model_free(nerkit_model *m)
 int nk_model_set_rows(nerkit_model *m, const uint32_t *slots, uint32_t nrows, nerkit_error *err)
 {
     size_t words = ((size_t)1 << m->feat.hash_bits) / 64;
-    float *rows = nk_alloc((size_t)nrows * m->nlabels, sizeof *rows, err);
+    float *rows = nk_alloc_huge((size_t)nrows * m->nlabels, sizeof *rows, err);
     if (!rows)
         return NERKIT_ERR_NOMEM;
     free(m->rows);
