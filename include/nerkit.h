@@ -340,8 +340,9 @@ typedef struct {
      * makes. Both NULL by default. */
     const char *checkpoint;
     const char *resume;
-    /* Polled between sentences: once *stop is non-zero (a SIGINT handler
-     * may set it), training ends with NERKIT_ERR_INTERRUPTED. May be NULL. */
+    /* Polled between sentences (L-BFGS: between iterations): once *stop is
+     * non-zero (a SIGINT handler may set it), training ends with
+     * NERKIT_ERR_INTERRUPTED and no model. May be NULL. */
     volatile sig_atomic_t *stop;
 } nerkit_train_opts;
 

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
+#include <signal.h>
 
 #include <cmocka.h>
 
@@ -609,6 +610,41 @@ static void test_learns_from_vectors(void **state)
     free(text[1]);
 }
 
+/* A stop request (what nerkit-train's SIGINT handler makes) ends CRF
+ * training with NERKIT_ERR_INTERRUPTED and no model, by either optimizer;
+ * here the progress callback asks after the second round. */
+static int stop_after_two(const nerkit_progress *p, void *user)
+{
+    if (p->epoch >= 2)
+        *(volatile sig_atomic_t *)user = 1;
+    return 0;
+}
+
+static void test_stop_request(void **state)
+{
+    (void)state;
+    char *text = synthetic(300, 0, 1);
+    nerkit_corpus *c = parse(text);
+    const char *optimizers[] = {"lbfgs", "sgd"};
+    for (size_t k = 0; k < 2; k++) {
+        volatile sig_atomic_t stop = 0;
+        nerkit_train_opts o;
+        small_run(&o, optimizers[k], 0, 1);
+        o.algorithm = "crf";
+        o.hash_bits = 14;
+        o.stop = &stop;
+        nerkit_error err = {0};
+        nerkit_model *m = nerkit_train(c, NULL, &o, stop_after_two, (void *)&stop, &err);
+        if (m || err.code != NERKIT_ERR_INTERRUPTED)
+            fail_msg("%s: model %p, code %d (%s)", optimizers[k], (void *)m, (int)err.code,
+                     err.message);
+        assert_non_null(strstr(err.message, k == 0 ? "interrupted after iteration 3"
+                                                   : "interrupted in pass 3"));
+    }
+    nerkit_corpus_free(c);
+    free(text);
+}
+
 static void test_bad_options(void **state)
 {
     (void)state;
@@ -856,6 +892,7 @@ int main(void)
         cmocka_unit_test(test_gradient_dense),
         cmocka_unit_test(test_learns_synthetic_task),
         cmocka_unit_test(test_learns_from_vectors),
+        cmocka_unit_test(test_stop_request),
         cmocka_unit_test(test_bad_options),
         cmocka_unit_test_setup_teardown(test_confidence_api, setup_models, teardown_models),
         cmocka_unit_test_setup_teardown(test_nbest_api, setup_models, teardown_models),

@@ -55,6 +55,10 @@ static int iteration(void *instance, const lbfgsfloatval_t *x, const lbfgsfloatv
     nerkit_progress pr = {(unsigned)k, secs,
                           (double)R->P->train->ntok * ls / (secs > 0 ? secs : 1e-9),
                           -1, -1, -1, -1, 0, fx, gnorm};
+    if (R->o->stop && *R->o->stop) {
+        R->rc = nk_fail(R->err, NERKIT_ERR_INTERRUPTED, "interrupted after iteration %d", k);
+        return STOP_ERROR;
+    }
     bool improved = true;
     if (R->P->dev) {
         if ((R->rc = crf_dev_score(R->P, x, 1.0, &pr.dev_p, &pr.dev_r, &pr.dev_f1, R->err)))

@@ -43,6 +43,10 @@ int nk_train_crf_sgd(nerkit_model *m, crf_problem *P, const nerkit_train_opts *o
         double t0 = nk_now(), loss = 0;
         nk_train_shuffle(order, tr->nsent, o->seed, epoch);
         for (size_t k = 0; k < tr->nsent; k++) {
+            if (o->stop && *o->stop) {
+                rc = nk_fail(err, NERKIT_ERR_INTERRUPTED, "interrupted in pass %u", epoch);
+                goto out;
+            }
             double eta = o->eta / (1 + o->eta * lambda * (double)t++);
             scale *= 1 - eta * lambda;
             if (scale < 1e-9) {

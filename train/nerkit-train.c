@@ -58,8 +58,9 @@ static void usage(FILE *f)
           f);
 }
 
-/* The first Ctrl-C ends the perceptron's training between two sentences,
- * so the last checkpoint stays whole; a second one kills at once. */
+/* The first Ctrl-C ends training between two sentences (or two L-BFGS
+ * iterations), with a message and no half-written file: the perceptron's
+ * last checkpoint stays whole. A second one kills at once. */
 static volatile sig_atomic_t interrupted;
 
 static void on_sigint(int sig)
@@ -238,12 +239,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "dev:   %s: %zu tokens, %zu sentences\n", dev_path,
                     nerkit_corpus_ntokens(dev), nerkit_corpus_nsentences(dev));
     }
-    if (perceptron) {
-        struct sigaction sa = {.sa_handler = on_sigint, .sa_flags = SA_RESETHAND};
-        sigemptyset(&sa.sa_mask);
-        sigaction(SIGINT, &sa, NULL);
-        to.stop = &interrupted;
-    }
+    struct sigaction sa = {.sa_handler = on_sigint, .sa_flags = SA_RESETHAND};
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    to.stop = &interrupted;
     nerkit_model *m = nerkit_train(train, dev, &to, quiet ? NULL : progress, &to, &err);
     int rc = 0;
     if (!m && err.code == NERKIT_ERR_INTERRUPTED) {

@@ -17,7 +17,8 @@ typedef struct {
     size_t *start;
     size_t *sent_first;
     uint16_t *gold;
-    int32_t *word;  /* each token's index in the model's lexicon, -1 if absent */
+    int32_t *word;  /* each token's index in the model's lexicon, -1 if absent (crf_init
+                     * renumbers them to its own compact ids) */
     size_t longest; /* tokens in the longest sentence */
 } nk_trainset;
 
