@@ -3,7 +3,8 @@
 # outright (SIGKILL), then resumed with --resume, writes a model byte for
 # byte identical to an uninterrupted run with the same seed; the last
 # checkpoint is whole whatever the moment of the signal; a checkpoint of
-# another training, a damaged one, or one given as a model is refused.
+# another training, a damaged one, or one given as a model is refused. A
+# CRF run stops on Ctrl-C too, without a model.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 TRAIN="$BIN/nerkit-train"
@@ -33,13 +34,15 @@ args=(-t "$tmp/train.conll" -d "$tmp/dev.conll" --hash-bits 16 -e 12 --patience 
 cmp -s "$tmp/straight.nerkit" "$tmp/with-ck.nerkit" && ok "checkpoints do not change the model" ||
     bad "checkpoints do not change the model"
 
-# run_until SIGNAL EPOCH CKPT: trains, sends SIGNAL once EPOCH has been
-# reported, and leaves the exit status in $status
+# run_until SIGNAL LINE ARGS...: trains with ARGS, sends SIGNAL once a
+# progress line matching LINE has been printed, and leaves the exit status
+# in $status and the messages in $tmp/err.SIGNAL
 run_until() {
-    local sig=$1 epoch=$2 ck=$3
-    "$TRAIN" "${args[@]}" -o "$tmp/never.nerkit" --checkpoint "$ck" 2> "$tmp/err.$sig" &
+    local sig=$1 line=$2
+    shift 2
+    "$TRAIN" "$@" 2> "$tmp/err.$sig" &
     local pid=$!
-    until grep -q "^epoch *$epoch " "$tmp/err.$sig" 2> /dev/null || ! kill -0 $pid 2> /dev/null; do
+    until grep -q "$line" "$tmp/err.$sig" 2> /dev/null || ! kill -0 $pid 2> /dev/null; do
         sleep 0.01
     done
     kill -"$sig" $pid 2> /dev/null
@@ -47,7 +50,7 @@ run_until() {
     status=$?
 }
 
-run_until INT 3 "$tmp/int.ck"
+run_until INT "^epoch *3 " "${args[@]}" -o "$tmp/never.nerkit" --checkpoint "$tmp/int.ck"
 [ "$status" = 130 ] && grep -q 'interrupted in epoch .*int.ck holds the last whole epoch' "$tmp/err.INT" &&
     ok "SIGINT stops training with a message and status 130" ||
     bad "SIGINT stops training (status $status: $(tail -1 "$tmp/err.INT"))"
@@ -58,9 +61,16 @@ ls "$tmp" | grep -q '\.tmp\.' && bad "no temporary file left after SIGINT" || ok
 cmp -s "$tmp/straight.nerkit" "$tmp/resumed.nerkit" && ok "interrupted then resumed: the same model, byte for byte" ||
     bad "interrupted then resumed: the same model, byte for byte"
 
+# the CRF has no checkpoints, but stops on Ctrl-C as cleanly: a message,
+# status 130 and no model (SGD passes are long enough to be interrupted)
+run_until INT "^pass *2 " --algo crf --sgd "${args[@]}" -e 1000 -o "$tmp/crf.nerkit"
+[ "$status" = 130 ] && grep -q 'interrupted in pass .*; no model written' "$tmp/err.INT" &&
+    [ ! -e "$tmp/crf.nerkit" ] && ok "SIGINT stops CRF training: status 130, no model" ||
+    bad "SIGINT stops CRF training (status $status: $(tail -1 "$tmp/err.INT"))"
+
 # SIGKILL cannot be handled: the checkpoint of the last whole epoch is
 # still there and whole, because checkpoints are renamed into place
-run_until KILL 6 "$tmp/kill.ck"
+run_until KILL "^epoch *6 " "${args[@]}" -o "$tmp/never.nerkit" --checkpoint "$tmp/kill.ck"
 [ "$status" = 137 ] && ok "SIGKILL ends the run" || bad "SIGKILL ends the run (status $status)"
 "$TRAIN" -q "${args[@]}" -o "$tmp/resumed2.nerkit" --resume "$tmp/kill.ck" || bad "resume after SIGKILL"
 cmp -s "$tmp/straight.nerkit" "$tmp/resumed2.nerkit" && ok "killed then resumed: the same model, byte for byte" ||
