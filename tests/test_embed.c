@@ -406,6 +406,22 @@ static void test_vector_files_round_trip(void **state)
     assert_non_null(strstr(err.message, "word 1 ('new york') is empty or has white space"));
     assert_int_equal(access(bad, F_OK), -1);
     nerkit_vectors_free(v);
+
+    /* nor can a GloVe file start with the gzip magic (found by fuzz_wordvec);
+     * word2vec's header line comes first, so it can hold the word */
+    const char *magic[] = {"\x1f\x8b", "ok"};
+    v = nerkit_vectors_new(magic, data, 2, D, &err);
+    assert_non_null(v);
+    assert_int_equal(nerkit_vectors_save(v, bad, NERKIT_VEC_GLOVE, &err), NERKIT_ERR_ARG);
+    assert_non_null(strstr(err.message, "gzip magic"));
+    assert_int_equal(access(bad, F_OK), -1);
+    assert_int_equal(nerkit_vectors_save(v, bad, NERKIT_VEC_WORD2VEC, &err), NERKIT_OK);
+    nerkit_vectors *back = nerkit_vectors_load(bad, NERKIT_VEC_AUTO, &err);
+    assert_non_null(back);
+    assert_string_equal(nerkit_vectors_word(back, 0), "\x1f\x8b");
+    nerkit_vectors_free(back);
+    nerkit_vectors_free(v);
+    unlink(bad);
 }
 
 static void test_brown_clusters(void **state)
