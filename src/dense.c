@@ -12,9 +12,9 @@
  * position is the same wherever it occurs. So the model multiplies the
  * whole vocabulary once, when it is loaded (one V x D by D x L product
  * per position), and the tagger adds five precomputed rows per token
- * along with the rows of its sparse features. Building X for each document and
- * multiplying it cost a quarter of tagging time; the gather costs a few
- * percent. The table is V x 5 x L floats (21 MB for the default model);
+ * along with the rows of its sparse features. Building X for each
+ * document and multiplying it cost a quarter of tagging time; the gather
+ * costs a few percent. The table is V x 5 x L floats (21 MB for the default model);
  * a model whose table would pass NK_PROJ_MAX is scored document by document.
  */
 #include "internal.h"
@@ -75,13 +75,14 @@ int nk_dense_project(nerkit_model *m, nerkit_error *err)
 {
     const nk_lexicon *lx = &m->lex;
     const size_t V = lx->nwords, D = lx->dim, L = m->nlabels, R = NK_WINDOW * L;
+    if (!(m->feat.groups & NERKIT_FEAT_VECTORS) || !m->dense)
+        return NERKIT_OK;
     /* The model is about to tag, with one tagger per thread as the
      * parallelism. Its products, this one included, are too small to be
      * worth splitting; BLAS threads would only spin in sched_yield after
      * each and compete with the taggers for the cores. */
     openblas_set_num_threads(1);
-    if (!(m->feat.groups & NERKIT_FEAT_VECTORS) || !m->dense || !V || V * R * sizeof(float) >
-                                                                          NK_PROJ_MAX)
+    if (!V || V * R * sizeof(float) > NK_PROJ_MAX)
         return NERKIT_OK;
     enum { BLOCK = 512 }; /* words dequantized at a time: 200 KB at D = 100 */
     float *x = nk_alloc(BLOCK * D, sizeof *x, err);

@@ -432,7 +432,7 @@ static int read_input(reader *r, const char *path, nerkit_error *err)
         if (!ok && r->b)
             rc = NERKIT_ERR_NOMEM;
     }
-    /* the line reader gives some errors negated, some not */
+    /* the line reader gives its errors negated */
     if (!rc && got < 0)
         rc = -got;
     if (!rc && got == 0 && r->b && !end_doc(r, err) && r->b)

@@ -47,6 +47,8 @@ void *nk_alloc(size_t n, size_t size, nerkit_error *err)
 void *nk_alloc_huge(size_t n, size_t size, nerkit_error *err)
 {
     const size_t huge = (size_t)2 << 20;
+    if (size && n > SIZE_MAX / size)
+        return nk_fail_null(err, NERKIT_ERR_NOMEM, "out of memory (%zu x %zu bytes)", n, size);
     size_t bytes = (n ? n : 1) * (size ? size : 1);
     if (bytes < huge)
         return nk_alloc(n, size, err);
