@@ -16,7 +16,13 @@ CFLAGS  := $(OPT) $(ARCH) -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=20080
            -Iinclude -fPIC
 # OpenBLAS does the dense matrix products (cblas_sgemm), LAPACKE the QR and
 # SVD of nerkit-embed: Debian's libopenblas-dev and liblapacke-dev
-LDLIBS  := -llbfgs -llapacke -lopenblas -lz -lm -lpthread
+# OpenBLAS's own headers (pkg-config openblas), ahead of any other cblas.h
+# on the include path: netlib's (libblas-dev) lacks blasint and declares
+# cblas_sgemm differently
+BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
+BLAS_LIBS   := $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas)
+CFLAGS  += $(BLAS_CFLAGS)
+LDLIBS  := -llbfgs -llapacke $(BLAS_LIBS) -lz -lm -lpthread
 
 # Object files go to $(B), programs to $(BIN): the sanitizer build uses
 # its own pair so the two never mix.
@@ -28,7 +34,7 @@ PROGS   := $(BIN)/nerkit-train $(BIN)/nerkit-tag $(BIN)/nerkit-eval $(BIN)/nerki
            $(BIN)/nerkit-embed \
            $(BIN)/tokenizer_agreement $(BIN)/crf_confidence $(BIN)/dense_bench
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
-HEADERS := include/nerkit.h src/internal.h train/trainer.h train/crf.h
+HEADERS := include/nerkit.h src/internal.h src/blas.h train/trainer.h train/crf.h
 SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
 .PHONY: all deps build test check asan model demo bench clean fuzz fuzzers

@@ -11,7 +11,7 @@
  */
 #include "../src/internal.h"
 
-#include <cblas.h>
+#include "../src/blas.h"
 #include <stdlib.h>
 
 static int cmp(const void *a, const void *b)

@@ -19,7 +19,7 @@
  */
 #include "internal.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <stdlib.h>
 #include <string.h>
 

@@ -12,7 +12,7 @@
  */
 #include "internal.h"
 
-#include <cblas.h>
+#include "blas.h"
 #include <lapacke.h>
 #include <math.h>
 #include <pthread.h>

@@ -10,7 +10,14 @@ command -v perl >/dev/null 2>&1 || need="$need perl"
 have_header zlib.h || need="$need zlib1g-dev"
 have_header cmocka.h || need="$need libcmocka-dev"
 have_header lbfgs.h || need="$need liblbfgs-dev"
-have_header cblas.h || need="$need libopenblas-dev"
+# OpenBLAS itself, not any cblas.h: netlib's libblas-dev ships one too,
+# and nerkit's code needs OpenBLAS's (blasint, openblas_set_num_threads).
+# The Makefile compiles against the include folder pkg-config names.
+if command -v pkg-config >/dev/null 2>&1; then
+    pkg-config --exists openblas || need="$need libopenblas-dev"
+else
+    need="$need pkgconf libopenblas-dev"
+fi
 have_header lapacke.h || need="$need liblapacke-dev"
 [ -x /usr/bin/time ] || need="$need time"
 # `deps.sh fuzz` (make fuzz): clang and its libFuzzer runtime, of the
