@@ -218,6 +218,12 @@ int main(int argc, char **argv)
         }
         if (rc)
             fprintf(stderr, "nerkit-tag: %s\n", err.message);
+        /* tagged all the same, but the output does not hold the input's bytes */
+        if (!rc && st.warnings) {
+            fprintf(stderr, "nerkit-tag: %zu document%s with invalid UTF-8 (see above)\n",
+                    st.warnings, st.warnings == 1 ? "" : "s");
+            rc = 1;
+        }
     }
     if (fflush(stdout) != 0 || ferror(stdout)) {
         if (!rc)

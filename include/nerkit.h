@@ -236,6 +236,7 @@ typedef struct {
     uint64_t documents, tokens;
     size_t failures;                  /* inputs that could not be read completely */
     double seconds;
+    size_t warnings;                  /* documents with invalid UTF-8 (read as U+FFFD) */
 } nerkit_bulk_stats;
 
 typedef struct {
@@ -266,7 +267,8 @@ void nerkit_bulk_opts_init(nerkit_bulk_opts *o);
  * per document to out, in input order whatever the number of threads.
  * Memory stays bounded by the queue, whatever the input size. Returns
  * NERKIT_OK, or an error when any input failed; all that was read before a
- * failure is written out complete. */
+ * failure is written out complete. Invalid UTF-8 is no failure: it is read
+ * as U+FFFD, with a message, and counted in stats->warnings. */
 int nerkit_bulk_tag(const nerkit_model *m, const char *const *paths, size_t npaths, FILE *out,
                     const nerkit_bulk_opts *opts, nerkit_bulk_stats *stats, nerkit_error *err);
 

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static bool reserve(nk_buf *b, size_t more)
+bool nk_buf_reserve(nk_buf *b, size_t more)
 {
     if (b->failed)
         return false;
@@ -28,7 +28,7 @@ static bool reserve(nk_buf *b, size_t more)
 
 void nk_buf_put(nk_buf *b, const void *data, size_t n)
 {
-    if (n && reserve(b, n)) {
+    if (n && nk_buf_reserve(b, n)) {
         memcpy(b->p + b->len, data, n);
         b->len += n;
     }
@@ -36,7 +36,7 @@ void nk_buf_put(nk_buf *b, const void *data, size_t n)
 
 void nk_buf_putc(nk_buf *b, char c)
 {
-    if (reserve(b, 1))
+    if (nk_buf_reserve(b, 1))
         b->p[b->len++] = c;
 }
 
@@ -51,7 +51,7 @@ void nk_buf_printf(nk_buf *b, const char *fmt, ...)
         b->failed = true;
     } else if ((size_t)n < sizeof small) {
         nk_buf_put(b, small, (size_t)n);
-    } else if (reserve(b, (size_t)n + 1)) {
+    } else if (nk_buf_reserve(b, (size_t)n + 1)) {
         va_start(ap, fmt);
         vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
         va_end(ap);

@@ -5,12 +5,12 @@
  * The input is read twice, like word2vec and GloVe do: once to count the
  * words and choose the vocabulary, once to count co-occurrences between
  * vocabulary words. Standard input cannot be read twice, so the first pass
- * copies it to a temporary file for the second. In each pass the calling
- * thread cuts the input into documents (blocks of lines up to a blank
- * line, as nerkit-tag -i text reads them) and packs them into batches; N
- * workers take batches from a fixed ring, tokenize them with the tagger's
- * tokenizer and count; windows never cross from one document into the
- * next. The ring bounds the text in memory; the counts are
+ * copies it to a temporary file for the second. Each pass runs the
+ * document pipeline of bulk tagging (pipeline.c): documents are cut from
+ * the input exactly as nerkit-tag -i text cuts them, and N workers
+ * tokenize them with the tagger's tokenizer and count; windows never
+ * cross from one document into the next. The pipeline bounds the text in
+ * memory; the counts are
  * bounded by pruning: words (--max-words per thread) as word2vec prunes
  * its vocabulary, pairs (--max-pairs) the same way. Counting is in
  * integers, so the result does not depend on the number of threads.
@@ -24,8 +24,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DOC_BYTES (1 << 20)  /* a document grows to this, then ends at a line end */
-#define BATCH_BYTES (1 << 20)
+#define DOC_BYTES (1 << 20) /* a longer document is cut, as nerkit-tag cuts it */
 #define MAX_LINE ((size_t)64 << 20)
 #define PAIRBUF (1 << 22)    /* raw pairs a worker gathers before sorting (32 MiB) */
 
@@ -46,18 +45,10 @@ void nerkit_embed_opts_init(nerkit_embed_opts *o)
 
 enum { PASS_VOCAB, PASS_COOC };
 
-typedef struct {
-    nk_buf text;
-    size_t *end; /* document d is text[end[d-1] .. end[d]) */
-    size_t ndocs, cap;
-    bool busy;   /* filled, and not yet counted */
-} batch;
-
 typedef struct embed embed;
 
 typedef struct {
     embed *e;
-    pthread_t tid;
     nerkit_tokens *tok;
     nk_buf lower; /* a lower-cased token */
     /* words counted by this thread (first pass) */
@@ -69,8 +60,6 @@ typedef struct {
     uint32_t *ids;
     size_t cap_ids;
     nk_pairbuf pairs;
-    int rc;
-    nerkit_error err;
 } worker;
 
 struct embed {
@@ -78,12 +67,7 @@ struct embed {
     int pass;
     size_t nthreads;
     worker *w;
-    pthread_mutex_t mu; /* the ring, the progress counts */
-    pthread_cond_t cv;
-    batch *ring;
-    size_t nring;
-    uint64_t filled, taken;
-    bool reading_done, failed;
+    pthread_mutex_t mu; /* the progress counts */
     nk_wordtab vocab;
     pthread_mutex_t cooc_mu;
     nk_cooc cooc;
@@ -233,263 +217,84 @@ static int count_pairs(worker *w, const nerkit_document *doc, nerkit_error *err)
     return NERKIT_OK;
 }
 
-static int process(worker *w, const batch *b, uint64_t *tokens)
+/* One document of a pass, on a worker thread. */
+static int count_doc(void *state, nk_batch *b, const nk_doc *d, nerkit_error *err)
 {
-    for (size_t d = 0; d < b->ndocs; d++) {
-        size_t from = d ? b->end[d - 1] : 0;
-        int rc = nerkit_tokenize(w->tok, b->text.p + from, b->end[d] - from, &w->err);
-        if (rc)
-            return rc;
-        nerkit_document doc;
-        nerkit_tokens_document(w->tok, &doc);
-        *tokens += doc.ntokens;
-        rc = w->e->pass == PASS_VOCAB ? count_words(w, &doc, &w->err)
-                                      : count_pairs(w, &doc, &w->err);
-        if (rc)
-            return rc;
-    }
-    return NERKIT_OK;
-}
-
-static void *worker_main(void *arg)
-{
-    worker *w = arg;
-    embed *e = w->e;
-    for (;;) {
-        pthread_mutex_lock(&e->mu);
-        while (!e->failed && e->taken == e->filled && !e->reading_done)
-            pthread_cond_wait(&e->cv, &e->mu);
-        if (e->failed || e->taken == e->filled) {
-            pthread_mutex_unlock(&e->mu);
-            break;
-        }
-        batch *b = &e->ring[e->taken++ % e->nring];
-        pthread_mutex_unlock(&e->mu);
-
-        uint64_t tokens = 0;
-        int rc = process(w, b, &tokens);
-
-        pthread_mutex_lock(&e->mu);
-        b->busy = false;
-        e->prog.tokens += tokens;
-        if (rc) {
-            w->rc = rc;
-            e->failed = true;
-        }
-        pthread_cond_broadcast(&e->cv);
-        pthread_mutex_unlock(&e->mu);
-        if (rc)
-            return NULL;
-    }
-    pthread_mutex_lock(&e->mu);
-    bool failed = e->failed;
-    pthread_mutex_unlock(&e->mu);
-    if (e->pass == PASS_COOC && !failed && (w->rc = flush_pairs(w, &w->err))) {
-        pthread_mutex_lock(&e->mu);
-        e->failed = true;
-        pthread_mutex_unlock(&e->mu);
-    }
-    return NULL;
-}
-
-/* ---- the reader */
-
-typedef struct {
-    embed *e;
-    batch *b;
-    size_t doc_start;    /* of the document being read, in b->text */
-    FILE *spool;         /* first pass over standard input: its copy */
-    nk_lines *lr;        /* the input being read */
-    uint64_t done_bytes; /* of the inputs read before it */
-} reader;
-
-/* The next free batch of the ring, or NULL when a worker failed. */
-static batch *acquire(embed *e)
-{
-    pthread_mutex_lock(&e->mu);
-    batch *b = &e->ring[e->filled % e->nring];
-    while (b->busy && !e->failed)
-        pthread_cond_wait(&e->cv, &e->mu);
-    bool failed = e->failed;
-    pthread_mutex_unlock(&e->mu);
-    if (failed)
-        return NULL;
-    b->text.len = 0;
-    b->ndocs = 0;
-    return b;
-}
-
-static bool submit(reader *r)
-{
-    embed *e = r->e;
-    pthread_mutex_lock(&e->mu);
-    r->b->busy = true;
-    e->filled++;
-    e->prog.bytes_read = r->done_bytes + (r->lr ? nk_lines_consumed(r->lr) : 0);
-    pthread_cond_broadcast(&e->cv);
-    pthread_mutex_unlock(&e->mu);
-    report(e, false);
-    r->doc_start = 0;
-    return (r->b = acquire(e)) != NULL;
-}
-
-/* Ends the document being read; false when the run must stop. */
-static bool end_doc(reader *r, nerkit_error *err)
-{
-    batch *b = r->b;
-    if (b->text.len == r->doc_start)
-        return true;
-    if (b->ndocs == b->cap) {
-        size_t cap = b->cap ? 2 * b->cap : 256;
-        if (!nk_resize(&b->end, cap, sizeof *b->end)) {
-            nk_fail(err, NERKIT_ERR_NOMEM, "out of memory reading");
-            return false;
-        }
-        b->cap = cap;
-    }
-    b->end[b->ndocs++] = b->text.len;
-    r->doc_start = b->text.len;
-    return b->text.len < BATCH_BYTES || submit(r);
-}
-
-/* Where to cut a line longer than a document: at the last space of its
- * second half, else at a character boundary. */
-static size_t cut_point(const char *s, size_t max)
-{
-    for (size_t i = max; i > max / 2; i--)
-        if (s[i - 1] == ' ' || s[i - 1] == '\t')
-            return i;
-    size_t i = max;
-    while (i > 1 && ((unsigned char)s[i] & 0xC0) == 0x80)
-        i--;
-    return i;
-}
-
-static bool add_line(reader *r, const char *s, size_t n, nerkit_error *err)
-{
-    for (;;) {
-        size_t used = r->b->text.len - r->doc_start;
-        if (used + n + 1 <= DOC_BYTES) {
-            nk_buf_put(&r->b->text, s, n);
-            nk_buf_putc(&r->b->text, '\n');
-            if (r->b->text.failed) {
-                nk_fail(err, NERKIT_ERR_NOMEM, "out of memory reading");
-                return false;
-            }
-            return true;
-        }
-        if (used > 0) {
-            if (!end_doc(r, err))
-                return false;
-            continue;
-        }
-        size_t cut = cut_point(s, DOC_BYTES - 1);
-        nk_buf_put(&r->b->text, s, cut);
-        if (!end_doc(r, err))
-            return false;
-        s += cut;
-        n -= cut;
-    }
-}
-
-static bool is_blank(const char *s, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r')
-            return false;
-    return true;
-}
-
-/* Reads one input into documents. Returns a status; a worker's failure
- * shows as r->b == NULL. */
-static int read_input(reader *r, const char *path, nerkit_error *err)
-{
-    embed *e = r->e;
-    nk_lines lr;
-    int rc = nk_lines_open(&lr, path, MAX_LINE, err), got = 0;
+    worker *w = state;
+    int rc = nerkit_tokenize(w->tok, d->text, d->len, err);
     if (rc)
         return rc;
-    r->lr = &lr;
-    bool warned = false;
-    const char *line;
-    size_t len;
-    uint64_t off;
-    while (!rc && r->b && (got = nk_lines_next(&lr, &line, &len, &off, err)) == 1) {
-        if (r->spool && (fwrite(line, 1, len, r->spool) != len || putc('\n', r->spool) == EOF)) {
-            rc = nk_fail(err, NERKIT_ERR_IO, "cannot copy standard input to a temporary file: %s",
-                         strerror(errno));
-            break;
-        }
-        size_t bad = nk_utf8_check((const unsigned char *)line, len);
-        if (bad < len && !warned && e->o->message && e->pass == PASS_VOCAB) {
-            char msg[600];
-            snprintf(msg, sizeof msg, "%s:%u: invalid UTF-8 at byte offset %llu (read as U+FFFD)",
-                     lr.name, lr.lineno, (unsigned long long)(off + bad));
-            e->o->message(msg, e->o->user);
-            warned = true;
-        }
-        bool ok = is_blank(line, len) ? end_doc(r, err) : add_line(r, line, len, err);
-        if (!ok && r->b)
-            rc = NERKIT_ERR_NOMEM;
-    }
-    /* the line reader gives its errors negated */
-    if (!rc && got < 0)
-        rc = -got;
-    if (!rc && got == 0 && r->b && !end_doc(r, err) && r->b)
-        rc = NERKIT_ERR_NOMEM;
-    r->lr = NULL;
-    nk_lines_close(&lr);
-    return rc;
+    nerkit_document doc;
+    nerkit_tokens_document(w->tok, &doc);
+    b->tokens += doc.ntokens;
+    return w->e->pass == PASS_VOCAB ? count_words(w, &doc, err) : count_pairs(w, &doc, err);
 }
 
-/* One pass over the inputs: the calling thread reads, the workers count. */
+/* The pairs a worker still holds, once its pass has read everything. */
+static int finish_pass(void *state, nerkit_error *err)
+{
+    worker *w = state;
+    return w->e->pass == PASS_COOC ? flush_pairs(w, err) : NERKIT_OK;
+}
+
+static void *worker_of(void *user, size_t index, nerkit_error *err)
+{
+    (void)err;
+    embed *e = user;
+    return &e->w[index];
+}
+
+static void pass_progress(const nerkit_bulk_stats *s, void *user)
+{
+    embed *e = user;
+    pthread_mutex_lock(&e->mu);
+    e->prog.bytes_read = s->bytes_read;
+    e->prog.files_done = s->files_done;
+    e->prog.tokens = s->tokens;
+    pthread_mutex_unlock(&e->mu);
+    report(e, false);
+}
+
+static void pass_message(const char *line, void *user)
+{
+    embed *e = user;
+    e->o->message(line, e->o->user);
+}
+
+/* One pass over the inputs: the calling thread reads, the workers count.
+ * The first pass copies standard input to spool, the second reads it from
+ * there. */
 static int run_pass(embed *e, const nk_pathlist *in, const char *spool_path, nerkit_error *err)
 {
-    e->filled = e->taken = 0;
-    e->reading_done = e->failed = false;
+    nk_pathlist second = *in;
+    FILE *spool = NULL;
+    char **paths = NULL;
+    if (spool_path && e->pass == PASS_VOCAB && !(spool = fopen(spool_path, "wb")))
+        return nk_fail(err, NERKIT_ERR_IO, "%s: %s", spool_path, strerror(errno));
+    if (spool_path && e->pass == PASS_COOC) {
+        if (!(paths = nk_alloc(in->n, sizeof *paths, err)))
+            return NERKIT_ERR_NOMEM;
+        for (size_t i = 0; i < in->n; i++)
+            paths[i] = strcmp(in->path[i], "-") == 0 ? (char *)spool_path : in->path[i];
+        second.path = paths;
+    }
     e->prog.bytes_read = e->prog.tokens = 0;
     e->prog.files_done = 0;
-    size_t started = 0;
-    int rc = NERKIT_OK;
-    for (; started < e->nthreads; started++)
-        if (pthread_create(&e->w[started].tid, NULL, worker_main, &e->w[started]) != 0)
-            break;
-    if (!started)
-        rc = nk_fail(err, NERKIT_ERR_NOMEM, "cannot start a thread: %s", strerror(errno));
-    reader r = {e, started ? acquire(e) : NULL, 0, NULL, NULL, 0};
-    for (size_t i = 0; i < in->n && r.b && !rc; i++) {
-        const char *path = in->path[i];
-        if (strcmp(path, "-") == 0 && e->pass == PASS_COOC)
-            path = spool_path;
-        else if (strcmp(path, "-") == 0 && spool_path && !(r.spool = fopen(spool_path, "wb")))
-            rc = nk_fail(err, NERKIT_ERR_IO, "%s: %s", spool_path, strerror(errno));
-        if (!rc)
-            rc = read_input(&r, path, err);
-        if (r.spool && fclose(r.spool) != 0 && !rc)
-            rc = nk_fail(err, NERKIT_ERR_IO, "cannot copy standard input to %s: %s", spool_path,
-                         strerror(errno));
-        r.spool = NULL;
-        r.done_bytes += in->size[i];
-        pthread_mutex_lock(&e->mu);
-        e->prog.files_done = i + 1;
-        e->prog.bytes_read = r.done_bytes;
-        pthread_mutex_unlock(&e->mu);
-    }
-    if (!rc && r.b && r.b->ndocs)
-        submit(&r);
+    nk_pipe_opts po = {
+        .input = NERKIT_INPUT_TEXT, .max_document = DOC_BYTES, .max_line = MAX_LINE,
+        .threads = e->nthreads, .warn_utf8 = e->pass == PASS_VOCAB, .copy_stdin = spool,
+        .worker_new = worker_of, .work = count_doc, .finish = finish_pass, .user = e,
+        .message = e->o->message ? pass_message : NULL, .progress = pass_progress,
+        .report_user = e};
+    nerkit_bulk_stats st;
+    int rc = nk_pipe_run(&second, &po, &st, err);
+    free(paths);
+    if (spool && fclose(spool) != 0 && !rc)
+        rc = nk_fail(err, NERKIT_ERR_IO, "cannot copy standard input to %s: %s", spool_path,
+                     strerror(errno));
     pthread_mutex_lock(&e->mu);
-    e->reading_done = true;
-    if (rc)
-        e->failed = true;
-    pthread_cond_broadcast(&e->cv);
+    e->prog.tokens = st.tokens;
     pthread_mutex_unlock(&e->mu);
-    for (size_t t = 0; t < started; t++)
-        pthread_join(e->w[t].tid, NULL);
-    for (size_t t = 0; t < started && !rc; t++)
-        if (e->w[t].rc) {
-            *err = e->w[t].err;
-            rc = e->w[t].rc;
-        }
     report(e, true);
     return rc;
 }
@@ -633,16 +438,10 @@ static void embed_free(embed *e)
         nk_pairbuf_free(&w->pairs);
     }
     free(e->w);
-    for (size_t i = 0; e->ring && i < e->nring; i++) {
-        nk_buf_free(&e->ring[i].text);
-        free(e->ring[i].end);
-    }
-    free(e->ring);
     nk_wordtab_free(&e->vocab);
     nk_cooc_free(&e->cooc);
     pthread_mutex_destroy(&e->mu);
     pthread_mutex_destroy(&e->cooc_mu);
-    pthread_cond_destroy(&e->cv);
 }
 
 nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths, const nerkit_embed_opts *o,
@@ -653,10 +452,8 @@ nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths, const nerk
     embed e = {.o = o, .start = nk_now()};
     pthread_mutex_init(&e.mu, NULL);
     pthread_mutex_init(&e.cooc_mu, NULL);
-    pthread_cond_init(&e.cv, NULL);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     e.nthreads = o->threads > 0 ? (size_t)o->threads : cores > 0 ? (size_t)cores : 1;
-    e.nring = 2 * e.nthreads + 2;
     nk_pathlist in = {0};
     char spool[4096] = "";
     nerkit_vectors *v = NULL;
@@ -685,8 +482,7 @@ nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths, const nerk
         }
     }
     e.w = nk_alloc(e.nthreads, sizeof *e.w, err);
-    e.ring = nk_alloc(e.nring, sizeof *e.ring, err);
-    if (!e.w || !e.ring) {
+    if (!e.w) {
         rc = NERKIT_ERR_NOMEM;
         goto done;
     }

@@ -36,6 +36,8 @@ typedef struct {
     bool failed; /* an allocation failed: check once at the end */
 } nk_buf;
 
+/* Room for more bytes after len; false (and the buffer marked) when no memory. */
+bool nk_buf_reserve(nk_buf *b, size_t more);
 void nk_buf_put(nk_buf *b, const void *data, size_t n);
 void nk_buf_putc(nk_buf *b, char c);
 void nk_buf_printf(nk_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -57,6 +59,19 @@ typedef struct {
  * NERKIT_ERR_FORMAT with *error_at at the offending byte. */
 int nk_json_members(const char *line, size_t len, nk_json_member *out, size_t max, size_t *count,
                     size_t *error_at);
+
+/* Whether a member's key is key, once decoded (a key may be written with
+ * escapes, "t\u0065xt"). */
+bool nk_json_key_is(const nk_json_member *m, const char *key);
+
+/* Checks that line is one JSON object and finds its top-level member named
+ * key, however many members come before it (the last, if repeated): *any
+ * tells whether there is one. Errors as nk_json_members. */
+int nk_json_find(const char *line, size_t len, const char *key, nk_json_member *found, bool *any,
+                 size_t *error_at);
+
+/* Appends the checked object line without its members named key. */
+int nk_json_without(const char *line, size_t len, const char *key, nk_buf *out);
 
 /* Decodes a checked JSON string value (with its quotes) into out, which has
  * room for n bytes; returns the decoded length. */
@@ -421,6 +436,67 @@ int nk_lines_next(nk_lines *r, const char **line, size_t *len, uint64_t *offset,
 uint64_t nk_lines_consumed(nk_lines *r);
 void nk_lines_close(nk_lines *r);
 
+/* ---- the threaded document pipeline (pipeline.c) */
+
+/* A document as the reader cut it from its input. */
+typedef struct {
+    const char *text;  /* the text to work on (decoded, for JSONL) */
+    size_t len;
+    const char *json;  /* JSONL: the whole input object; else NULL */
+    size_t json_len;
+    const char *file;  /* the input's name */
+    uint64_t offset;   /* of the text in the file (JSONL: of its line) */
+    unsigned line;     /* where it begins */
+    uint64_t seq;      /* its number in the whole run, from 0 */
+    unsigned part;     /* which piece, when cut from a longer text */
+    bool cut;          /* the text was longer than max_document */
+} nk_doc;
+
+/* What the workers make of a batch of documents: written out in input
+ * order by the writer. */
+typedef struct {
+    nk_buf out;       /* handed to emit */
+    nk_buf msgs;      /* one message a line, handed to message */
+    uint64_t tokens;  /* added up into the run's statistics */
+    size_t warnings;  /* documents with invalid UTF-8 */
+    size_t failures;  /* inputs that could not be read */
+} nk_batch;
+
+typedef struct {
+    nerkit_input_format input; /* TEXT, LINES or JSONL */
+    size_t max_document;       /* longer text is cut, at a sentence end where it can be */
+    size_t max_line;
+    size_t threads;            /* workers, at least 1 */
+    bool keep_going;           /* read the next input after one that fails */
+    bool warn_utf8;            /* a message for each document with invalid UTF-8 */
+    FILE *copy_stdin;          /* if not NULL, standard input's lines are copied here */
+    /* A worker's state, made before the threads start (index from 0) and
+     * freed after they end; NULL from worker_new is a failure, in err. */
+    void *(*worker_new)(void *user, size_t index, nerkit_error *err);
+    void (*worker_free)(void *state, void *user);
+    /* One document, on a worker thread: its results go into b. */
+    int (*work)(void *state, nk_batch *b, const nk_doc *d, nerkit_error *err);
+    /* Once per worker after its last batch, unless the run failed; may be NULL. */
+    int (*finish)(void *state, nerkit_error *err);
+    /* A batch's output, in input order on one thread; may be NULL. */
+    int (*emit)(void *user, const nk_buf *out, nerkit_error *err);
+    void *user;
+    /* As nerkit_bulk_opts's, with their own user pointer. */
+    void (*message)(const char *line, void *user);
+    void (*progress)(const nerkit_bulk_stats *stats, void *user);
+    void *report_user;
+} nk_pipe_opts;
+
+/* Runs files through the pipeline. Returns the first failure of a worker,
+ * of emit, or of reading an input (after its message, in order, and all
+ * that was read before it), or NERKIT_OK. */
+int nk_pipe_run(const nk_pathlist *files, const nk_pipe_opts *o, nerkit_bulk_stats *stats,
+                nerkit_error *err);
+
+/* Where to cut text longer than max bytes (s has max + 1 or more): between
+ * 1 and max, at a sentence end, line break or space where there is one. */
+size_t nk_cut_point(const char *s, size_t max);
+
 /* ---- output formats (output.c) */
 
 /* A document ready to be written. */
@@ -434,6 +510,8 @@ typedef struct {
     const char *id; /* raw JSON value of "id", or NULL */
     size_t id_len;
     uint64_t seq; /* number of the document in the whole input, from 0 */
+    unsigned part; /* JSONL: the piece of a cut "text" */
+    bool cut;
 } nk_tagged;
 
 /* What tagging a document produces, and scratch to format it; one per

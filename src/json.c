@@ -137,7 +137,8 @@ static bool skip_value(cursor *c)
     size_t digits = c->i;
     while (c->i < c->n && c->s[c->i] >= '0' && c->s[c->i] <= '9')
         c->i++;
-    if (c->i == digits)
+    /* JSON allows no leading zero (00, -01.5): output must stay valid JSON */
+    if (c->i == digits || (c->s[digits] == '0' && c->i > digits + 1))
         return false;
     if (c->i < c->n && c->s[c->i] == '.') {
         size_t f = ++c->i;
@@ -159,11 +160,13 @@ static bool skip_value(cursor *c)
     return c->i > start;
 }
 
-int nk_json_members(const char *line, size_t len, nk_json_member *out, size_t max, size_t *count,
-                    size_t *error_at)
+/* Walks the top-level members of the object that line must be, handing
+ * each to visit; a syntax error returns NERKIT_ERR_FORMAT with *error_at at
+ * the offending byte. */
+static int walk_members(const char *line, size_t len, void (*visit)(const nk_json_member *, void *),
+                        void *user, size_t *error_at)
 {
     cursor c = {line, len, 0, 0};
-    *count = 0;
     skip_ws(&c);
     if (c.i >= c.n || c.s[c.i] != '{')
         goto bad;
@@ -187,15 +190,8 @@ int nk_json_members(const char *line, size_t len, nk_json_member *out, size_t ma
             size_t v0 = c.i;
             if (!skip_value(&c))
                 goto bad;
-            if (*count < max) {
-                out[*count].key = line + k0 + 1;
-                out[*count].key_len = k1 - k0 - 2;
-                out[*count].member = line + k0;
-                out[*count].member_len = c.i - k0;
-                out[*count].value = line + v0;
-                out[*count].value_len = c.i - v0;
-            }
-            (*count)++;
+            nk_json_member m = {line + k0 + 1, k1 - k0 - 2, line + k0, c.i - k0, line + v0, c.i - v0};
+            visit(&m, user);
             skip_ws(&c);
             if (c.i < c.n && c.s[c.i] == ',') {
                 c.i++;
@@ -214,6 +210,93 @@ int nk_json_members(const char *line, size_t len, nk_json_member *out, size_t ma
 bad:
     *error_at = c.i;
     return NERKIT_ERR_FORMAT;
+}
+
+typedef struct {
+    nk_json_member *out;
+    size_t max, count;
+} listing;
+
+static void list_member(const nk_json_member *m, void *user)
+{
+    listing *l = user;
+    if (l->count < l->max)
+        l->out[l->count] = *m;
+    l->count++;
+}
+
+int nk_json_members(const char *line, size_t len, nk_json_member *out, size_t max, size_t *count,
+                    size_t *error_at)
+{
+    listing l = {out, max, 0};
+    int rc = walk_members(line, len, list_member, &l, error_at);
+    *count = l.count;
+    return rc;
+}
+
+bool nk_json_key_is(const nk_json_member *m, const char *key)
+{
+    size_t n = strlen(key);
+    if (!memchr(m->key, '\\', m->key_len))
+        return m->key_len == n && memcmp(m->key, key, n) == 0;
+    /* written with escapes ("t\u0065xt"): compare it decoded; no escape
+     * is shorter than 2 bytes, nor longer than 12 for one character */
+    char buf[128];
+    if (m->key_len + 2 > sizeof buf || m->key_len > 12 * n)
+        return false;
+    size_t k = nk_json_decode_string(m->key - 1, m->key_len + 2, buf);
+    return k == n && memcmp(buf, key, n) == 0;
+}
+
+typedef struct {
+    const char *key;
+    nk_json_member *found;
+    bool any;
+} finding;
+
+static void find_member(const nk_json_member *m, void *user)
+{
+    finding *f = user;
+    if (nk_json_key_is(m, f->key)) {
+        *f->found = *m; /* a repeated key: the last one counts, as in most parsers */
+        f->any = true;
+    }
+}
+
+int nk_json_find(const char *line, size_t len, const char *key, nk_json_member *found, bool *any,
+                 size_t *error_at)
+{
+    finding f = {key, found, false};
+    int rc = walk_members(line, len, find_member, &f, error_at);
+    *any = f.any;
+    return rc;
+}
+
+typedef struct {
+    const char *key;
+    nk_buf *out;
+    bool any;
+} copying;
+
+static void copy_member(const nk_json_member *m, void *user)
+{
+    copying *c = user;
+    if (nk_json_key_is(m, c->key))
+        return;
+    if (c->any)
+        nk_buf_putc(c->out, ',');
+    nk_buf_put(c->out, m->member, m->member_len);
+    c->any = true;
+}
+
+int nk_json_without(const char *line, size_t len, const char *key, nk_buf *out)
+{
+    copying c = {key, out, false};
+    size_t at;
+    nk_buf_putc(out, '{');
+    int rc = walk_members(line, len, copy_member, &c, &at);
+    nk_buf_putc(out, '}');
+    return rc ? rc : out->failed ? NERKIT_ERR_NOMEM : NERKIT_OK;
 }
 
 size_t nk_json_decode_string(const char *s, size_t n, char *out)

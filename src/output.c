@@ -90,15 +90,21 @@ static void format_jsonl(nk_buf *b, const nerkit_model *m, const nk_tagged *d, n
     nk_buf_putc(b, '{');
     bool any = false;
     if (d->members) {
-        /* every member of the input object but its old entities, as written */
+        /* every member of the input object but its old entities, as written;
+         * a text cut into pieces is replaced by the piece, numbered */
         for (size_t k = 0; k < d->nmembers; k++) {
             const nk_json_member *mb = &d->members[k];
-            if ((mb->key_len == 8 && memcmp(mb->key, "entities", 8) == 0) ||
-                (mb->key_len == 5 && memcmp(mb->key, "nbest", 5) == 0))
+            if (nk_json_key_is(mb, "entities") || nk_json_key_is(mb, "nbest") ||
+                (d->cut && (nk_json_key_is(mb, "text") || nk_json_key_is(mb, "part"))))
                 continue;
             if (any)
                 nk_buf_putc(b, ',');
             nk_buf_put(b, mb->member, mb->member_len);
+            any = true;
+        }
+        if (d->cut) {
+            nk_buf_printf(b, "%s\"part\":%u,\"text\":", any ? "," : "", d->part);
+            nk_buf_json_string(b, d->text, d->text_len);
             any = true;
         }
     } else {

@@ -108,7 +108,7 @@ grep -q Angela "$tmp/e1" && grep -c . "$tmp/e1" | grep -q '^[0-9]' && ! grep -q 
     ok "--keep-going goes on and fails at the end" || bad "--keep-going (rc $rc)"
 printf 'Paris \xff\xfe and Berlin.\n' > "$tmp/latin.txt"
 "$TAG" -m $M "$tmp/latin.txt" > "$tmp/e3" 2> "$tmp/err3"; rc=$?
-[ $rc = 1 ] && grep -q 'latin.txt: invalid UTF-8 at byte offset 6' "$tmp/err3" && grep -q '"Berlin"' "$tmp/e3" &&
+[ $rc = 1 ] && grep -q 'latin.txt:1: invalid UTF-8 at byte offset 6' "$tmp/err3" && grep -q '"Berlin"' "$tmp/e3" &&
     grep -q '"start":13,"end":19,"label":"LOC","text":"Berlin"' "$tmp/e3" && ok "invalid UTF-8: U+FFFD, offsets kept, exit 1" ||
     bad "invalid UTF-8 (rc $rc: $(cat "$tmp/err3") $(cat "$tmp/e3"))"
 printf 'text\0binary' > "$tmp/bin.txt"
