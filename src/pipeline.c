@@ -302,7 +302,7 @@ static bool add_record(reader *rd, const record *r, const char *text, const char
  * character at all) are cut at max. */
 size_t nk_cut_point(const char *s, size_t max)
 {
-    for (size_t i = max; i > max / 2; i--)
+    for (size_t i = max - 1; i > max / 2; i--)
         if ((s[i - 1] == '.' || s[i - 1] == '!' || s[i - 1] == '?') &&
             (s[i] == ' ' || s[i] == '\n'))
             return i + 1; /* the space goes with the sentence it ends */
