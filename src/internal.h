@@ -595,7 +595,8 @@ void nk_sqdist(const float *X, size_t n, size_t d, const float *xnorm, const flo
                const float *cnorm, float *out);
 
 /* A file written whole or not at all: write to f, then commit (fsync and
- * rename over path) or abort (wordvec.c). */
+ * rename over path) or abort (atomic_file.c). An existing device or FIFO
+ * is written directly (tmp is NULL): renaming would replace the node. */
 typedef struct {
     FILE *f;
     char *tmp;
@@ -605,6 +606,8 @@ typedef struct {
 int nk_atomic_open(nk_atomic *a, const char *path, nerkit_error *err);
 int nk_atomic_commit(nk_atomic *a, nerkit_error *err);
 void nk_atomic_abort(nk_atomic *a);
+/* All of data to path through the above. */
+int nk_atomic_write(const char *path, const void *data, size_t len, nerkit_error *err);
 
 /* ---- training checkpoints (model_io.c) */
 

@@ -10,7 +10,7 @@
  * paths ("bits<TAB>word[<TAB>count]"). Every reader takes gzip or plain
  * files, and every error names the file and its line (or, in binary files,
  * the record and byte offset). Saving is atomic: a temporary file beside
- * the target, fsync, rename.
+ * the target, fsync, rename (atomic_file.c).
  */
 #include "internal.h"
 
@@ -26,72 +26,6 @@
 #define MAX_DIM (1 << 20)
 #define MAX_LINE ((size_t)64 << 20)
 #define SNIFF_BYTES (1 << 20)
-
-/* ---- atomic files */
-
-int nk_atomic_open(nk_atomic *a, const char *path, nerkit_error *err)
-{
-    memset(a, 0, sizeof *a);
-    a->path = path;
-    size_t n = strlen(path) + 16;
-    if (!(a->tmp = malloc(n)))
-        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory saving %s", path);
-    /* beside the target, so that rename() stays within one file system */
-    snprintf(a->tmp, n, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(a->tmp);
-    if (fd < 0 || fchmod(fd, 0644) != 0 || !(a->f = fdopen(fd, "wb"))) {
-        int rc = nk_fail(err, NERKIT_ERR_IO, "%s: cannot create a temporary file beside it: %s",
-                         path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(a->tmp);
-        }
-        free(a->tmp);
-        a->tmp = NULL;
-        return rc;
-    }
-    return NERKIT_OK;
-}
-
-int nk_atomic_commit(nk_atomic *a, nerkit_error *err)
-{
-    int rc = NERKIT_OK;
-    if (fflush(a->f) != 0 || ferror(a->f))
-        rc = nk_fail(err, NERKIT_ERR_IO, "%s: write failed: %s", a->tmp, strerror(errno));
-    else if (fsync(fileno(a->f)) != 0)
-        rc = nk_fail(err, NERKIT_ERR_IO, "%s: fsync: %s", a->tmp, strerror(errno));
-    if (fclose(a->f) != 0 && !rc)
-        rc = nk_fail(err, NERKIT_ERR_IO, "%s: close: %s", a->tmp, strerror(errno));
-    a->f = NULL;
-    if (!rc && rename(a->tmp, a->path) != 0)
-        rc = nk_fail(err, NERKIT_ERR_IO, "cannot rename %s to %s: %s", a->tmp, a->path,
-                     strerror(errno));
-    if (rc) {
-        unlink(a->tmp);
-    } else {
-        /* make the rename itself durable */
-        char *dir = strdup(a->path);
-        int dfd = dir ? open(dirname(dir), O_RDONLY | O_DIRECTORY) : -1;
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-        free(dir);
-    }
-    free(a->tmp);
-    a->tmp = NULL;
-    return rc;
-}
-
-void nk_atomic_abort(nk_atomic *a)
-{
-    if (a->f)
-        fclose(a->f);
-    if (a->tmp)
-        unlink(a->tmp);
-    free(a->tmp);
-    memset(a, 0, sizeof *a);
-}
 
 /* ---- vectors */
 

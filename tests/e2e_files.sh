@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Files that are not what a program expects them to be: an output that is
+# one of the inputs, a device or FIFO as an output, folders whose links lead
+# back up, FIFOs where a model or vectors should be, and compressions that
+# are not read. Each must end in a clear message or do the right thing,
+# never in a lost input, a replaced device, a hang or an endless loop.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+# unchanged NAME FILE COPY: FILE still has the content of COPY (else it is
+# put back, so that one failure does not spoil the checks after it)
+unchanged() {
+    if cmp -s "$2" "$3"; then ok "$1"; else bad "$1 (the input was changed)" && cp "$3" "$2"; fi
+}
+
+for i in 1 2 3 4 5 6; do
+    printf 'Maria B-PER\nLopez I-PER\nflew O\nto O\nMadrid B-LOC\n. O\n\n'
+    printf 'IBM B-ORG\nhired O\nJohn B-PER\nin O\nBoston B-LOC\n. O\n\n'
+done > "$tmp/x.conll"
+cp "$tmp/x.conll" "$tmp/x.copy"
+cp "$tmp/x.conll" "$tmp/dev.conll"
+"$BIN/nerkit-train" -q -t "$tmp/x.conll" -o "$tmp/m.nerkit" --hash-bits 12 -e 2 ||
+    bad "train a small model"
+printf '4 3\nsmith 0.1 0.2 0.3\nparis 0.3 0.1 0.2\nanna 0.2 0.2 0.1\noslo 0.1 0.3 0.3\n' \
+    > "$tmp/v.vec"
+cp "$tmp/v.vec" "$tmp/v.copy"
+printf 'Anna Berg lives in Oslo.\n\nMr Smith went to Paris.\n' > "$tmp/u.txt"
+cp "$tmp/u.txt" "$tmp/u.copy"
+for f in 1 2 3 4 5 6 7 8; do cat "$tmp/u.txt"; echo; done > "$tmp/big.txt"
+cp "$tmp/big.txt" "$tmp/big.copy"
+printf '0\tsmith\n1\tparis\n' > "$tmp/c.txt"
+cp "$tmp/c.txt" "$tmp/c.copy"
+T="$BIN/nerkit-train -q --hash-bits 12 -e 1"
+
+# ---- special files as outputs are written in place, never replaced
+if [ "$(id -u)" = 0 ] && mknod "$tmp/null" c 1 3 2> /dev/null; then
+    check "train -o a character device" $T -t "$tmp/x.conll" -o "$tmp/null"
+    check "the device is still a character device" test -c "$tmp/null"
+    check "embed -o /dev/null" "$BIN/nerkit-embed" -q --clusters 2 -o /dev/null "$tmp/v.vec"
+    if [ -c /dev/null ]; then
+        ok "/dev/null is still a character device"
+    else
+        bad "/dev/null is still a character device (restored)"
+        rm -f /dev/null && mknod -m 666 /dev/null c 1 3
+    fi
+else
+    echo "skipped: device nodes as outputs (not root)"
+fi
+mkfifo "$tmp/fifo"
+timeout 60 cat "$tmp/fifo" > "$tmp/from-fifo" &
+reader=$!
+check "embed -o a FIFO" timeout 60 "$BIN/nerkit-embed" -q --clusters 2 -o "$tmp/fifo" "$tmp/v.vec"
+wait $reader
+check "the FIFO is still a FIFO" test -p "$tmp/fifo"
+check "what was written went through the FIFO" grep -q '^#nerkit-clusters' "$tmp/from-fifo"
+mkdir "$tmp/outdir"
+expect_error "embed -o a folder" "outdir: is a folder" \
+    "$BIN/nerkit-embed" -q --clusters 2 -o "$tmp/outdir" "$tmp/v.vec"
+
+finish e2e_files
