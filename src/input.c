@@ -34,12 +34,115 @@ static int add_path(nk_pathlist *l, const char *path, uint64_t size, nerkit_erro
     return NERKIT_OK;
 }
 
+/* Records why an entry of a folder was left out, for the caller to show. */
+static int add_skip(nk_pathlist *l, nerkit_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static int add_skip(nk_pathlist *l, nerkit_error *err, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    char *copy = strdup(line);
+    if (!copy || !nk_resize(&l->skipped, l->nskipped + 1, sizeof *l->skipped)) {
+        free(copy);
+        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory listing inputs");
+    }
+    l->skipped[l->nskipped++] = copy;
+    return NERKIT_OK;
+}
+
+/* Every folder and file met on one walk, by device and inode, with the
+ * name it was first met under: links back up a tree (self -> ., a -> ..)
+ * would otherwise make the walk endless, and a file reached by two links
+ * would be read twice. */
+typedef struct {
+    dev_t dev;
+    ino_t ino;
+    char *name; /* NULL for an empty slot */
+} seen_entry;
+
+typedef struct {
+    nk_pathlist *l;
+    seen_entry *seen; /* open addressing */
+    size_t nseen, mask;
+} walk;
+
+static size_t seen_slot(const walk *w, const struct stat *st)
+{
+    size_t i = (size_t)nk_mix64(nk_hash_step((uint64_t)st->st_dev, (uint64_t)st->st_ino)) & w->mask;
+    while (w->seen[i].name && !(w->seen[i].dev == st->st_dev && w->seen[i].ino == st->st_ino))
+        i = (i + 1) & w->mask;
+    return i;
+}
+
+/* Marks st as seen under name; *first gets the earlier name when it was
+ * seen before (else NULL). */
+static int see(walk *w, const struct stat *st, const char *name, const char **first,
+               nerkit_error *err)
+{
+    *first = NULL;
+    if (2 * (w->nseen + 1) > w->mask + 1 || !w->seen) {
+        size_t cap = w->seen ? 2 * (w->mask + 1) : 256;
+        walk grown = {w->l, calloc(cap, sizeof *w->seen), w->nseen, cap - 1};
+        if (!grown.seen)
+            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory listing inputs");
+        for (size_t i = 0; w->seen && i <= w->mask; i++)
+            if (w->seen[i].name) {
+                struct stat key = {.st_dev = w->seen[i].dev, .st_ino = w->seen[i].ino};
+                grown.seen[seen_slot(&grown, &key)] = w->seen[i];
+            }
+        free(w->seen);
+        *w = grown;
+    }
+    size_t i = seen_slot(w, st);
+    if (w->seen[i].name) {
+        *first = w->seen[i].name;
+        return NERKIT_OK;
+    }
+    if (!(w->seen[i].name = strdup(name)))
+        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory listing inputs");
+    w->seen[i].dev = st->st_dev;
+    w->seen[i].ino = st->st_ino;
+    w->nseen++;
+    return NERKIT_OK;
+}
+
+static void walk_free(walk *w)
+{
+    for (size_t i = 0; w->seen && i <= w->mask; i++)
+        free(w->seen[i].name);
+    free(w->seen);
+}
+
+static int add_dir(walk *w, const char *dir, int depth, nerkit_error *err);
+
+/* Adds an entry of a folder at depth: a file, or a folder's files. */
+static int add_entry(walk *w, const char *name, int depth, nerkit_error *err)
+{
+    struct stat st;
+    const char *first;
+    if (stat(name, &st) != 0)
+        return add_skip(w->l, err, "%s: skipped: %s", name, strerror(errno));
+    /* a FIFO would block the walk, a device might never end */
+    if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode))
+        return add_skip(w->l, err, "%s: skipped: not a regular file", name);
+    int rc = see(w, &st, name, &first, err);
+    if (rc || first)
+        return rc ? rc
+                  : add_skip(w->l, err, "%s: skipped: the same %s as %s, already read", name,
+                             S_ISDIR(st.st_mode) ? "folder" : "file", first);
+    return S_ISDIR(st.st_mode) ? add_dir(w, name, depth + 1, err)
+                               : add_path(w->l, name, (uint64_t)st.st_size, err);
+}
+
 /* Adds dir's files, recursively, each folder's entries in byte order so the
  * output order does not depend on the file system or the locale. */
-static int add_dir(nk_pathlist *l, const char *dir, int depth, nerkit_error *err)
+static int add_dir(walk *w, const char *dir, int depth, nerkit_error *err)
 {
     if (depth > 64)
-        return nk_fail(err, NERKIT_ERR_IO, "%s: folders nested too deep (a link loop?)", dir);
+        return nk_fail(err, NERKIT_ERR_IO, "%s: folders nested more than 64 deep", dir);
     DIR *d = opendir(dir);
     if (!d)
         return nk_fail(err, NERKIT_ERR_IO, "%s: cannot open folder: %s", dir, strerror(errno));
@@ -65,13 +168,8 @@ static int add_dir(nk_pathlist *l, const char *dir, int depth, nerkit_error *err
     if (!rc)
         qsort(names, n, sizeof *names, cmp_path);
     for (size_t i = 0; i < n; i++) {
-        struct stat st;
-        if (!rc && stat(names[i], &st) == 0) {
-            if (S_ISDIR(st.st_mode))
-                rc = add_dir(l, names[i], depth + 1, err);
-            else if (S_ISREG(st.st_mode))
-                rc = add_path(l, names[i], (uint64_t)st.st_size, err);
-        }
+        if (!rc)
+            rc = add_entry(w, names[i], depth, err);
         free(names[i]);
     }
     free(names);
@@ -81,22 +179,27 @@ static int add_dir(nk_pathlist *l, const char *dir, int depth, nerkit_error *err
 int nk_paths_expand(const char *const *in, size_t n, nk_pathlist *out, nerkit_error *err)
 {
     memset(out, 0, sizeof *out);
-    for (size_t i = 0; i < n; i++) {
+    walk w = {.l = out};
+    int rc = NERKIT_OK;
+    for (size_t i = 0; i < n && !rc; i++) {
         struct stat st;
-        int rc;
-        if (strcmp(in[i], "-") != 0 && stat(in[i], &st) == 0 && S_ISDIR(st.st_mode))
-            rc = add_dir(out, in[i], 0, err);
+        const char *first;
+        bool found = strcmp(in[i], "-") != 0 && stat(in[i], &st) == 0;
+        /* a file named on the command line is read even when named twice,
+         * but not again inside a folder given too */
+        if (found && (rc = see(&w, &st, in[i], &first, err)))
+            break;
+        if (found && S_ISDIR(st.st_mode))
+            rc = first ? add_skip(out, err, "%s: skipped: the same folder as %s, already read",
+                                  in[i], first)
+                       : add_dir(&w, in[i], 0, err);
         else /* files, and names that do not exist: opening them reports it */
-            rc = add_path(out, in[i],
-                          strcmp(in[i], "-") != 0 && stat(in[i], &st) == 0 ? (uint64_t)st.st_size
-                                                                           : 0,
-                          err);
-        if (rc) {
-            nk_pathlist_free(out);
-            return rc;
-        }
+            rc = add_path(out, in[i], found ? (uint64_t)st.st_size : 0, err);
     }
-    return NERKIT_OK;
+    walk_free(&w);
+    if (rc)
+        nk_pathlist_free(out);
+    return rc;
 }
 
 void nk_pathlist_free(nk_pathlist *l)
@@ -105,6 +208,9 @@ void nk_pathlist_free(nk_pathlist *l)
         free(l->path[i]);
     free(l->path);
     free(l->size);
+    for (size_t i = 0; i < l->nskipped; i++)
+        free(l->skipped[i]);
+    free(l->skipped);
     memset(l, 0, sizeof *l);
 }
 

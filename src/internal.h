@@ -391,10 +391,15 @@ typedef struct {
     char **path;
     uint64_t *size; /* bytes on disk, 0 when unknown (stdin) */
     size_t n, cap;
+    char **skipped; /* one line per folder entry left out, and why */
+    size_t nskipped;
 } nk_pathlist;
 
 /* Lists the files to read: files as given, folders expanded recursively
- * (entries in byte order), "-" for standard input. */
+ * (entries in byte order), "-" for standard input. Each folder and file is
+ * listed once however many links lead to it; what a folder holds besides
+ * (links back to a folder already read, a second link to a file, FIFOs,
+ * devices, broken links) is left out and named in skipped. */
 int nk_paths_expand(const char *const *in, size_t n, nk_pathlist *out, nerkit_error *err);
 void nk_pathlist_free(nk_pathlist *l);
 

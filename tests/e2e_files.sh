@@ -57,4 +57,27 @@ mkdir "$tmp/outdir"
 expect_error "embed -o a folder" "outdir: is a folder" \
     "$BIN/nerkit-embed" -q --clusters 2 -o "$tmp/outdir" "$tmp/v.vec"
 
+# ---- folders whose links lead back up are read once
+mkdir -p "$tmp/loop/a" "$tmp/loop/b"
+cp "$tmp/u.txt" "$tmp/loop/a/one.txt"
+printf 'Oslo is in Norway.\n' > "$tmp/loop/b/two.txt"
+ln -s .. "$tmp/loop/a/up"
+ln -s .. "$tmp/loop/b/up"
+ln -s . "$tmp/loop/self"
+ln -s ../a/one.txt "$tmp/loop/b/again.txt"
+check "tag a folder with links back up ends" \
+    sh -c 'timeout 60 "$0" -q -m "$1" -o tsv "$2" > "$3" 2> "$4"' "$BIN/nerkit-tag" \
+    "$tmp/m.nerkit" "$tmp/loop" "$tmp/loop.tsv" "$tmp/loop.err"
+"$BIN/nerkit-tag" -q -m "$tmp/m.nerkit" -o tsv "$tmp/loop/a/one.txt" "$tmp/loop/b/two.txt" \
+    > "$tmp/once.tsv"
+check "each file of the folder is tagged once" \
+    test "$(cut -f2- "$tmp/loop.tsv" | sort)" = "$(cut -f2- "$tmp/once.tsv" | sort)"
+check "embed a folder with links back up ends" \
+    sh -c 'timeout 60 "$0" -q -m 1 -d 2 -o "$1" "$2" 2> "$3"' "$BIN/nerkit-embed" \
+    "$tmp/loop.vec" "$tmp/loop" "$tmp/loop.err"
+mkfifo "$tmp/loop/pipe"
+check "a FIFO inside a folder is skipped, not waited on" \
+    sh -c 'timeout 60 "$0" -q -m "$1" -o tsv "$2" > /dev/null 2> "$3"' "$BIN/nerkit-tag" \
+    "$tmp/m.nerkit" "$tmp/loop" "$tmp/loop.err"
+
 finish e2e_files
