@@ -328,6 +328,13 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    /* >> into an input would be read back while it grows */
+    const char *in[3] = {model_path, argv[optind], nargs > 1 ? argv[optind + 1] : NULL};
+    nerkit_error ioerr = {0};
+    if (nerkit_check_io(NULL, in, 3, NULL, NULL, &ioerr)) {
+        fprintf(stderr, "nerkit-eval: %s\n", ioerr.message);
+        return 2;
+    }
     if (calib)
         return calibration(model_path, argv[optind], &ro) == 0 ? 0 : 1;
     nerkit_eval *ev = nerkit_eval_new();

@@ -202,6 +202,50 @@ int nk_paths_expand(const char *const *in, size_t n, nk_pathlist *out, nerkit_er
     return rc;
 }
 
+/* Whether the file out is, or would be written into, the file st of in. */
+static bool same_file(const struct stat *out, const char *in)
+{
+    struct stat st;
+    int r = strcmp(in, "-") == 0 ? fstat(0, &st) : stat(in, &st);
+    return r == 0 && st.st_dev == out->st_dev && st.st_ino == out->st_ino;
+}
+
+int nerkit_check_io(const char *output, const char *const *inputs, size_t ninputs,
+                    void (*message)(const char *line, void *user), void *user,
+                    nerkit_error *err)
+{
+    const char **in = nk_alloc(ninputs + 1, sizeof *in, err);
+    if (!in)
+        return NERKIT_ERR_NOMEM;
+    size_t n = 0;
+    for (size_t i = 0; i < ninputs; i++)
+        if (inputs[i])
+            in[n++] = inputs[i];
+    nk_pathlist files;
+    int rc = nk_paths_expand(in, n, &files, err);
+    free(in);
+    if (rc)
+        return rc;
+    for (size_t i = 0; message && i < files.nskipped; i++)
+        message(files.skipped[i], user);
+    struct stat out;
+    /* only a regular file can be an input that writing destroys: a new
+     * name cannot, and /dev/null or a pipe is no input's content */
+    bool check = output ? stat(output, &out) == 0 : fstat(1, &out) == 0;
+    for (size_t i = 0; check && S_ISREG(out.st_mode) && i < files.n && !rc; i++)
+        if (same_file(&out, files.path[i]))
+            rc = output ? nk_fail(err, NERKIT_ERR_ARG,
+                                  "output %s is the same file as input %s: refusing to "
+                                  "overwrite an input",
+                                  output, files.path[i])
+                        : nk_fail(err, NERKIT_ERR_ARG,
+                                  "standard output is the same file as input %s: refusing to "
+                                  "write into an input while reading it",
+                                  strcmp(files.path[i], "-") == 0 ? "<stdin>" : files.path[i]);
+    nk_pathlist_free(&files);
+    return rc;
+}
+
 void nk_pathlist_free(nk_pathlist *l)
 {
     for (size_t i = 0; i < l->n; i++)

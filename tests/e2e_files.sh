@@ -32,6 +32,80 @@ printf '0\tsmith\n1\tparis\n' > "$tmp/c.txt"
 cp "$tmp/c.txt" "$tmp/c.copy"
 T="$BIN/nerkit-train -q --hash-bits 12 -e 1"
 
+# ---- an output that is one of the inputs is refused before anything is written
+expect_error "train -o the training corpus" "output .*x.conll is the same file as input" \
+    $T -t "$tmp/x.conll" -o "$tmp/x.conll"
+unchanged "train -o the training corpus leaves it whole" "$tmp/x.conll" "$tmp/x.copy"
+expect_error "train -o the dev corpus" "same file as input .*dev.conll" \
+    $T -t "$tmp/x.conll" -d "$tmp/dev.conll" -o "$tmp/dev.conll"
+unchanged "train -o the dev corpus leaves it whole" "$tmp/dev.conll" "$tmp/x.copy"
+ln -s x.conll "$tmp/link.conll"
+expect_error "train -o a link to the corpus" "same file as input" \
+    $T -t "$tmp/x.conll" -o "$tmp/link.conll"
+ln "$tmp/x.conll" "$tmp/hard.conll"
+expect_error "train -o a hard link to the corpus" "same file as input" \
+    $T -t "$tmp/x.conll" -o "$tmp/hard.conll"
+expect_error "train --checkpoint the corpus" "output .*x.conll is the same file as input" \
+    $T -t "$tmp/x.conll" --checkpoint "$tmp/x.conll" -o "$tmp/out.nerkit"
+unchanged "train --checkpoint the corpus leaves it whole" "$tmp/x.conll" "$tmp/x.copy"
+expect_error "train -o the --embeddings file" "same file as input .*v.vec" \
+    $T -t "$tmp/x.conll" --embeddings "$tmp/v.vec" -o "$tmp/v.vec"
+unchanged "train -o the --embeddings file leaves it whole" "$tmp/v.vec" "$tmp/v.copy"
+expect_error "train -o the --clusters file" "same file as input .*c.txt" \
+    $T -t "$tmp/x.conll" --clusters "$tmp/c.txt" -o "$tmp/c.txt"
+unchanged "train -o the --clusters file leaves it whole" "$tmp/c.txt" "$tmp/c.copy"
+# going on from a checkpoint and saving to it again is the normal use
+$T -t "$tmp/x.conll" --checkpoint "$tmp/ck2" -o "$tmp/out.nerkit" || bad "write a checkpoint"
+check "train --resume F --checkpoint F is allowed" \
+    $T -t "$tmp/x.conll" -e 2 --resume "$tmp/ck2" --checkpoint "$tmp/ck2" -o "$tmp/out.nerkit"
+cp "$tmp/ck2" "$tmp/ck2.copy"
+expect_error "train -o the --resume file" "same file as input .*ck2" \
+    $T -t "$tmp/x.conll" -e 3 --resume "$tmp/ck2" -o "$tmp/ck2"
+expect_error "train -o the --checkpoint file" "same file as input .*ck2" \
+    $T -t "$tmp/x.conll" --checkpoint "$tmp/ck2" -o "$tmp/ck2"
+unchanged "train -o the --checkpoint file leaves it whole" "$tmp/ck2" "$tmp/ck2.copy"
+
+expect_error "embed -o its text" "output .*u.txt is the same file as input" \
+    "$BIN/nerkit-embed" -q -m 1 -d 2 -o "$tmp/u.txt" "$tmp/u.txt"
+unchanged "embed -o its text leaves it whole" "$tmp/u.txt" "$tmp/u.copy"
+mkdir -p "$tmp/texts/sub"
+cp "$tmp/u.txt" "$tmp/texts/sub/u.txt"
+expect_error "embed -o a file of its input folder" "same file as input .*texts/sub/u.txt" \
+    "$BIN/nerkit-embed" -q -m 1 -d 2 -o "$tmp/texts/sub/u.txt" "$tmp/texts"
+unchanged "embed -o a file of its input folder leaves it whole" "$tmp/texts/sub/u.txt" \
+    "$tmp/u.copy"
+expect_error "embed --clusters -o its vectors" "same file as input .*v.vec" \
+    "$BIN/nerkit-embed" -q --clusters 2 -o "$tmp/v.vec" "$tmp/v.vec"
+unchanged "embed --clusters -o its vectors leaves them whole" "$tmp/v.vec" "$tmp/v.copy"
+expect_error "embed --neighbors >> its vectors" "standard output is the same file as input" \
+    sh -c '"$0" --neighbors paris "$1" >> "$1"' "$BIN/nerkit-embed" "$tmp/v.vec"
+unchanged "embed --neighbors >> its vectors leaves them whole" "$tmp/v.vec" "$tmp/v.copy"
+
+# standard output appended to an input: the input would grow while it is read
+expect_error "tag >> an input" "standard output is the same file as input .*big.txt" \
+    timeout 30 sh -c '"$0" -q -m "$1" -o inline "$2" >> "$2"' "$BIN/nerkit-tag" "$tmp/m.nerkit" \
+    "$tmp/big.txt"
+unchanged "tag >> an input leaves it whole" "$tmp/big.txt" "$tmp/big.copy"
+expect_error "tag < F >> F" "standard output is the same file as input <stdin>" \
+    timeout 30 sh -c '"$0" -q -m "$1" < "$2" >> "$2"' "$BIN/nerkit-tag" "$tmp/m.nerkit" \
+    "$tmp/big.txt"
+unchanged "tag < F >> F leaves it whole" "$tmp/big.txt" "$tmp/big.copy"
+expect_error "tag -i conll >> an input" "standard output is the same file as input" \
+    timeout 30 sh -c '"$0" -q -m "$1" -i conll "$2" >> "$2"' "$BIN/nerkit-tag" "$tmp/m.nerkit" \
+    "$tmp/x.conll"
+unchanged "tag -i conll >> an input leaves it whole" "$tmp/x.conll" "$tmp/x.copy"
+check "tag > a file that is no input still works" \
+    sh -c '"$0" -q -m "$1" "$2" > "$3"' "$BIN/nerkit-tag" "$tmp/m.nerkit" "$tmp/big.txt" \
+    "$tmp/tagged.jsonl"
+awk 'NF {print $0, $NF; next} {print}' "$tmp/x.conll" > "$tmp/pair.conll"
+cp "$tmp/pair.conll" "$tmp/pair.copy"
+expect_error "eval >> its input" "standard output is the same file as input" \
+    sh -c '"$0" "$1" >> "$1"' "$BIN/nerkit-eval" "$tmp/pair.conll"
+unchanged "eval >> its input leaves it whole" "$tmp/pair.conll" "$tmp/pair.copy"
+expect_error "bench >> its input" "standard output is the same file as input" \
+    sh -c '"$0" -m "$1" -r 1 -j 1 "$2" >> "$2"' "$BIN/nerkit-bench" "$tmp/m.nerkit" "$tmp/big.txt"
+unchanged "bench >> its input leaves it whole" "$tmp/big.txt" "$tmp/big.copy"
+
 # ---- special files as outputs are written in place, never replaced
 if [ "$(id -u)" = 0 ] && mknod "$tmp/null" c 1 3 2> /dev/null; then
     check "train -o a character device" $T -t "$tmp/x.conll" -o "$tmp/null"
@@ -57,7 +131,7 @@ mkdir "$tmp/outdir"
 expect_error "embed -o a folder" "outdir: is a folder" \
     "$BIN/nerkit-embed" -q --clusters 2 -o "$tmp/outdir" "$tmp/v.vec"
 
-# ---- folders whose links lead back up are read once
+# ---- folders whose links lead back up are read once, and say what they skip
 mkdir -p "$tmp/loop/a" "$tmp/loop/b"
 cp "$tmp/u.txt" "$tmp/loop/a/one.txt"
 printf 'Oslo is in Norway.\n' > "$tmp/loop/b/two.txt"
@@ -72,12 +146,18 @@ check "tag a folder with links back up ends" \
     > "$tmp/once.tsv"
 check "each file of the folder is tagged once" \
     test "$(cut -f2- "$tmp/loop.tsv" | sort)" = "$(cut -f2- "$tmp/once.tsv" | sort)"
+check "the link back up is named as skipped" grep -q "loop/self: skipped" "$tmp/loop.err"
+check "the second link to a file is named as skipped" \
+    grep -q "loop/b/again.txt: skipped: the same file as .*one.txt" "$tmp/loop.err"
 check "embed a folder with links back up ends" \
     sh -c 'timeout 60 "$0" -q -m 1 -d 2 -o "$1" "$2" 2> "$3"' "$BIN/nerkit-embed" \
     "$tmp/loop.vec" "$tmp/loop" "$tmp/loop.err"
+check "embed names the link back up as skipped" grep -q "loop/self: skipped" "$tmp/loop.err"
 mkfifo "$tmp/loop/pipe"
 check "a FIFO inside a folder is skipped, not waited on" \
     sh -c 'timeout 60 "$0" -q -m "$1" -o tsv "$2" > /dev/null 2> "$3"' "$BIN/nerkit-tag" \
     "$tmp/m.nerkit" "$tmp/loop" "$tmp/loop.err"
+check "the FIFO is named as skipped" grep -q "loop/pipe: skipped: not a regular file" \
+    "$tmp/loop.err"
 
 finish e2e_files
