@@ -246,6 +246,22 @@ int nerkit_check_io(const char *output, const char *const *inputs, size_t ninput
     return rc;
 }
 
+int nk_open_regular(const char *path, int *fd, nerkit_error *err)
+{
+    /* O_NONBLOCK: opening a FIFO with no writer would wait for ever */
+    *fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (*fd < 0)
+        return nk_fail(err, NERKIT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat st;
+    if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return nk_fail(err, NERKIT_ERR_IO, "%s: not a regular file", path);
+    }
+    fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK);
+    return NERKIT_OK;
+}
+
 void nk_pathlist_free(nk_pathlist *l)
 {
     for (size_t i = 0; i < l->n; i++)
@@ -270,12 +286,12 @@ struct nk_unzip {
     unsigned char in[CHUNK];
 };
 
-int nk_lines_open(nk_lines *r, const char *path, size_t max_line, nerkit_error *err)
+/* Sets r up to read fd, opened from path. */
+static int lines_init(nk_lines *r, int fd, const char *path, size_t max_line, nerkit_error *err)
 {
     memset(r, 0, sizeof *r);
     r->name = strcmp(path, "-") == 0 ? "<stdin>" : path;
     r->max_line = max_line;
-    int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
     if (fd < 0)
         return nk_fail(err, NERKIT_ERR_IO, "%s: cannot open: %s", r->name, strerror(errno));
     r->src = calloc(1, sizeof *r->src);
@@ -292,6 +308,26 @@ int nk_lines_open(nk_lines *r, const char *path, size_t max_line, nerkit_error *
     r->src->z.next_in = r->src->in;
     r->cap = CHUNK;
     return NERKIT_OK;
+}
+
+int nk_lines_open(nk_lines *r, const char *path, size_t max_line, nerkit_error *err)
+{
+    return lines_init(r, strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY | O_CLOEXEC),
+                      path, max_line, err);
+}
+
+int nk_lines_open_regular(nk_lines *r, const char *path, size_t max_line, nerkit_error *err)
+{
+    int fd = -1, rc = NERKIT_OK;
+    if (strcmp(path, "-") == 0)
+        fd = dup(0);
+    else
+        rc = nk_open_regular(path, &fd, err);
+    if (rc) {
+        memset(r, 0, sizeof *r);
+        return rc;
+    }
+    return lines_init(r, fd, path, max_line, err);
 }
 
 /* Appends what the file has next to the raw input. */

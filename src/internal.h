@@ -403,6 +403,11 @@ typedef struct {
 int nk_paths_expand(const char *const *in, size_t n, nk_pathlist *out, nerkit_error *err);
 void nk_pathlist_free(nk_pathlist *l);
 
+/* Opens path for reading into *fd when it is a regular file, without
+ * waiting on a FIFO; else an error naming the file. For inputs that only a
+ * regular file can sensibly be (models, vectors, clusters). */
+int nk_open_regular(const char *path, int *fd, nerkit_error *err);
+
 /* A file read line by line, gzip or plain. */
 typedef struct {
     struct nk_unzip *src; /* the file's bytes, inflated when gzip (input.c) */
@@ -415,6 +420,9 @@ typedef struct {
 } nk_lines;
 
 int nk_lines_open(nk_lines *r, const char *path, size_t max_line, nerkit_error *err);
+/* The same, refusing anything but a regular file (or "-") without waiting
+ * on a FIFO: for files that only a regular file can sensibly be. */
+int nk_lines_open_regular(nk_lines *r, const char *path, size_t max_line, nerkit_error *err);
 
 /* Returns 1 with the next line (without its \n) valid until the next call,
  * 0 at the end, or minus an error code: unreadable or truncated input, a

@@ -571,13 +571,14 @@ nerkit_model *nerkit_model_load_buffer(const void *data, size_t len, const char 
 /* Reads a whole regular file. */
 static unsigned char *slurp(const char *path, size_t *len, nerkit_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return nk_fail_null(err, NERKIT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
+    if (nk_open_regular(path, &fd, err))
+        return NULL;
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return nk_fail_null(err, NERKIT_ERR_IO, "%s: not a regular file", path);
+    FILE *f = fstat(fd, &st) == 0 ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        close(fd);
+        return nk_fail_null(err, NERKIT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     }
     *len = (size_t)st.st_size;
     unsigned char *buf = malloc(*len + 1);

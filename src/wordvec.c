@@ -234,7 +234,7 @@ static bool parse_header(const char *s, size_t len, unsigned long long *n, unsig
 static nerkit_vectors *load_text(const char *path, bool header, nerkit_error *err)
 {
     nk_lines lr;
-    if (nk_lines_open(&lr, path, MAX_LINE, err))
+    if (nk_lines_open_regular(&lr, path, MAX_LINE, err))
         return NULL;
     nerkit_vectors *v = vectors_new(0, err);
     nk_buf scratch = {0};
@@ -282,7 +282,11 @@ static nerkit_vectors *load_text(const char *path, bool header, nerkit_error *er
 static nerkit_vectors *load_binary(const char *path, nerkit_error *err)
 {
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
+    int fd = -1;
+    if (strcmp(path, "-") == 0)
+        fd = dup(0);
+    else if (nk_open_regular(path, &fd, err))
+        return NULL;
     gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
     if (!gz) {
         if (fd >= 0)
@@ -376,11 +380,17 @@ static int sniff(const char *path, nerkit_vec_format *f, nerkit_error *err)
     if (strcmp(path, "-") == 0)
         return nk_fail(err, NERKIT_ERR_ARG,
                        "the format of vectors on standard input cannot be detected: name it");
-    gzFile gz = gzopen(path, "rb");
+    int fd;
+    int rc = nk_open_regular(path, &fd, err);
+    if (rc)
+        return rc;
+    gzFile gz = gzdopen(fd, "rb");
     char *buf = malloc(SNIFF_BYTES + 1);
+    if (!gz)
+        close(fd);
     if (!gz || !buf) {
-        int rc = nk_fail(err, gz ? NERKIT_ERR_NOMEM : NERKIT_ERR_IO, "%s: cannot open: %s", path,
-                         strerror(errno));
+        rc = nk_fail(err, gz ? NERKIT_ERR_NOMEM : NERKIT_ERR_IO, "%s: cannot open: %s", path,
+                     strerror(errno));
         if (gz)
             gzclose(gz);
         free(buf);
@@ -678,7 +688,7 @@ static int parse_brown_line(nerkit_clusters *c, const char *line, size_t len, co
 nerkit_clusters *nerkit_clusters_load(const char *path, nerkit_error *err)
 {
     nk_lines lr;
-    if (nk_lines_open(&lr, path, MAX_LINE, err))
+    if (nk_lines_open_regular(&lr, path, MAX_LINE, err))
         return NULL;
     nerkit_clusters *c = nk_alloc(1, sizeof *c, err);
     const char **f = NULL;

@@ -160,4 +160,24 @@ check "a FIFO inside a folder is skipped, not waited on" \
 check "the FIFO is named as skipped" grep -q "loop/pipe: skipped: not a regular file" \
     "$tmp/loop.err"
 
+# ---- a FIFO where a model, vectors or clusters should be: refused at once
+mkfifo "$tmp/mfifo"
+expect_error "tag -m a FIFO" "mfifo: not a regular file" \
+    timeout 20 "$BIN/nerkit-tag" -q -m "$tmp/mfifo" "$tmp/u.txt"
+expect_error "eval -m a FIFO" "mfifo: not a regular file" \
+    timeout 20 "$BIN/nerkit-eval" -m "$tmp/mfifo" "$tmp/x.conll"
+expect_error "bench -m a FIFO" "mfifo: not a regular file" \
+    timeout 20 "$BIN/nerkit-bench" -m "$tmp/mfifo" -r 1 "$tmp/u.txt"
+expect_error "train --embeddings a FIFO" "mfifo: not a regular file" \
+    timeout 20 $T -t "$tmp/x.conll" --embeddings "$tmp/mfifo" -o "$tmp/out.nerkit"
+expect_error "train --clusters a FIFO" "mfifo: not a regular file" \
+    timeout 20 $T -t "$tmp/x.conll" --clusters "$tmp/mfifo" -o "$tmp/out.nerkit"
+expect_error "train --resume a FIFO" "mfifo: not a regular file" \
+    timeout 20 $T -t "$tmp/x.conll" --resume "$tmp/mfifo" -o "$tmp/out.nerkit"
+expect_error "embed --clusters of a FIFO" "mfifo: not a regular file" \
+    timeout 20 "$BIN/nerkit-embed" -q --clusters 2 -o "$tmp/k.txt" "$tmp/mfifo"
+mkdir -p "$tmp/outdir"
+expect_error "tag -m a folder" "outdir: not a regular file" \
+    "$BIN/nerkit-tag" -q -m "$tmp/outdir" "$tmp/u.txt"
+
 finish e2e_files
