@@ -262,6 +262,22 @@ int nk_open_regular(const char *path, int *fd, nerkit_error *err)
     return NERKIT_OK;
 }
 
+const char *nk_unsupported_compression(const unsigned char *p, size_t n)
+{
+    static const struct {
+        const char *magic;
+        size_t len;
+        const char *what;
+    } kinds[] = {{"BZh", 3, "bzip2-compressed input"},
+                 {"\xfd\x37\x7a\x58\x5a\x00", 6, "xz-compressed input"},
+                 {"\x28\xb5\x2f\xfd", 4, "zstd-compressed input"},
+                 {"PK\x03\x04", 4, "a zip archive"}};
+    for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++)
+        if (n >= kinds[k].len && memcmp(p, kinds[k].magic, kinds[k].len) == 0)
+            return kinds[k].what;
+    return NULL;
+}
+
 void nk_pathlist_free(nk_pathlist *l)
 {
     for (size_t i = 0; i < l->n; i++)
@@ -362,14 +378,21 @@ static int decode(nk_lines *r, char *out, size_t want, size_t *got, nerkit_error
     struct nk_unzip *u = r->src;
     *got = 0;
     for (;;) {
-        /* two bytes tell gzip from text, and a new member from trailing data */
-        if (u->z.avail_in < 2 && !u->raw_eof && (!u->decided || !u->gzip || u->member_done)) {
+        /* two bytes tell gzip from text, and a new member from trailing
+         * data; six at the start tell the compressions not read */
+        if (u->z.avail_in < (u->decided ? 2u : 6u) && !u->raw_eof &&
+            (!u->decided || !u->gzip || u->member_done)) {
             if (read_raw(r, err))
                 return NERKIT_ERR_IO;
             continue;
         }
         bool magic = u->z.avail_in >= 2 && u->z.next_in[0] == 0x1f && u->z.next_in[1] == 0x8b;
         if (!u->decided) {
+            const char *what = nk_unsupported_compression(u->z.next_in, u->z.avail_in);
+            if (what)
+                return nk_fail(err, NERKIT_ERR_FORMAT,
+                               "%s: %s is not supported (decompress it, or recompress with gzip)",
+                               r->name, what);
             u->decided = true;
             u->gzip = magic;
             if (magic && inflateInit2(&u->z, 16 + 15) != Z_OK)

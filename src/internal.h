@@ -408,6 +408,10 @@ void nk_pathlist_free(nk_pathlist *l);
  * regular file can sensibly be (models, vectors, clusters). */
 int nk_open_regular(const char *path, int *fd, nerkit_error *err);
 
+/* What the first n bytes p of a file are when they are the magic of a
+ * compression nerkit does not read (bzip2, xz, zstd, zip), else NULL. */
+const char *nk_unsupported_compression(const unsigned char *p, size_t n);
+
 /* A file read line by line, gzip or plain. */
 typedef struct {
     struct nk_unzip *src; /* the file's bytes, inflated when gzip (input.c) */

@@ -402,6 +402,14 @@ static int sniff(const char *path, nerkit_vec_format *f, nerkit_error *err)
         n = 0;
     buf[n] = '\0';
     size_t len = (size_t)n;
+    /* zlib passes what is not gzip through as it is */
+    const char *what = nk_unsupported_compression((const unsigned char *)buf, len);
+    if (what) {
+        free(buf);
+        return nk_fail(err, NERKIT_ERR_FORMAT,
+                       "%s: %s is not supported (decompress it, or recompress with gzip)", path,
+                       what);
+    }
     const char *nl = memchr(buf, '\n', len);
     unsigned long long words, dim;
     *f = NERKIT_VEC_GLOVE;

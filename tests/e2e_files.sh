@@ -180,4 +180,30 @@ mkdir -p "$tmp/outdir"
 expect_error "tag -m a folder" "outdir: not a regular file" \
     "$BIN/nerkit-tag" -q -m "$tmp/outdir" "$tmp/u.txt"
 
+# ---- compressions nerkit does not read are named, not taken for binary text
+xz -k "$tmp/big.txt"
+bzip2 -k "$tmp/big.txt"
+zstd -q -k "$tmp/big.txt"
+(cd "$tmp" && zip -q big.txt.zip big.txt)
+for k in "xz:xz-compressed input" "bz2:bzip2-compressed input" "zst:zstd-compressed input" \
+    "zip:a zip archive"; do
+    ext=${k%%:*} what=${k#*:}
+    expect_error "tag .$ext input" "big.txt.$ext: $what is not supported (decompress it" \
+        "$BIN/nerkit-tag" -q -m "$tmp/m.nerkit" "$tmp/big.txt.$ext"
+done
+xz -k "$tmp/x.conll"
+expect_error "train on an xz corpus" "x.conll.xz: xz-compressed input is not supported" \
+    $T -t "$tmp/x.conll.xz" -o "$tmp/out.nerkit"
+expect_error "tag -i conll an xz corpus" "x.conll.xz: xz-compressed input is not supported" \
+    "$BIN/nerkit-tag" -q -m "$tmp/m.nerkit" -i conll "$tmp/x.conll.xz"
+zstd -q -k "$tmp/v.vec"
+expect_error "embed --clusters of zstd vectors" "v.vec.zst: zstd-compressed input is not supported" \
+    "$BIN/nerkit-embed" -q --clusters 2 -o "$tmp/k.txt" "$tmp/v.vec.zst"
+bzip2 -k "$tmp/c.txt"
+expect_error "train --clusters bzip2 clusters" "c.txt.bz2: bzip2-compressed input is not supported" \
+    $T -t "$tmp/x.conll" --clusters "$tmp/c.txt.bz2" -o "$tmp/out.nerkit"
+gzip -k "$tmp/big.txt"
+check "gzip input is still read" \
+    sh -c '"$0" -q -m "$1" "$2" > /dev/null' "$BIN/nerkit-tag" "$tmp/m.nerkit" "$tmp/big.txt.gz"
+
 finish e2e_files
