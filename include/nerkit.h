@@ -77,7 +77,8 @@ int nerkit_read_file(const char *path, char **data, size_t *len, nerkit_error *e
  * the inputs (after links; files of input folders too; "-" is standard
  * input), so that an input is never overwritten or, for output NULL
  * (standard output, when it is a regular file), appended to while it is
- * read. NULL inputs are ignored. message (may be NULL) gets one line per
+ * read; also an output that is a folder, or whose folder is missing or not
+ * writable. NULL inputs are ignored. message (may be NULL) gets one line per
  * entry the input folders' walk leaves out (links back to a folder already
  * read, a second link to a file, FIFOs, devices, broken links). */
 int nerkit_check_io(const char *output, const char *const *inputs, size_t ninputs,

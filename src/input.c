@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -210,6 +211,25 @@ static bool same_file(const struct stat *out, const char *in)
     return r == 0 && st.st_dev == out->st_dev && st.st_ino == out->st_ino;
 }
 
+/* A name that does not exist yet must be creatable: said now, not after
+ * hours of training. */
+static int check_new_output(const char *output, nerkit_error *err)
+{
+    char *copy = strdup(output);
+    if (!copy)
+        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory");
+    const char *dir = dirname(copy);
+    struct stat st;
+    int rc = NERKIT_OK;
+    if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        rc = nk_fail(err, NERKIT_ERR_ARG, "output %s: its folder %s does not exist", output, dir);
+    else if (access(dir, W_OK) != 0)
+        rc = nk_fail(err, NERKIT_ERR_ARG, "output %s: cannot write in its folder %s: %s", output,
+                     dir, strerror(errno));
+    free(copy);
+    return rc;
+}
+
 int nerkit_check_io(const char *output, const char *const *inputs, size_t ninputs,
                     void (*message)(const char *line, void *user), void *user,
                     nerkit_error *err)
@@ -232,6 +252,10 @@ int nerkit_check_io(const char *output, const char *const *inputs, size_t ninput
     /* only a regular file can be an input that writing destroys: a new
      * name cannot, and /dev/null or a pipe is no input's content */
     bool check = output ? stat(output, &out) == 0 : fstat(1, &out) == 0;
+    if (!check && output)
+        rc = check_new_output(output, err);
+    else if (output && S_ISDIR(out.st_mode))
+        rc = nk_fail(err, NERKIT_ERR_ARG, "output %s is a folder, not a file to write", output);
     for (size_t i = 0; check && S_ISREG(out.st_mode) && i < files.n && !rc; i++)
         if (same_file(&out, files.path[i]))
             rc = output ? nk_fail(err, NERKIT_ERR_ARG,

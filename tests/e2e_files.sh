@@ -128,8 +128,18 @@ wait $reader
 check "the FIFO is still a FIFO" test -p "$tmp/fifo"
 check "what was written went through the FIFO" grep -q '^#nerkit-clusters' "$tmp/from-fifo"
 mkdir "$tmp/outdir"
-expect_error "embed -o a folder" "outdir: is a folder" \
+expect_error "embed -o a folder" "outdir:\? is a folder" \
     "$BIN/nerkit-embed" -q --clusters 2 -o "$tmp/outdir" "$tmp/v.vec"
+# an output that cannot be written is refused before the long run, not after
+expect_error "train -o a folder, before training" "^nerkit-train: output .*outdir is a folder" \
+    "$BIN/nerkit-train" -t "$tmp/x.conll" --hash-bits 12 -e 1 -o "$tmp/outdir"
+check "train -o a folder: nothing was trained" sh -c '! grep -q "^epoch" "$0"' "$tmp/err"
+expect_error "train -o into a missing folder" "output .*nodir/m.nerkit: its folder .*nodir does not exist" \
+    $T -t "$tmp/x.conll" -o "$tmp/nodir/m.nerkit"
+expect_error "train --checkpoint into a missing folder" "its folder .*nodir does not exist" \
+    $T -t "$tmp/x.conll" --checkpoint "$tmp/nodir/ck" -o "$tmp/out.nerkit"
+expect_error "embed -o into a missing folder" "its folder .*nodir does not exist" \
+    "$BIN/nerkit-embed" -q -m 1 -d 2 -o "$tmp/nodir/u.vec" "$tmp/u.txt"
 
 # ---- folders whose links lead back up are read once, and say what they skip
 mkdir -p "$tmp/loop/a" "$tmp/loop/b"
