@@ -147,6 +147,10 @@ expect_error "train -t /dev/zero" "/dev/zero: NUL byte at byte offset 0" \
 expect_error "bench on /dev/urandom" "/dev/urandom: NUL byte" \
     timeout 20 sh -c 'ulimit -v 2000000; exec "$@"' sh "$BIN/nerkit-bench" -m "$tmp/m.nerkit" \
     -r 1 /dev/urandom
+expect_error "eval /dev/zero" "/dev/zero: NUL byte at byte offset 0" \
+    timeout 20 sh -c 'ulimit -v 2000000; exec "$@"' sh "$BIN/nerkit-eval" /dev/zero
+expect_error "eval GOLD /dev/zero" "/dev/zero: NUL byte at byte offset 0" \
+    timeout 20 sh -c 'ulimit -v 2000000; exec "$@"' sh "$BIN/nerkit-eval" "$tmp/x.conll" /dev/zero
 
 # ---- folders whose links lead back up are read once, and say what they skip
 mkdir -p "$tmp/loop/a" "$tmp/loop/b"
@@ -219,6 +223,9 @@ expect_error "embed --clusters of zstd vectors" "v.vec.zst: zstd-compressed inpu
 bzip2 -k "$tmp/c.txt"
 expect_error "train --clusters bzip2 clusters" "c.txt.bz2: bzip2-compressed input is not supported" \
     $T -t "$tmp/x.conll" --clusters "$tmp/c.txt.bz2" -o "$tmp/out.nerkit"
+xz -k "$tmp/pair.conll"
+expect_error "eval an xz file" "pair.conll.xz: xz-compressed input is not supported" \
+    "$BIN/nerkit-eval" "$tmp/pair.conll.xz"
 gzip -k "$tmp/big.txt"
 check "gzip input is still read" \
     sh -c '"$0" -q -m "$1" "$2" > /dev/null' "$BIN/nerkit-tag" "$tmp/m.nerkit" "$tmp/big.txt.gz"
