@@ -166,7 +166,7 @@ static int add_dir(walk *w, const char *dir, int depth, nerkit_error *err)
         snprintf(names[n++], len, "%s/%s", dir, e->d_name);
     }
     closedir(d);
-    if (!rc)
+    if (!rc && n) /* names is NULL for an empty folder, which qsort may not take */
         qsort(names, n, sizeof *names, cmp_path);
     for (size_t i = 0; i < n; i++) {
         if (!rc)

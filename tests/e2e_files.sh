@@ -174,6 +174,9 @@ check "embed a folder with links back up ends" \
     sh -c 'timeout 60 "$0" -q -m 1 -d 2 -o "$1" "$2" 2> "$3"' "$BIN/nerkit-embed" \
     "$tmp/loop.vec" "$tmp/loop" "$tmp/loop.err"
 check "embed names the link back up as skipped" grep -q "loop/self: skipped" "$tmp/loop.err"
+mkdir "$tmp/loop/empty"
+check "a folder with an empty folder in it" \
+    sh -c '"$0" -q -m "$1" -o tsv "$2" > /dev/null' "$BIN/nerkit-tag" "$tmp/m.nerkit" "$tmp/loop"
 mkfifo "$tmp/loop/pipe"
 check "a FIFO inside a folder is skipped, not waited on" \
     sh -c 'timeout 60 "$0" -q -m "$1" -o tsv "$2" > /dev/null 2> "$3"' "$BIN/nerkit-tag" \
