@@ -126,7 +126,7 @@ int main(int argc, char **argv)
     }
     memcpy(in, argv + optind, (size_t)(argc - optind) * sizeof *in);
     in[argc - optind] = model_path;
-    int clash = nerkit_check_io(NULL, in, (size_t)(argc - optind + 1), NULL, NULL, &err);
+    int clash = nerkit_check_io(NULL, in, (size_t)(argc - optind + 1), 0, NULL, NULL, &err);
     free(in);
     if (clash) {
         fprintf(stderr, "nerkit-bench: %s\n", err.message);

@@ -341,7 +341,7 @@ int main(int argc, char **argv)
     /* >> into an input would be read back while it grows */
     const char *in[3] = {model_path, argv[optind], nargs > 1 ? argv[optind + 1] : NULL};
     nerkit_error ioerr = {0};
-    if (nerkit_check_io(NULL, in, 3, NULL, NULL, &ioerr)) {
+    if (nerkit_check_io(NULL, in, 3, 0, NULL, NULL, &ioerr)) {
         fprintf(stderr, "nerkit-eval: %s\n", ioerr.message);
         return 2;
     }

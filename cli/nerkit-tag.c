@@ -191,15 +191,11 @@ int main(int argc, char **argv)
     size_t npaths = optind < argc ? (size_t)(argc - optind) : 1;
     nerkit_error err = {0};
     /* >> into an input would feed the output back in without end */
-    const char **in = malloc((npaths + 1) * sizeof *in);
-    if (!in) {
-        fprintf(stderr, "nerkit-tag: out of memory\n");
-        return 1;
-    }
-    memcpy(in, paths, npaths * sizeof *in);
-    in[npaths] = model_path;
-    int clash = nerkit_check_io(NULL, in, npaths + 1, message, NULL, &err);
-    free(in);
+    const char *model_only[] = {model_path};
+    int clash = nerkit_check_io(NULL, paths, npaths, o.input != NERKIT_INPUT_CONLL, message, NULL,
+                                &err);
+    if (!clash)
+        clash = nerkit_check_io(NULL, model_only, 1, 0, NULL, NULL, &err);
     if (clash) {
         fprintf(stderr, "nerkit-tag: %s\n", err.message);
         free(model_path);

@@ -78,10 +78,12 @@ int nerkit_read_file(const char *path, char **data, size_t *len, nerkit_error *e
  * input), so that an input is never overwritten or, for output NULL
  * (standard output, when it is a regular file), appended to while it is
  * read; also an output that is a folder, or whose folder is missing or not
- * writable. NULL inputs are ignored. message (may be NULL) gets one line per
- * entry the input folders' walk leaves out (links back to a folder already
- * read, a second link to a file, FIFOs, devices, broken links). */
-int nerkit_check_io(const char *output, const char *const *inputs, size_t ninputs,
+ * writable. NULL inputs are ignored. folders: the program reads input
+ * folders recursively (nerkit_bulk_tag, nerkit_embed), so their files are
+ * checked too, and message (may be NULL) gets one line per entry the walk
+ * leaves out (links back to a folder already read, a second link to a file,
+ * FIFOs, devices, broken links); else a folder is not walked. */
+int nerkit_check_io(const char *output, const char *const *inputs, size_t ninputs, int folders,
                     void (*message)(const char *line, void *user), void *user,
                     nerkit_error *err);
 

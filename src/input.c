@@ -230,7 +230,7 @@ static int check_new_output(const char *output, nerkit_error *err)
     return rc;
 }
 
-int nerkit_check_io(const char *output, const char *const *inputs, size_t ninputs,
+int nerkit_check_io(const char *output, const char *const *inputs, size_t ninputs, int folders,
                     void (*message)(const char *line, void *user), void *user,
                     nerkit_error *err)
 {
@@ -241,11 +241,16 @@ int nerkit_check_io(const char *output, const char *const *inputs, size_t ninput
     for (size_t i = 0; i < ninputs; i++)
         if (inputs[i])
             in[n++] = inputs[i];
-    nk_pathlist files;
-    int rc = nk_paths_expand(in, n, &files, err);
-    free(in);
-    if (rc)
+    /* a folder where a file is wanted (-m /) is the reader's to refuse,
+     * not to be walked */
+    nk_pathlist files = {0};
+    int rc = folders ? nk_paths_expand(in, n, &files, err) : NERKIT_OK;
+    if (rc) {
+        free(in);
         return rc;
+    }
+    const char *const *list = folders ? (const char *const *)files.path : in;
+    size_t count = folders ? files.n : n;
     for (size_t i = 0; message && i < files.nskipped; i++)
         message(files.skipped[i], user);
     struct stat out;
@@ -256,17 +261,18 @@ int nerkit_check_io(const char *output, const char *const *inputs, size_t ninput
         rc = check_new_output(output, err);
     else if (output && S_ISDIR(out.st_mode))
         rc = nk_fail(err, NERKIT_ERR_ARG, "output %s is a folder, not a file to write", output);
-    for (size_t i = 0; check && S_ISREG(out.st_mode) && i < files.n && !rc; i++)
-        if (same_file(&out, files.path[i]))
+    for (size_t i = 0; check && S_ISREG(out.st_mode) && i < count && !rc; i++)
+        if (same_file(&out, list[i]))
             rc = output ? nk_fail(err, NERKIT_ERR_ARG,
                                   "output %s is the same file as input %s: refusing to "
                                   "overwrite an input",
-                                  output, files.path[i])
+                                  output, list[i])
                         : nk_fail(err, NERKIT_ERR_ARG,
                                   "standard output is the same file as input %s: refusing to "
                                   "write into an input while reading it",
-                                  strcmp(files.path[i], "-") == 0 ? "<stdin>" : files.path[i]);
+                                  strcmp(list[i], "-") == 0 ? "<stdin>" : list[i]);
     nk_pathlist_free(&files);
+    free(in);
     return rc;
 }
 

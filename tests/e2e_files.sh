@@ -176,7 +176,7 @@ check "embed a folder with links back up ends" \
 check "embed names the link back up as skipped" grep -q "loop/self: skipped" "$tmp/loop.err"
 mkdir "$tmp/loop/empty"
 check "a folder with an empty folder in it" \
-    sh -c '"$0" -q -m "$1" -o tsv "$2" > /dev/null' "$BIN/nerkit-tag" "$tmp/m.nerkit" "$tmp/loop"
+    sh -c '"$0" -q -m "$1" -o tsv "$2" > /dev/null 2>&1' "$BIN/nerkit-tag" "$tmp/m.nerkit" "$tmp/loop"
 mkfifo "$tmp/loop/pipe"
 check "a FIFO inside a folder is skipped, not waited on" \
     sh -c 'timeout 60 "$0" -q -m "$1" -o tsv "$2" > /dev/null 2> "$3"' "$BIN/nerkit-tag" \
@@ -203,6 +203,17 @@ expect_error "embed --clusters of a FIFO" "mfifo: not a regular file" \
 mkdir -p "$tmp/outdir"
 expect_error "tag -m a folder" "outdir: not a regular file" \
     "$BIN/nerkit-tag" -q -m "$tmp/outdir" "$tmp/u.txt"
+# a folder where a file is read is not walked (think of -m /): the reader
+# says what is wrong, not the walk
+mkdir -p "$tmp/deep/$(printf 'd/%.0s' $(seq 70))"
+expect_error "tag -m a deep folder" "deep: not a regular file" \
+    "$BIN/nerkit-tag" -q -m "$tmp/deep" "$tmp/u.txt"
+expect_error "train -t a deep folder" "deep: read error after 0 bytes: Is a directory" \
+    $T -t "$tmp/deep" -o "$tmp/out.nerkit"
+expect_error "eval a deep folder" "deep: read error after 0 bytes: Is a directory" \
+    "$BIN/nerkit-eval" "$tmp/deep"
+expect_error "embed --clusters of a deep folder" "deep: not a regular file" \
+    "$BIN/nerkit-embed" -q --clusters 2 -o "$tmp/k.txt" "$tmp/deep"
 
 # ---- compressions nerkit does not read are named, not taken for binary text
 xz -k "$tmp/big.txt"

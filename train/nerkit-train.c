@@ -224,10 +224,10 @@ int main(int argc, char **argv)
     const char *in[sizeof cluster_files / sizeof *cluster_files + 5] = {
         train_path, dev_path, to.vectors_file, NULL, out_path};
     memcpy(in + 5, cluster_files, nclusters * sizeof *in);
-    int clash = to.checkpoint && nerkit_check_io(to.checkpoint, in, nclusters + 5, NULL, NULL, &err);
+    int clash = to.checkpoint && nerkit_check_io(to.checkpoint, in, nclusters + 5, 0, NULL, NULL, &err);
     in[3] = to.resume;
     in[4] = to.checkpoint;
-    if (clash || nerkit_check_io(out_path, in, nclusters + 5, NULL, NULL, &err)) {
+    if (clash || nerkit_check_io(out_path, in, nclusters + 5, 0, NULL, NULL, &err)) {
         fprintf(stderr, "nerkit-train: %s\n", err.message);
         return 2;
     }
