@@ -31,6 +31,9 @@ cp "$tmp/big.txt" "$tmp/big.copy"
 printf '0\tsmith\n1\tparis\n' > "$tmp/c.txt"
 cp "$tmp/c.txt" "$tmp/c.copy"
 T="$BIN/nerkit-train -q --hash-bits 12 -e 1"
+# a memory cap for the runs that a regression would let fill the memory;
+# none under ASan, whose shadow memory the cap would refuse
+if ldd "$BIN/nerkit-train" 2> /dev/null | grep -q libasan; then cap=; else cap='ulimit -v 2000000;'; fi
 
 # ---- an output that is one of the inputs is refused before anything is written
 expect_error "train -o the training corpus" "output .*x.conll is the same file as input" \
@@ -143,14 +146,14 @@ expect_error "embed -o into a missing folder" "its folder .*nodir does not exist
 
 # an endless device as a corpus: refused at its first NUL byte, not read into memory for ever
 expect_error "train -t /dev/zero" "/dev/zero: NUL byte at byte offset 0" \
-    timeout 20 sh -c 'ulimit -v 2000000; exec "$@"' sh $T -t /dev/zero -o "$tmp/out.nerkit"
+    timeout 20 sh -c "$cap"' exec "$@"' sh $T -t /dev/zero -o "$tmp/out.nerkit"
 expect_error "bench on /dev/urandom" "/dev/urandom: NUL byte" \
-    timeout 20 sh -c 'ulimit -v 2000000; exec "$@"' sh "$BIN/nerkit-bench" -m "$tmp/m.nerkit" \
+    timeout 20 sh -c "$cap"' exec "$@"' sh "$BIN/nerkit-bench" -m "$tmp/m.nerkit" \
     -r 1 /dev/urandom
 expect_error "eval /dev/zero" "/dev/zero: NUL byte at byte offset 0" \
-    timeout 20 sh -c 'ulimit -v 2000000; exec "$@"' sh "$BIN/nerkit-eval" /dev/zero
+    timeout 20 sh -c "$cap"' exec "$@"' sh "$BIN/nerkit-eval" /dev/zero
 expect_error "eval GOLD /dev/zero" "/dev/zero: NUL byte at byte offset 0" \
-    timeout 20 sh -c 'ulimit -v 2000000; exec "$@"' sh "$BIN/nerkit-eval" "$tmp/x.conll" /dev/zero
+    timeout 20 sh -c "$cap"' exec "$@"' sh "$BIN/nerkit-eval" "$tmp/x.conll" /dev/zero
 
 # ---- folders whose links lead back up are read once, and say what they skip
 mkdir -p "$tmp/loop/a" "$tmp/loop/b"
