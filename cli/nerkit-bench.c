@@ -118,6 +118,20 @@ int main(int argc, char **argv)
         return 2;
     }
     nerkit_error err;
+    /* the report must not land in a file it reads */
+    const char **in = malloc((size_t)(argc - optind + 1) * sizeof *in);
+    if (!in) {
+        fprintf(stderr, "nerkit-bench: out of memory\n");
+        return 1;
+    }
+    memcpy(in, argv + optind, (size_t)(argc - optind) * sizeof *in);
+    in[argc - optind] = model_path;
+    int clash = nerkit_check_io(NULL, in, (size_t)(argc - optind + 1), 0, NULL, NULL, &err);
+    free(in);
+    if (clash) {
+        fprintf(stderr, "nerkit-bench: %s\n", err.message);
+        return 2;
+    }
     nerkit_model *m = nerkit_model_load(model_path, &err);
     if (!m) {
         fprintf(stderr, "nerkit-bench: %s\n", err.message);

@@ -271,6 +271,15 @@ int main(int argc, char **argv)
         return 2;
     }
     int show = !quiet && isatty(2);
+    /* before the long run: an output that is an input would be lost */
+    nerkit_error ioerr = {0};
+    int clash = nerkit_check_io(neighbor_list ? NULL : out, (const char *const *)argv + optind,
+                                (size_t)ninputs, !cluster_list && !neighbor_list, message, NULL,
+                                &ioerr);
+    if (clash) {
+        fprintf(stderr, "nerkit-embed: %s\n", ioerr.message);
+        return clash == NERKIT_ERR_ARG ? 2 : 1;
+    }
     if (neighbor_list)
         return neighbors(neighbor_list, argv[optind], nneighbors);
     if (cluster_list) {

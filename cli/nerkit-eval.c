@@ -279,11 +279,21 @@ static void usage(FILE *f)
           f);
 }
 
-static FILE *open_input(const char *path)
+/* Reads the file whole as every nerkit program does (gzip, the
+ * compressions it cannot read named, an endless device stopped at its
+ * first NUL byte); *mem holds the bytes the stream reads. */
+static FILE *open_input(const char *path, char **mem)
 {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    nerkit_error err = {0};
+    size_t len = 0;
+    if (nerkit_read_file(path, mem, &len, &err)) {
+        fprintf(stderr, "nerkit-eval: %s\n", err.message);
+        return NULL;
+    }
+    /* fmemopen refuses an empty buffer */
+    FILE *f = len ? fmemopen(*mem, len, "r") : fopen("/dev/null", "r");
     if (!f)
-        fprintf(stderr, "nerkit-eval: %s: cannot open: %s\n", path, strerror(errno));
+        fprintf(stderr, "nerkit-eval: %s: %s\n", path, strerror(errno));
     return f;
 }
 
@@ -328,6 +338,13 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    /* >> into an input would be read back while it grows */
+    const char *in[3] = {model_path, argv[optind], nargs > 1 ? argv[optind + 1] : NULL};
+    nerkit_error ioerr = {0};
+    if (nerkit_check_io(NULL, in, 3, 0, NULL, NULL, &ioerr)) {
+        fprintf(stderr, "nerkit-eval: %s\n", ioerr.message);
+        return 2;
+    }
     if (calib)
         return calibration(model_path, argv[optind], &ro) == 0 ? 0 : 1;
     nerkit_eval *ev = nerkit_eval_new();
@@ -336,7 +353,7 @@ int main(int argc, char **argv)
         return 1;
     }
     reader a = {0}, b = {0};
-    char *mem = NULL;
+    char *mem = NULL, *bmem = NULL;
     size_t memlen = 0;
     int rc = -1;
     if (model_path) {
@@ -349,12 +366,12 @@ int main(int argc, char **argv)
     } else if (nargs == 1) {
         a.name = argv[optind];
         a.delim = delim;
-        if ((a.f = open_input(a.name)))
+        if ((a.f = open_input(a.name, &mem)))
             rc = eval_columns(ev, &a);
     } else {
         a.name = argv[optind];
         b.name = argv[optind + 1];
-        if ((a.f = open_input(a.name)) && (b.f = open_input(b.name)))
+        if ((a.f = open_input(a.name, &mem)) && (b.f = open_input(b.name, &bmem)))
             rc = eval_pair(ev, &a, &b, ro.label_col);
     }
     if (rc == 0 && (nerkit_eval_report(ev, stdout) || fflush(stdout) != 0)) {
@@ -368,6 +385,7 @@ int main(int argc, char **argv)
     free(a.line);
     free(b.line);
     free(mem);
+    free(bmem);
     nerkit_eval_free(ev);
     return rc == 0 ? 0 : 1;
 }

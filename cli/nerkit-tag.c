@@ -186,7 +186,21 @@ int main(int argc, char **argv)
                         "models/" DEFAULT_MODEL " beside the program\n");
         return 2;
     }
+    const char *stdin_only[] = {"-"};
+    const char *const *paths = optind < argc ? (const char *const *)argv + optind : stdin_only;
+    size_t npaths = optind < argc ? (size_t)(argc - optind) : 1;
     nerkit_error err = {0};
+    /* >> into an input would feed the output back in without end */
+    const char *model_only[] = {model_path};
+    int clash = nerkit_check_io(NULL, paths, npaths, o.input != NERKIT_INPUT_CONLL, message, NULL,
+                                &err);
+    if (!clash)
+        clash = nerkit_check_io(NULL, model_only, 1, 0, NULL, NULL, &err);
+    if (clash) {
+        fprintf(stderr, "nerkit-tag: %s\n", err.message);
+        free(model_path);
+        return clash == NERKIT_ERR_ARG ? 2 : 1;
+    }
     nerkit_model *m = nerkit_model_load(model_path, &err);
     free(model_path);
     if (!m || nerkit_bulk_check(m, &o, &err)) {
@@ -194,9 +208,6 @@ int main(int argc, char **argv)
         nerkit_model_free(m);
         return m && err.code == NERKIT_ERR_ARG ? 2 : 1;
     }
-    const char *stdin_only[] = {"-"};
-    const char *const *paths = optind < argc ? (const char *const *)argv + optind : stdin_only;
-    size_t npaths = optind < argc ? (size_t)(argc - optind) : 1;
     int rc = 0;
     if (o.input == NERKIT_INPUT_CONLL) {
         nerkit_tagger *t = nerkit_tagger_new(m, &err);

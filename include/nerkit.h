@@ -72,6 +72,21 @@ void nerkit_reader_opts_init(nerkit_reader_opts *opts);
  * into *data (malloc'd, the caller frees it) of *len bytes. */
 int nerkit_read_file(const char *path, char **data, size_t *len, nerkit_error *err);
 
+/* Before a program reads or writes anything: refuses (NERKIT_ERR_ARG, with
+ * a message naming both) to write output when it is the same file as one of
+ * the inputs (after links; files of input folders too; "-" is standard
+ * input), so that an input is never overwritten or, for output NULL
+ * (standard output, when it is a regular file), appended to while it is
+ * read; also an output that is a folder, or whose folder is missing or not
+ * writable. NULL inputs are ignored. folders: the program reads input
+ * folders recursively (nerkit_bulk_tag, nerkit_embed), so their files are
+ * checked too, and message (may be NULL) gets one line per entry the walk
+ * leaves out (links back to a folder already read, a second link to a file,
+ * FIFOs, devices, broken links); else a folder is not walked. */
+int nerkit_check_io(const char *output, const char *const *inputs, size_t ninputs, int folders,
+                    void (*message)(const char *line, void *user), void *user,
+                    nerkit_error *err);
+
 /* Reads a CoNLL column file, gzip or plain ("-" is stdin). Blank lines end
  * sentences, -DOCSTART- lines start documents. Any error names file:line. */
 nerkit_corpus *nerkit_corpus_read(const char *path, const nerkit_reader_opts *opts,

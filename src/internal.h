@@ -406,12 +406,26 @@ typedef struct {
     char **path;
     uint64_t *size; /* bytes on disk, 0 when unknown (stdin) */
     size_t n, cap;
+    char **skipped; /* one line per folder entry left out, and why */
+    size_t nskipped;
 } nk_pathlist;
 
 /* Lists the files to read: files as given, folders expanded recursively
- * (entries in byte order), "-" for standard input. */
+ * (entries in byte order), "-" for standard input. Each folder and file is
+ * listed once however many links lead to it; what a folder holds besides
+ * (links back to a folder already read, a second link to a file, FIFOs,
+ * devices, broken links) is left out and named in skipped. */
 int nk_paths_expand(const char *const *in, size_t n, nk_pathlist *out, nerkit_error *err);
 void nk_pathlist_free(nk_pathlist *l);
+
+/* Opens path for reading into *fd when it is a regular file, without
+ * waiting on a FIFO; else an error naming the file. For inputs that only a
+ * regular file can sensibly be (models, vectors, clusters). */
+int nk_open_regular(const char *path, int *fd, nerkit_error *err);
+
+/* What the first n bytes p of a file are when they are the magic of a
+ * compression nerkit does not read (bzip2, xz, zstd, zip), else NULL. */
+const char *nk_unsupported_compression(const unsigned char *p, size_t n);
 
 /* A file read line by line, gzip or plain. */
 typedef struct {
@@ -425,6 +439,9 @@ typedef struct {
 } nk_lines;
 
 int nk_lines_open(nk_lines *r, const char *path, size_t max_line, nerkit_error *err);
+/* The same, refusing anything but a regular file (or "-") without waiting
+ * on a FIFO: for files that only a regular file can sensibly be. */
+int nk_lines_open_regular(nk_lines *r, const char *path, size_t max_line, nerkit_error *err);
 
 /* Returns 1 with the next line (without its \n) valid until the next call,
  * 0 at the end, or minus an error code: unreadable or truncated input, a
@@ -673,7 +690,8 @@ void nk_sqdist(const float *X, size_t n, size_t d, const float *xnorm, const flo
                const float *cnorm, float *out);
 
 /* A file written whole or not at all: write to f, then commit (fsync and
- * rename over path) or abort (wordvec.c). */
+ * rename over path) or abort (atomic_file.c). An existing device or FIFO
+ * is written directly (tmp is NULL): renaming would replace the node. */
 typedef struct {
     FILE *f;
     char *tmp;
@@ -683,6 +701,8 @@ typedef struct {
 int nk_atomic_open(nk_atomic *a, const char *path, nerkit_error *err);
 int nk_atomic_commit(nk_atomic *a, nerkit_error *err);
 void nk_atomic_abort(nk_atomic *a);
+/* All of data to path through the above. */
+int nk_atomic_write(const char *path, const void *data, size_t len, nerkit_error *err);
 
 /* ---- training checkpoints (model_io.c) */
 

@@ -190,62 +190,6 @@ static int seal(nk_buf *b, const char *magic, uint32_t version, const char *kind
     return NERKIT_OK;
 }
 
-/* Writes a file atomically: a temporary file beside path, fsync, rename.
- * On failure the file previously at path is left as it was. */
-static int save_atomic(const char *path, const nk_buf *b, nerkit_error *err)
-{
-    /* the temporary file sits beside the target so rename() stays within
-     * one file system and is atomic */
-    size_t plen = strlen(path);
-    char *tmp = malloc(plen + 16);
-    if (!tmp)
-        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory saving %s", path);
-    snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int rc = nk_fail(err, NERKIT_ERR_IO, "%s: cannot create a temporary file beside it: %s",
-                         path, strerror(errno));
-        free(tmp);
-        return rc;
-    }
-    int rc = NERKIT_OK;
-    size_t done = 0;
-    while (done < b->len) {
-        ssize_t k = write(fd, b->p + done, b->len - done);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0) {
-            rc = nk_fail(err, NERKIT_ERR_IO, "%s: write failed after %zu of %zu bytes: %s", tmp,
-                         done, b->len, k < 0 ? strerror(errno) : "no progress");
-            break;
-        }
-        done += (size_t)k;
-    }
-    if (!rc && fchmod(fd, 0644) != 0)
-        rc = nk_fail(err, NERKIT_ERR_IO, "%s: chmod: %s", tmp, strerror(errno));
-    if (!rc && fsync(fd) != 0)
-        rc = nk_fail(err, NERKIT_ERR_IO, "%s: fsync: %s", tmp, strerror(errno));
-    if (close(fd) != 0 && !rc)
-        rc = nk_fail(err, NERKIT_ERR_IO, "%s: close: %s", tmp, strerror(errno));
-    if (!rc && rename(tmp, path) != 0)
-        rc = nk_fail(err, NERKIT_ERR_IO, "cannot rename %s to %s: %s", tmp, path,
-                     strerror(errno));
-    if (rc) {
-        unlink(tmp);
-    } else {
-        /* make the rename itself durable */
-        char *dir = strdup(path);
-        int dfd = dir ? open(dirname(dir), O_RDONLY | O_DIRECTORY) : -1;
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-        free(dir);
-    }
-    free(tmp);
-    return rc;
-}
-
 int nerkit_model_save(const nerkit_model *m, const char *path, nerkit_error *err)
 {
     nk_buf b = {0};
@@ -253,7 +197,7 @@ int nerkit_model_save(const nerkit_model *m, const char *path, nerkit_error *err
     put_model(m, &b);
     int rc = seal(&b, MAGIC, FORMAT_VERSION, "model", err);
     if (!rc)
-        rc = save_atomic(path, &b, err);
+        rc = nk_atomic_write(path, b.p, b.len, err);
     free(b.p);
     return rc;
 }
@@ -627,13 +571,14 @@ nerkit_model *nerkit_model_load_buffer(const void *data, size_t len, const char 
 /* Reads a whole regular file. */
 static unsigned char *slurp(const char *path, size_t *len, nerkit_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return nk_fail_null(err, NERKIT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
+    if (nk_open_regular(path, &fd, err))
+        return NULL;
     struct stat st;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
-        fclose(f);
-        return nk_fail_null(err, NERKIT_ERR_IO, "%s: not a regular file", path);
+    FILE *f = fstat(fd, &st) == 0 ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        close(fd);
+        return nk_fail_null(err, NERKIT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     }
     *len = (size_t)st.st_size;
     unsigned char *buf = malloc(*len + 1);
@@ -728,7 +673,7 @@ int nk_checkpoint_save(const char *path, const nerkit_model *best, const nk_chec
     }
     int rc = seal(&b, CKPT_MAGIC, CKPT_VERSION, "checkpoint", err);
     if (!rc)
-        rc = save_atomic(path, &b, err);
+        rc = nk_atomic_write(path, b.p, b.len, err);
     free(b.p);
     return rc;
 }

@@ -10,7 +10,7 @@
  * paths ("bits<TAB>word[<TAB>count]"). Every reader takes gzip or plain
  * files, and every error names the file and its line (or, in binary files,
  * the record and byte offset). Saving is atomic: a temporary file beside
- * the target, fsync, rename.
+ * the target, fsync, rename (atomic_file.c).
  */
 #include "internal.h"
 
@@ -26,72 +26,6 @@
 #define MAX_DIM (1 << 20)
 #define MAX_LINE ((size_t)64 << 20)
 #define SNIFF_BYTES (1 << 20)
-
-/* ---- atomic files */
-
-int nk_atomic_open(nk_atomic *a, const char *path, nerkit_error *err)
-{
-    memset(a, 0, sizeof *a);
-    a->path = path;
-    size_t n = strlen(path) + 16;
-    if (!(a->tmp = malloc(n)))
-        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory saving %s", path);
-    /* beside the target, so that rename() stays within one file system */
-    snprintf(a->tmp, n, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(a->tmp);
-    if (fd < 0 || fchmod(fd, 0644) != 0 || !(a->f = fdopen(fd, "wb"))) {
-        int rc = nk_fail(err, NERKIT_ERR_IO, "%s: cannot create a temporary file beside it: %s",
-                         path, strerror(errno));
-        if (fd >= 0) {
-            close(fd);
-            unlink(a->tmp);
-        }
-        free(a->tmp);
-        a->tmp = NULL;
-        return rc;
-    }
-    return NERKIT_OK;
-}
-
-int nk_atomic_commit(nk_atomic *a, nerkit_error *err)
-{
-    int rc = NERKIT_OK;
-    if (fflush(a->f) != 0 || ferror(a->f))
-        rc = nk_fail(err, NERKIT_ERR_IO, "%s: write failed: %s", a->tmp, strerror(errno));
-    else if (fsync(fileno(a->f)) != 0)
-        rc = nk_fail(err, NERKIT_ERR_IO, "%s: fsync: %s", a->tmp, strerror(errno));
-    if (fclose(a->f) != 0 && !rc)
-        rc = nk_fail(err, NERKIT_ERR_IO, "%s: close: %s", a->tmp, strerror(errno));
-    a->f = NULL;
-    if (!rc && rename(a->tmp, a->path) != 0)
-        rc = nk_fail(err, NERKIT_ERR_IO, "cannot rename %s to %s: %s", a->tmp, a->path,
-                     strerror(errno));
-    if (rc) {
-        unlink(a->tmp);
-    } else {
-        /* make the rename itself durable */
-        char *dir = strdup(a->path);
-        int dfd = dir ? open(dirname(dir), O_RDONLY | O_DIRECTORY) : -1;
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-        free(dir);
-    }
-    free(a->tmp);
-    a->tmp = NULL;
-    return rc;
-}
-
-void nk_atomic_abort(nk_atomic *a)
-{
-    if (a->f)
-        fclose(a->f);
-    if (a->tmp)
-        unlink(a->tmp);
-    free(a->tmp);
-    memset(a, 0, sizeof *a);
-}
 
 /* ---- vectors */
 
@@ -300,7 +234,7 @@ static bool parse_header(const char *s, size_t len, unsigned long long *n, unsig
 static nerkit_vectors *load_text(const char *path, bool header, nerkit_error *err)
 {
     nk_lines lr;
-    if (nk_lines_open(&lr, path, MAX_LINE, err))
+    if (nk_lines_open_regular(&lr, path, MAX_LINE, err))
         return NULL;
     nerkit_vectors *v = vectors_new(0, err);
     nk_buf scratch = {0};
@@ -348,7 +282,11 @@ static nerkit_vectors *load_text(const char *path, bool header, nerkit_error *er
 static nerkit_vectors *load_binary(const char *path, nerkit_error *err)
 {
     const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
-    int fd = strcmp(path, "-") == 0 ? dup(0) : open(path, O_RDONLY);
+    int fd = -1;
+    if (strcmp(path, "-") == 0)
+        fd = dup(0);
+    else if (nk_open_regular(path, &fd, err))
+        return NULL;
     gzFile gz = fd >= 0 ? gzdopen(fd, "rb") : NULL;
     if (!gz) {
         if (fd >= 0)
@@ -442,11 +380,17 @@ static int sniff(const char *path, nerkit_vec_format *f, nerkit_error *err)
     if (strcmp(path, "-") == 0)
         return nk_fail(err, NERKIT_ERR_ARG,
                        "the format of vectors on standard input cannot be detected: name it");
-    gzFile gz = gzopen(path, "rb");
+    int fd;
+    int rc = nk_open_regular(path, &fd, err);
+    if (rc)
+        return rc;
+    gzFile gz = gzdopen(fd, "rb");
     char *buf = malloc(SNIFF_BYTES + 1);
+    if (!gz)
+        close(fd);
     if (!gz || !buf) {
-        int rc = nk_fail(err, gz ? NERKIT_ERR_NOMEM : NERKIT_ERR_IO, "%s: cannot open: %s", path,
-                         strerror(errno));
+        rc = nk_fail(err, gz ? NERKIT_ERR_NOMEM : NERKIT_ERR_IO, "%s: cannot open: %s", path,
+                     strerror(errno));
         if (gz)
             gzclose(gz);
         free(buf);
@@ -458,6 +402,14 @@ static int sniff(const char *path, nerkit_vec_format *f, nerkit_error *err)
         n = 0;
     buf[n] = '\0';
     size_t len = (size_t)n;
+    /* zlib passes what is not gzip through as it is */
+    const char *what = nk_unsupported_compression((const unsigned char *)buf, len);
+    if (what) {
+        free(buf);
+        return nk_fail(err, NERKIT_ERR_FORMAT,
+                       "%s: %s is not supported (decompress it, or recompress with gzip)", path,
+                       what);
+    }
     const char *nl = memchr(buf, '\n', len);
     unsigned long long words, dim;
     *f = NERKIT_VEC_GLOVE;
@@ -744,7 +696,7 @@ static int parse_brown_line(nerkit_clusters *c, const char *line, size_t len, co
 nerkit_clusters *nerkit_clusters_load(const char *path, nerkit_error *err)
 {
     nk_lines lr;
-    if (nk_lines_open(&lr, path, MAX_LINE, err))
+    if (nk_lines_open_regular(&lr, path, MAX_LINE, err))
         return NULL;
     nerkit_clusters *c = nk_alloc(1, sizeof *c, err);
     const char **f = NULL;

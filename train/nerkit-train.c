@@ -219,6 +219,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "nerkit-train: --checkpoint and --resume are for the perceptron\n");
         return 2;
     }
+    /* the files read, and the other output: no output may be one of them;
+     * but --checkpoint may name the --resume file, to go on from it */
+    const char *in[sizeof cluster_files / sizeof *cluster_files + 5] = {
+        train_path, dev_path, to.vectors_file, NULL, out_path};
+    memcpy(in + 5, cluster_files, nclusters * sizeof *in);
+    int clash = to.checkpoint && nerkit_check_io(to.checkpoint, in, nclusters + 5, 0, NULL, NULL, &err);
+    in[3] = to.resume;
+    in[4] = to.checkpoint;
+    if (clash || nerkit_check_io(out_path, in, nclusters + 5, 0, NULL, NULL, &err)) {
+        fprintf(stderr, "nerkit-train: %s\n", err.message);
+        return 2;
+    }
     nerkit_corpus *train = nerkit_corpus_read(train_path, &ro, &err);
     if (!train) {
         fprintf(stderr, "nerkit-train: %s\n", err.message);
