@@ -143,6 +143,10 @@ static int collect_types(nerkit_corpus *c, nerkit_error *err)
         nk_label_parse(c->lab[i], c->lab_len[i], &rl);
         if (!rl.prefix || type_id(c, rl.type, rl.type_len) >= 0)
             continue;
+        if (rl.type_len > NK_MAX_TYPE_LEN)
+            return nk_fail(err, NERKIT_ERR_FORMAT,
+                           "%s:%u: entity type of %zu bytes ('%.20s...'), over the %d-byte limit",
+                           c->name, c->lineno[i], rl.type_len, rl.type, NK_MAX_TYPE_LEN);
         if (c->ntypes == NK_MAX_TYPES)
             return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: more than %d entity types",
                            c->name, c->lineno[i], NK_MAX_TYPES);

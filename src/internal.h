@@ -247,6 +247,10 @@ int nk_dense_project(nerkit_model *m, nerkit_error *err);
 /* Entity types a model may have: 1000 types make 4001 labels and a 64 MB
  * transition table, past any real label set and still loadable. */
 #define NK_MAX_TYPES 1000
+/* Bytes of an entity type's name: the loader reads it into a fixed buffer.
+ * The corpus reader and the trainer refuse longer ones, so a model that
+ * trains also loads. */
+#define NK_MAX_TYPE_LEN 255
 
 struct nerkit_model {
     char algorithm[32];

@@ -153,6 +153,56 @@ static void test_conll_type_limit(void **state)
     free(text);
 }
 
+/* A type name of NK_MAX_TYPE_LEN bytes trains, saves and loads; one byte
+ * more is refused where it is read, with the file and line, rather than
+ * making a model the loader refuses. */
+static void test_conll_type_name_limit(void **state)
+{
+    (void)state;
+    char longest[NK_MAX_TYPE_LEN + 2];
+    memset(longest, 'T', sizeof longest - 1);
+    longest[NK_MAX_TYPE_LEN] = '\0';
+    nk_buf b = {0};
+    nk_buf_printf(&b, "a O\nParis B-%s\n\n", longest);
+    nerkit_error err;
+    nerkit_corpus *c = parse(b.p, b.len, &err);
+    assert_non_null(c);
+    nerkit_train_opts o;
+    nerkit_train_opts_init(&o);
+    o.hash_bits = 10;
+    o.epochs = 1;
+    nerkit_model *m = nerkit_train(c, NULL, &o, NULL, NULL, &err);
+    assert_non_null(m);
+    char path[] = "/tmp/nerkit-type-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(nerkit_model_save(m, path, &err), NERKIT_OK);
+    nerkit_model *back = nerkit_model_load(path, &err);
+    unlink(path);
+    if (!back)
+        fail_msg("a model that trained does not load: %s", err.message);
+    nerkit_model_free(back);
+    nerkit_model_free(m);
+    nerkit_corpus_free(c);
+
+    longest[NK_MAX_TYPE_LEN] = 'T';
+    longest[NK_MAX_TYPE_LEN + 1] = '\0';
+    b.len = 0;
+    nk_buf_printf(&b, "a O\nParis B-%s\n\n", longest);
+    assert_null(parse(b.p, b.len, &err));
+    expect_message(&err, NERKIT_ERR_FORMAT, "t.conll:2: entity type of 256 bytes");
+    nk_buf_free(&b);
+
+    /* and the trainer's own check, for corpora made otherwise */
+    const char *types[] = {longest};
+    size_t lens[] = {NK_MAX_TYPE_LEN + 1};
+    nk_featcfg cfg = {NERKIT_FEAT_ALL, 10};
+    memset(&err, 0, sizeof err);
+    assert_null(nk_model_new("perceptron", NERKIT_SCHEME_IOB2, types, lens, 1, &cfg, &err));
+    expect_message(&err, NERKIT_ERR_ARG, "of 256 bytes: want 1 to 255");
+}
+
 /* ------------------------------------------------------------------ gzip */
 
 static int read_all(const void *data, size_t len, char **out, size_t *n, nerkit_error *err)
@@ -465,6 +515,7 @@ int main(void)
         cmocka_unit_test(test_conll_line_limit),
         cmocka_unit_test(test_conll_sentence_limit),
         cmocka_unit_test(test_conll_type_limit),
+        cmocka_unit_test(test_conll_type_name_limit),
         cmocka_unit_test(test_gzip_members_and_trailing_bytes),
         cmocka_unit_test(test_gzip_cut_anywhere),
         cmocka_unit_test(test_checkpoint_round_trip),
