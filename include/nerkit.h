@@ -22,6 +22,13 @@ extern "C" {
 
 #define NERKIT_VERSION "0.1.0"
 
+/* Threads any nerkit function starts at a caller's request (tagging,
+ * training, embedding). Each tagging thread holds its queue slots and work
+ * buffers: at 20000 threads one sentence took 1.5 GB and 16 s to start
+ * them. 256 is more cores than the machines nerkit runs on have, and keeps
+ * the queue (two documents of up to --max-doc per thread) in bounds. */
+#define NERKIT_THREADS_MAX 256
+
 typedef enum {
     NERKIT_OK = 0,
     NERKIT_ERR_IO,      /* a file could not be opened, read or written */
@@ -241,7 +248,7 @@ typedef struct {
 typedef struct {
     nerkit_input_format input;
     nerkit_output_format output;
-    int threads;             /* tagging threads; 0 = one per core */
+    int threads;             /* tagging threads, 0 = one per core; at most NERKIT_THREADS_MAX */
     int byte_offsets;        /* JSONL: add "byte_start", "byte_end" */
     int keep_going;          /* go on with the next input after a failure */
     size_t max_document;     /* bytes; longer text is cut at a sentence end */
@@ -272,7 +279,7 @@ int nerkit_bulk_tag(const nerkit_model *m, const char *const *paths, size_t npat
 
 /* Checks that opts suit the model and each other: confidences need a model
  * with probabilities and an entity format; n-best lists need JSONL or
- * CoNLL. nerkit_bulk_tag and nerkit_corpus_tag_write check it too. */
+ * CoNLL and at most NERKIT_NBEST_MAX; threads at most NERKIT_THREADS_MAX. nerkit_bulk_tag and nerkit_corpus_tag_write check it too. */
 int nerkit_bulk_check(const nerkit_model *m, const nerkit_bulk_opts *opts, nerkit_error *err);
 
 /* Tags every document of a corpus and writes it in opts->output's format.
@@ -314,7 +321,8 @@ typedef struct {
     unsigned epochs;       /* at most this many passes */
     unsigned patience;     /* stop after this many epochs without dev gain */
     uint64_t seed;         /* shuffling; same seed, same model */
-    int threads;           /* worker threads where the trainer uses them */
+    int threads;           /* worker threads where the trainer uses them (CRF L-BFGS);
+                              at most NERKIT_THREADS_MAX */
     /* Algorithm "crf": a linear-chain CRF trained by maximum likelihood on
      * the same features. Batch training is L-BFGS, or OWL-QN when l1 > 0;
      * optimizer "sgd" makes stochastic gradient passes instead, counted by
@@ -400,7 +408,10 @@ size_t nerkit_entities(const uint16_t *labels, size_t n, nerkit_entity *out);
 int nerkit_tag_confidence(nerkit_tagger *t, const nerkit_document *doc, uint16_t *labels,
                           nerkit_entity *ents, size_t *nents, nerkit_error *err);
 
-#define NERKIT_NBEST_MAX 1000
+/* n-best decoding keeps k partial sequences per label and token, so its
+ * memory grows with k: at 1000 nerkit-tag reached 1.8 GB. 100 is past any
+ * use of an n-best list (rescoring takes 10 or 20). */
+#define NERKIT_NBEST_MAX 100
 
 /* The k best label sequences of every sentence of doc (1 <= k <=
  * NERKIT_NBEST_MAX), for any model. With N = doc->ntokens and

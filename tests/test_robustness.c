@@ -509,6 +509,45 @@ static void test_checkpoint_damaged(void **state)
     free(b);
 }
 
+/* Thread counts and n-best lists are bounded in the library, not only in
+ * nerkit-tag: 20000 threads took 1.5 GB for one sentence, n-best 1000
+ * 1.8 GB. */
+static void test_thread_and_nbest_caps(void **state)
+{
+    (void)state;
+    nerkit_model *m = small_model();
+    nerkit_bulk_opts o;
+    nerkit_bulk_opts_init(&o);
+    nerkit_error err = {0};
+    o.threads = NERKIT_THREADS_MAX;
+    assert_int_equal(nerkit_bulk_check(m, &o, &err), NERKIT_OK);
+    o.threads = 257;
+    assert_int_equal(nerkit_bulk_check(m, &o, &err), NERKIT_ERR_ARG);
+    expect_message(&err, NERKIT_ERR_ARG, "257 threads: want 1 to 256");
+    o.threads = -1;
+    assert_int_equal(nerkit_bulk_check(m, &o, &err), NERKIT_ERR_ARG);
+    o.threads = 0;
+    o.nbest = 100;
+    assert_int_equal(nerkit_bulk_check(m, &o, &err), NERKIT_OK);
+    o.nbest = 101;
+    assert_int_equal(nerkit_bulk_check(m, &o, &err), NERKIT_ERR_ARG);
+    expect_message(&err, NERKIT_ERR_ARG, "at most 100");
+    nerkit_model_free(m);
+
+    static const char text[] = "Paris B-LOC\nis O\n\n";
+    nerkit_corpus *c = parse(text, sizeof text - 1, &err);
+    assert_non_null(c);
+    nerkit_train_opts to;
+    nerkit_train_opts_init(&to);
+    to.algorithm = "crf";
+    to.hash_bits = 10;
+    to.threads = 20000;
+    memset(&err, 0, sizeof err);
+    assert_null(nerkit_train(c, NULL, &to, NULL, NULL, &err));
+    expect_message(&err, NERKIT_ERR_ARG, "20000 threads: want 1 to 256");
+    nerkit_corpus_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -521,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_checkpoint_round_trip),
         cmocka_unit_test(test_checkpoint_of_another_training),
         cmocka_unit_test(test_checkpoint_damaged),
+        cmocka_unit_test(test_thread_and_nbest_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -194,6 +194,9 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
     if (!crf && strcmp(opts->algorithm, "perceptron") != 0)
         return nk_fail_null(err, NERKIT_ERR_ARG, "unknown training algorithm '%s'",
                             opts->algorithm);
+    if (opts->threads < 0 || opts->threads > NERKIT_THREADS_MAX)
+        return nk_fail_null(err, NERKIT_ERR_ARG, "%d threads: want 1 to %d", opts->threads,
+                            NERKIT_THREADS_MAX);
     if (nerkit_corpus_ntokens(train) == 0)
         return nk_fail_null(err, NERKIT_ERR_ARG, "the training corpus has no tokens");
     if (!nerkit_corpus_has_labels(train))
