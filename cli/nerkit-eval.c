@@ -18,6 +18,7 @@
  * the newline.
  */
 #include "nerkit.h"
+#include "args.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -303,8 +304,11 @@ int main(int argc, char **argv)
                                              {"calibration", no_argument, 0, O_CALIB},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
+    cli_args args;
+    cli_start(&args, "nerkit-eval", longopts, "m:d:h", NULL);
+    cli_blas_one_thread();
     int c;
-    while ((c = getopt_long(argc, argv, "m:d:h", longopts, NULL)) != -1) {
+    while ((c = cli_next(&args, argc, argv)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
         case 'd':
@@ -314,8 +318,8 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case O_TOK: ro.token_col = atoi(optarg); break;
-        case O_LAB: ro.label_col = atoi(optarg); break;
+        case O_TOK: ro.token_col = (int)cli_int(&args, optarg, -256, 256); break;
+        case O_LAB: ro.label_col = (int)cli_int(&args, optarg, -256, 256); break;
         case O_TAB: ro.tab_only = 1; break;
         case O_CALIB: calib = 1; break;
         case 'h': usage(stdout); return 0;
@@ -323,13 +327,20 @@ int main(int argc, char **argv)
         }
     }
     int nargs = argc - optind;
-    if (nargs < 1 || nargs > 2 || (model_path && nargs != 1) || ro.label_col == 0 ||
-        (calib && !model_path)) {
+    if (nargs < 1 || nargs > 2 || (model_path && nargs != 1) || (calib && !model_path)) {
         usage(stderr);
         return 2;
     }
+    if (ro.label_col == 0 || ro.token_col == 0)
+        cli_usage_error(&args, "%s: columns count from 1 (or -1 for the last)",
+                        ro.label_col == 0 ? "--label-col" : "--token-col");
+    if (!model_path)
+        cli_not_with(&args, (const int[]){O_TOK, O_TAB, 0},
+                     "without -m (nerkit-eval reads its own files by conlleval's rules)");
+    if (model_path || nargs == 2)
+        cli_not_with(&args, (const int[]){'d', 0}, "to GOLD PRED or -m, only to the one-file form");
     if (calib)
-        return calibration(model_path, argv[optind], &ro) == 0 ? 0 : 1;
+        return cli_close_stdout(&args, calibration(model_path, argv[optind], &ro) == 0 ? 0 : 1);
     nerkit_eval *ev = nerkit_eval_new();
     if (!ev) {
         fprintf(stderr, "nerkit-eval: out of memory\n");

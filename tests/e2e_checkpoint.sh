@@ -82,7 +82,8 @@ cmp -s "$tmp/straight.nerkit" "$tmp/resumed2.nerkit" && ok "killed then resumed:
     bad "resume from the last checkpoint"
 
 expect_error "another seed" "of another training" \
-    "$TRAIN" -q "${args[@]}" --seed 6 -o "$tmp/x.nerkit" --resume "$tmp/every.ck"
+    "$TRAIN" -q -t "$tmp/train.conll" -d "$tmp/dev.conll" --hash-bits 16 -e 12 --patience 1000 --seed 6 \
+    -o "$tmp/x.nerkit" --resume "$tmp/every.ck"
 expect_error "another corpus" "of another training" \
     "$TRAIN" -q -t "$tmp/dev.conll" -d "$tmp/dev.conll" --hash-bits 16 -e 12 --seed 5 -o "$tmp/x.nerkit" --resume "$tmp/every.ck"
 cp "$tmp/every.ck" "$tmp/flip.ck"
