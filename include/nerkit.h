@@ -121,9 +121,11 @@ int nerkit_corpus_write_columns(const nerkit_corpus *c, const char *const *label
 typedef struct nerkit_model nerkit_model;
 
 /* Loads a model file. A truncated, corrupted, foreign or newer-version file
- * is refused with a message; nothing is ever read out of bounds. Loading a
- * model with word vectors sets OpenBLAS to one thread: tag in parallel with
- * one tagger per thread instead. */
+ * is refused with a message; nothing is ever read out of bounds. OpenBLAS's
+ * thread count is left as the program set it; a program that tags in
+ * parallel with one tagger per thread should set it to one
+ * (openblas_set_num_threads(1)), as nerkit-tag does: the products are too
+ * small to split, and idle BLAS threads spin beside the taggers. */
 nerkit_model *nerkit_model_load(const char *path, nerkit_error *err);
 
 /* The same from a buffer in memory, which the model does not keep; name is
