@@ -111,11 +111,15 @@ static int parse_format(const char *what, const char *s, const char *const *name
 
 static int tag_conll(const char *path, nerkit_tagger *t, const nerkit_bulk_opts *o)
 {
-    nerkit_error err = {0};
-    nerkit_corpus *c = nerkit_corpus_read(path, &o->conll, &err);
-    int rc = !c || nerkit_corpus_tag_write(t, c, o, stdout, &err);
-    if (rc)
-        fprintf(stderr, "nerkit-tag: %s%s%s\n", c ? path : "", c ? ": " : "", err.message);
+    nerkit_error err = {0}, werr = {0};
+    nerkit_corpus *c = nerkit_corpus_read_prefix(path, &o->conll, &err);
+    int rc = err.code != NERKIT_OK;
+    if (c && nerkit_corpus_tag_write(t, c, o, stdout, &werr)) {
+        fprintf(stderr, "nerkit-tag: %s: %s\n", path, werr.message);
+        rc = 1;
+    } else if (rc) {
+        fprintf(stderr, "nerkit-tag: %s\n", err.message);
+    }
     nerkit_corpus_free(c);
     return rc;
 }

@@ -84,6 +84,15 @@ int nerkit_read_file(const char *path, char **data, size_t *len, nerkit_error *e
 nerkit_corpus *nerkit_corpus_read(const char *path, const nerkit_reader_opts *opts,
                                   nerkit_error *err);
 
+/* As nerkit_corpus_read, for tagging, where everything before a failure is
+ * still to be written: a line the reader refuses ends the corpus at the
+ * sentence before it. err->code is NERKIT_OK when the whole file was read;
+ * otherwise err holds the error, and the result is the corpus of the
+ * sentences before the bad one (NULL when there are none, or when the file
+ * could not be read at all). */
+nerkit_corpus *nerkit_corpus_read_prefix(const char *path, const nerkit_reader_opts *opts,
+                                         nerkit_error *err);
+
 /* The same from a buffer in memory; name is used in messages. */
 nerkit_corpus *nerkit_corpus_parse(const char *data, size_t len, const char *name,
                                    const nerkit_reader_opts *opts, nerkit_error *err);

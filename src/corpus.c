@@ -44,6 +44,7 @@ struct nerkit_corpus {
 
     size_t ntypes;
     char **types;
+    size_t keep; /* bytes before the sentence being read: what a bad line leaves whole */
 
     /* -DOCSTART- lines, which get a column too when written back */
     size_t nmark, cap_mark;
@@ -246,6 +247,8 @@ static int parse_lines(nerkit_corpus *c, const nerkit_reader_opts *o, nerkit_err
         return NERKIT_ERR_NOMEM;
     for (uint32_t lineno = 1; pos < c->len; lineno++) {
         char *line = c->buf + pos;
+        if (c->ntok == sent_first)
+            c->keep = pos;
         char *nl = memchr(line, '\n', c->len - pos);
         size_t end = nl ? (size_t)(nl - c->buf) : c->len;
         size_t next = nl ? end + 1 : c->len;
@@ -379,9 +382,13 @@ void nerkit_reader_opts_init(nerkit_reader_opts *o)
     o->scheme = NERKIT_SCHEME_AUTO;
 }
 
-nerkit_corpus *nerkit_corpus_parse(const char *data, size_t len, const char *name,
-                                   const nerkit_reader_opts *opts, nerkit_error *err)
+/* Parses data; on a line the reader refuses, *keep (when keep is not NULL)
+ * gets the length of the complete sentences before it, else 0. */
+static nerkit_corpus *parse(const char *data, size_t len, const char *name,
+                            const nerkit_reader_opts *opts, nerkit_error *err, size_t *keep)
 {
+    if (keep)
+        *keep = 0;
     nerkit_reader_opts defaults;
     if (!opts) {
         nerkit_reader_opts_init(&defaults);
@@ -401,11 +408,39 @@ nerkit_corpus *nerkit_corpus_parse(const char *data, size_t len, const char *nam
     c->buf[len] = '\0';
     c->len = len;
     c->has_labels = opts->label_col != 0;
-    if (parse_lines(c, opts, err) || collect_types(c, err) ||
-        convert_labels(c, opts->scheme, err)) {
+    int rc = parse_lines(c, opts, err);
+    if (rc == NERKIT_ERR_FORMAT && keep)
+        *keep = c->keep;
+    if (rc || collect_types(c, err) || convert_labels(c, opts->scheme, err)) {
         nerkit_corpus_free(c);
         return NULL;
     }
+    return c;
+}
+
+nerkit_corpus *nerkit_corpus_parse(const char *data, size_t len, const char *name,
+                                   const nerkit_reader_opts *opts, nerkit_error *err)
+{
+    return parse(data, len, name, opts, err, NULL);
+}
+
+nerkit_corpus *nerkit_corpus_read_prefix(const char *path, const nerkit_reader_opts *opts,
+                                         nerkit_error *err)
+{
+    char *buf;
+    size_t len, keep;
+    if (nerkit_read_file(path, &buf, &len, err))
+        return NULL;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    nerkit_error first = {0};
+    nerkit_corpus *c = parse(buf, len, name, opts, &first, &keep);
+    if (!c && keep > 0) {
+        nerkit_error again = {0};
+        c = parse(buf, keep, name, opts, &again, NULL);
+    }
+    free(buf);
+    if (err)
+        *err = first;
     return c;
 }
 
