@@ -490,6 +490,7 @@ nerkit_scheme nerkit_corpus_scheme(const nerkit_corpus *c) { return c->scheme; }
 size_t nerkit_corpus_ntypes(const nerkit_corpus *c) { return c->ntypes; }
 const char *nerkit_corpus_type(const nerkit_corpus *c, size_t t) { return c->types[t]; }
 uint16_t nk_corpus_bilou(const nerkit_corpus *c, size_t i) { return c->bilou[i]; }
+const char *nk_corpus_name(const nerkit_corpus *c) { return c->name; }
 
 const char *nerkit_corpus_token(const nerkit_corpus *c, size_t i, size_t *len)
 {

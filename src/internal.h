@@ -470,6 +470,8 @@ int nk_format(nk_buf *out, const nerkit_model *m, const nk_tagged *d, nk_tagwork
 
 /* Token i's label as BILOU over the corpus's own types (nerkit_corpus_type). */
 uint16_t nk_corpus_bilou(const nerkit_corpus *c, size_t i);
+/* The file it was read from, as messages name it ("<stdin>" for -). */
+const char *nk_corpus_name(const nerkit_corpus *c);
 
 /* Seconds on a monotonic clock. */
 double nk_now(void);

@@ -28,4 +28,13 @@ printf 'Anna B-PER extra\n' > "$tmp/badfirst.conll"
 "$TAG" -m "$M" -i conll "$tmp/badfirst.conll" > "$tmp/out" 2> "$tmp/err"
 [ $? = 1 ] && [ ! -s "$tmp/out" ] && ok "-i conll: a bad first line, nothing written" || bad "-i conll: bad first line"
 
+# a dev set that cannot be scored would choose epochs by an F1 of 0
+cut -d' ' -f1 "$tmp/train.conll" > "$tmp/tokens.conll"
+expect_error "dev without a label column" "tokens.conll: the development corpus has no label column" \
+    "$TRAIN" -q -t "$tmp/train.conll" -d "$tmp/tokens.conll" -o "$tmp/x.nerkit" --hash-bits 12
+: > "$tmp/empty.conll"
+expect_error "dev without sentences" "empty.conll: the development corpus has no sentences" \
+    "$TRAIN" -q -t "$tmp/train.conll" -d "$tmp/empty.conll" -o "$tmp/x.nerkit" --hash-bits 12
+[ ! -e "$tmp/x.nerkit" ] && ok "no model from an unusable dev set" || bad "no model from an unusable dev set"
+
 finish inputs
