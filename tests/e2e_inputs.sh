@@ -37,4 +37,14 @@ expect_error "dev without sentences" "empty.conll: the development corpus has no
     "$TRAIN" -q -t "$tmp/train.conll" -d "$tmp/empty.conll" -o "$tmp/x.nerkit" --hash-bits 12
 [ ! -e "$tmp/x.nerkit" ] && ok "no model from an unusable dev set" || bad "no model from an unusable dev set"
 
+# an entity type the loader cannot read back is refused where it is read
+long=$(printf 'T%.0s' $(seq 256))
+{ printf 'a O\n'; printf 'Oslo B-%s\n' "$long"; } > "$tmp/longtype.conll"
+expect_error "entity type of 256 bytes" "longtype.conll:2: entity type of 256 bytes" \
+    "$TRAIN" -q -t "$tmp/longtype.conll" -o "$tmp/x.nerkit" --hash-bits 12
+{ printf 'a O\n'; printf 'Oslo B-%s\n' "${long:1}"; } > "$tmp/type255.conll"
+"$TRAIN" -q -t "$tmp/type255.conll" -o "$tmp/t255.nerkit" --hash-bits 12 -e 1 &&
+    "$TAG" -m "$tmp/t255.nerkit" "$tmp/type255.conll" > /dev/null &&
+    ok "entity type of 255 bytes: trains and loads" || bad "entity type of 255 bytes: trains and loads"
+
 finish inputs
