@@ -47,4 +47,29 @@ expect_error "entity type of 256 bytes" "longtype.conll:2: entity type of 256 by
     "$TAG" -m "$tmp/t255.nerkit" "$tmp/type255.conll" > /dev/null &&
     ok "entity type of 255 bytes: trains and loads" || bad "entity type of 255 bytes: trains and loads"
 
+# nerkit-eval: --label-col in the one-file form; the guess is still the last column
+printf 'Anna B-PER O B-PER\nBerg I-PER O I-PER\n' > "$tmp/four.txt"
+"$EVAL" "$tmp/four.txt" | grep -q '^processed 2 tokens with 0 phrases; found: 1 phrases; correct: 0' &&
+    ok "eval FILE: gold is the column before the guess" || bad "eval FILE: default gold column"
+"$EVAL" --label-col 2 "$tmp/four.txt" | grep -q '^processed 2 tokens with 1 phrases; found: 1 phrases; correct: 1' &&
+    ok "eval --label-col 2 FILE" || bad "eval --label-col 2 FILE: $("$EVAL" --label-col 2 "$tmp/four.txt" 2>&1 | head -1)"
+"$EVAL" --label-col -2 "$tmp/four.txt" | grep -q 'with 1 phrases; found: 1 phrases; correct: 1' &&
+    ok "eval --label-col -2 FILE" || bad "eval --label-col -2 FILE"
+expect_error "eval --label-col at the guess" "four.txt:1: no gold label column 4 before the guess" \
+    "$EVAL" --label-col 4 "$tmp/four.txt"
+# and with -m: the column of the file given, not the last one
+awk 'NF { print $1, $2, "O"; next } { print }' "$tmp/train.conll" > "$tmp/mid.conll"
+"$EVAL" -m "$M" --label-col 2 "$tmp/mid.conll" | grep -q 'with 12 phrases' &&
+    ok "eval -m --label-col 2" || bad "eval -m --label-col 2: $("$EVAL" -m "$M" --label-col 2 "$tmp/mid.conll" 2>&1 | head -1)"
+
+# a 2-column file is "gold guess" to conlleval; "token label" would score
+# the words as gold labels
+"$TAG" -m "$M" -i conll -o conll --label-col 0 "$tmp/tokens.conll" > "$tmp/tagged.conll"
+expect_error "eval FILE of token and label" "tagged.conll:1: 2 columns and 'Anna' is not a label" \
+    "$EVAL" "$tmp/tagged.conll"
+grep -q "nerkit-eval GOLD PRED" "$tmp/err" && ok "the message says what to give" || bad "the message says what to give"
+printf 'B-PER B-PER\nI-PER O\nO O\n' > "$tmp/gold-guess.txt"
+"$EVAL" "$tmp/gold-guess.txt" | grep -q '^processed 3 tokens with 1 phrases; found: 1 phrases; correct: 0' &&
+    ok "eval FILE of gold and guess, as conlleval" || bad "eval FILE of gold and guess"
+
 finish inputs
