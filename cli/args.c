@@ -95,6 +95,14 @@ void cli_not_with(const cli_args *a, const int *codes, const char *why)
             cli_usage_error(a, "%s does not apply %s", cli_name(a, *c, buf), why);
 }
 
+void cli_one_stdin(const cli_args *a, int npaths, char *const *paths)
+{
+    int n = 0;
+    for (int k = 0; k < npaths; k++)
+        if (strcmp(paths[k], "-") == 0 && ++n > 1)
+            cli_usage_error(a, "standard input (-) given more than once");
+}
+
 void cli_blas_one_thread(void)
 {
     openblas_set_num_threads(1);

@@ -43,6 +43,10 @@ void cli_not_with(const cli_args *a, const int *codes, const char *why);
  * one that has none. */
 const char *cli_name(const cli_args *a, int code, char buf[48]);
 
+/* Refuses "-" (standard input) among paths more than once: the second
+ * would read nothing, silently. */
+void cli_one_stdin(const cli_args *a, int npaths, char *const *paths);
+
 /* A usage error of the program's own: prints "PROG: message" and exits 2. */
 _Noreturn void cli_usage_error(const cli_args *a, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));

@@ -117,6 +117,7 @@ int main(int argc, char **argv)
             return c == 'h' ? 0 : 2;
         }
     }
+    cli_one_stdin(&a, argc - optind, argv + optind);
     if (!model_path || optind == argc || threads < 1 || runs < 1) {
         fprintf(stderr, "nerkit-bench: give -m MODEL (or NERKIT_MODEL) and input files\n");
         return 2;

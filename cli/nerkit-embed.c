@@ -118,6 +118,11 @@ static int clusters(const char *list, const char *in, const char *out, nerkit_km
         ks[n++] = (size_t)k;
         p = *end ? end + 1 : end;
     }
+    if (n == 0) {
+        fprintf(stderr, "nerkit-embed: --clusters wants up to 64 comma-separated counts, not an "
+                        "empty list\n");
+        return 2;
+    }
     nerkit_vectors *v = load(in);
     if (!v)
         return 1;
@@ -239,6 +244,11 @@ int main(int argc, char **argv)
     static const int learning[] = {'f', 'd', 'w', 'm', 'V', O_LOWER, O_CDS, O_EIG, O_OVER,
                                    O_POWER, O_MAXW, O_MAXP, 0};
     if (neighbor_list) {
+        /* an empty word is in no vocabulary: a typo, not a question */
+        size_t len = strlen(neighbor_list);
+        if (!len || neighbor_list[0] == ',' || neighbor_list[len - 1] == ',' ||
+            strstr(neighbor_list, ",,"))
+            cli_usage_error(&a, "--neighbors: an empty word in '%s'", neighbor_list);
         cli_not_with(&a, (const int[]){'c', 'o', 'j', O_SEED, O_ITER, O_NONORM, 0},
                      "to --neighbors, which prints the nearest words");
         cli_not_with(&a, learning, "to --neighbors, which only reads vectors");

@@ -357,6 +357,7 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    cli_one_stdin(&args, nargs, argv + optind);
     if (ro.label_col == 0 || ro.token_col == 0)
         cli_usage_error(&args, "%s: columns count from 1 (or -1 for the last)",
                         ro.label_col == 0 ? "--label-col" : "--token-col");

@@ -180,6 +180,7 @@ int main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
+    cli_one_stdin(&a, argc - optind, argv + optind);
     if (o.conll.token_col == 0)
         cli_usage_error(&a, "--token-col: columns count from 1 (or -1 for the last)");
     if (o.input == NERKIT_INPUT_CONLL && !out_given)

@@ -113,6 +113,17 @@ usage "tag --byte-offsets with -o tsv" "--byte-offsets does not apply without -o
 usage "eval --tab without -m" "--tab does not apply without -m" "$EVAL" --tab "$tmp/pred.conll"
 usage "eval -d with GOLD PRED" "--delimiter does not apply to GOLD PRED" "$EVAL" -d x "$tmp/train.conll" "$tmp/pred.conll"
 
+# empty values and standard input twice: each would do nothing, silently
+echo Oslo > "$tmp/in"
+usage "tag - -" "nerkit-tag: standard input (-) given more than once" "$TAG" -m "$M" - - < "$tmp/in"
+usage "eval - -" "nerkit-eval: standard input (-) given more than once" "$EVAL" - - < "$tmp/in"
+usage "bench - -" "nerkit-bench: standard input (-) given more than once" "$BENCH" -m "$M" - - < "$tmp/in"
+usage "embed --neighbors with an empty word" "--neighbors: an empty word in 'anna,'" \
+    "$EMBED" --neighbors anna, "$tmp/v.vec"
+usage "embed --clusters ''" "--clusters wants up to 64 comma-separated counts, not an empty list" \
+    "$EMBED" --clusters '' -o "$tmp/x.cl" "$tmp/v.vec"
+usage "train --features ''" "--features: no feature group" "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --features ''
+
 # the caps: at the cap it runs, past it the library refuses too
 "$TAG" -m "$M" --nbest 100 "$tmp/doc.txt" > "$tmp/out" && grep -q '"nbest"' "$tmp/out" &&
     ok "tag --nbest 100 runs" || bad "tag --nbest 100 runs"

@@ -217,6 +217,9 @@ int main(int argc, char **argv)
                      "without -d, which it watches for gains");
     if (!to.vectors_file && !nclusters)
         cli_not_with(&a, (const int[]){O_LEXWORDS, 0}, "without --clusters or --embeddings");
+    if (!to.features && !to.vectors_file && !nclusters)
+        cli_usage_error(&a, "--features: no feature group, and no --clusters or --embeddings: "
+                            "the model would have nothing to learn from");
     nerkit_corpus *train = nerkit_corpus_read(train_path, &ro, &err);
     if (!train) {
         fprintf(stderr, "nerkit-train: %s\n", err.message);
