@@ -34,7 +34,9 @@ PROGS   := $(BIN)/nerkit-train $(BIN)/nerkit-tag $(BIN)/nerkit-eval $(BIN)/nerki
            $(BIN)/nerkit-embed \
            $(BIN)/tokenizer_agreement $(BIN)/crf_confidence $(BIN)/dense_bench
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
-HEADERS := include/nerkit.h src/internal.h src/blas.h train/trainer.h train/crf.h
+HEADERS := include/nerkit.h src/internal.h src/blas.h train/trainer.h train/crf.h cli/args.h
+# the command-line checks every program shares (cli/args.h)
+CLI_OBJ := $(B)/cli/args.o
 SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
 .PHONY: all deps build test check asan model demo bench clean fuzz fuzzers
@@ -60,13 +62,13 @@ lib/libnerkit.so: $(LIB_OBJ)
 	@mkdir -p lib
 	$(CC) $(CFLAGS) -shared -o $@ $^ $(LDLIBS)
 
-$(BIN)/nerkit-train: $(B)/train/nerkit-train.o $(B)/libnerkit.a
+$(BIN)/nerkit-train: $(B)/train/nerkit-train.o $(CLI_OBJ) $(B)/libnerkit.a
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-$(BIN)/tokenizer_agreement $(BIN)/crf_confidence $(BIN)/dense_bench: $(BIN)/%: $(B)/bench/%.o $(B)/libnerkit.a
+$(BIN)/tokenizer_agreement $(BIN)/crf_confidence $(BIN)/dense_bench: $(BIN)/%: $(B)/bench/%.o $(CLI_OBJ) $(B)/libnerkit.a
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-$(BIN)/%: $(B)/cli/%.o $(B)/libnerkit.a
+$(BIN)/%: $(B)/cli/%.o $(CLI_OBJ) $(B)/libnerkit.a
 	@mkdir -p $(BIN)
 	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 

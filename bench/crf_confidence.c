@@ -10,6 +10,7 @@
  * probabilities; prints tokens per second of each, one thread.
  */
 #include "nerkit.h"
+#include "../cli/args.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,7 @@ int main(int argc, char **argv)
         return 2;
     }
     int runs = argc == 4 ? atoi(argv[3]) : 5;
+    cli_blas_one_thread(); /* timings as nerkit-tag's */
     nerkit_error err = {0};
     nerkit_reader_opts ro;
     nerkit_reader_opts_init(&ro);

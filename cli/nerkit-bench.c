@@ -9,6 +9,7 @@
  * runs.
  */
 #include "nerkit.h"
+#include "args.h"
 
 #include <getopt.h>
 #include <stdbool.h>
@@ -97,12 +98,15 @@ int main(int argc, char **argv)
                                              {"runs", required_argument, 0, 'r'},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
+    cli_args a;
+    cli_start(&a, "nerkit-bench", longopts, "m:j:r:h", NULL);
+    cli_blas_one_thread();
     int c;
-    while ((c = getopt_long(argc, argv, "m:j:r:h", longopts, NULL)) != -1) {
+    while ((c = cli_next(&a, argc, argv)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
-        case 'j': threads = atoi(optarg); break;
-        case 'r': runs = atoi(optarg); break;
+        case 'j': threads = (int)cli_int(&a, optarg, 1, NERKIT_THREADS_MAX); break;
+        case 'r': runs = (int)cli_int(&a, optarg, 1, 1000); break;
         case 'h':
         default:
             fprintf(c == 'h' ? stdout : stderr,
@@ -113,6 +117,7 @@ int main(int argc, char **argv)
             return c == 'h' ? 0 : 2;
         }
     }
+    cli_one_stdin(&a, argc - optind, argv + optind);
     if (!model_path || optind == argc || threads < 1 || runs < 1) {
         fprintf(stderr, "nerkit-bench: give -m MODEL (or NERKIT_MODEL) and input files\n");
         return 2;
@@ -225,5 +230,5 @@ int main(int argc, char **argv)
     nerkit_tokens_free(tk);
     nerkit_tagger_free(tagger);
     nerkit_model_free(m);
-    return 0;
+    return cli_close_stdout(&a, 0);
 }

@@ -3,9 +3,9 @@
  * them, and their nearest neighbours.
  */
 #include "nerkit.h"
+#include "args.h"
 
 #include <cblas.h>
-#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -94,30 +94,6 @@ static void kmeans_progress(const nerkit_kmeans_progress *p, void *user)
             p->level + 1, p->nlevels, p->k, p->iteration, p->changed, p->inertia, p->seconds);
 }
 
-/* Parses a whole decimal option value; exits with a usage error if it is not one. */
-static unsigned long long number(const char *opt, const char *s)
-{
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(s, &end, 10);
-    if (!*s || *end || errno || *s == '-') {
-        fprintf(stderr, "nerkit-embed: %s wants a whole number, not '%s'\n", opt, s);
-        exit(2);
-    }
-    return x;
-}
-
-static double real(const char *opt, const char *s)
-{
-    char *end;
-    double x = strtod(s, &end);
-    if (!*s || *end) {
-        fprintf(stderr, "nerkit-embed: %s wants a number, not '%s'\n", opt, s);
-        exit(2);
-    }
-    return x;
-}
-
 static nerkit_vectors *load(const char *path)
 {
     nerkit_error err = {0};
@@ -133,7 +109,7 @@ static int clusters(const char *list, const char *in, const char *out, nerkit_km
     for (const char *p = list; *p;) {
         char *end;
         unsigned long long k = strtoull(p, &end, 10);
-        if (end == p || (*end && *end != ',') || k < 1 || n == 64) {
+        if (!(*p >= '0' && *p <= '9') || (*end && *end != ',') || k < 1 || n == 64) {
             fprintf(stderr, "nerkit-embed: --clusters wants up to 64 comma-separated counts, not "
                             "'%s'\n",
                     list);
@@ -141,6 +117,11 @@ static int clusters(const char *list, const char *in, const char *out, nerkit_km
         }
         ks[n++] = (size_t)k;
         p = *end ? end + 1 : end;
+    }
+    if (n == 0) {
+        fprintf(stderr, "nerkit-embed: --clusters wants up to 64 comma-separated counts, not an "
+                        "empty list\n");
+        return 2;
     }
     nerkit_vectors *v = load(in);
     if (!v)
@@ -157,7 +138,7 @@ static int clusters(const char *list, const char *in, const char *out, nerkit_km
     return rc;
 }
 
-static int neighbors(const char *list, const char *in, size_t k)
+static int neighbors(const cli_args *a, const char *list, const char *in, size_t k)
 {
     nerkit_vectors *v = load(in);
     if (!v)
@@ -180,10 +161,7 @@ static int neighbors(const char *list, const char *in, size_t k)
         putchar('\n');
         p += len + (p[len] == ',');
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "nerkit-embed: write error on standard output: %s\n", strerror(errno));
-        rc = 1;
-    }
+    rc = cli_close_stdout(a, rc);
     free(rows);
     free(cos);
     nerkit_vectors_free(v);
@@ -216,8 +194,10 @@ int main(int argc, char **argv)
         {"no-normalize", no_argument, 0, O_NONORM}, {"neighbors", required_argument, 0, O_NEIGH},
         {"quiet", no_argument, 0, 'q'},            {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
+    cli_args a;
+    cli_start(&a, "nerkit-embed", longopts, "o:f:d:w:m:V:j:c:n:qh", NULL);
     int c;
-    while ((c = getopt_long(argc, argv, "o:f:d:w:m:V:j:c:n:qh", longopts, NULL)) != -1) {
+    while ((c = cli_next(&a, argc, argv)) != -1) {
         switch (c) {
         case 'o': out = optarg; break;
         case 'f':
@@ -233,30 +213,52 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'd': o.dim = (unsigned)number("--dim", optarg); break;
-        case 'w': o.window = (unsigned)number("--window", optarg); break;
-        case 'm': o.min_count = number("--min-count", optarg); break;
-        case 'V': o.max_vocab = (size_t)number("--max-vocab", optarg); break;
+        /* the dimension a model can load; the window the counts can weigh */
+        case 'd': o.dim = (unsigned)cli_int(&a, optarg, 1, 1024); break;
+        case 'w': o.window = (unsigned)cli_int(&a, optarg, 1, 64); break;
+        case 'm': o.min_count = (uint64_t)cli_int(&a, optarg, 1, 1000000000); break;
+        case 'V': o.max_vocab = (size_t)cli_int(&a, optarg, 1, 100000000); break;
         case O_LOWER: o.lower = 1; break;
-        case 'j': o.threads = (int)number("-j", optarg); break;
-        case O_SEED: o.seed = ko.seed = number("--seed", optarg); break;
-        case O_CDS: o.cds = real("--cds", optarg); break;
-        case O_EIG: o.eig = real("--eig", optarg); break;
-        case O_OVER: o.oversample = (unsigned)number("--oversample", optarg); break;
-        case O_POWER: o.power_iters = (unsigned)number("--power-iters", optarg); break;
-        case O_MAXW: o.max_words = (size_t)number("--max-words", optarg); break;
-        case O_MAXP: o.max_pairs = (size_t)number("--max-pairs", optarg); break;
+        case 'j': o.threads = (int)cli_int(&a, optarg, 1, NERKIT_THREADS_MAX); break;
+        case O_SEED: o.seed = ko.seed = (uint64_t)cli_int(&a, optarg, 0, 0x7fffffffffffffffLL); break;
+        case O_CDS: o.cds = cli_real(&a, optarg, 0.001, 1); break;
+        case O_EIG: o.eig = cli_real(&a, optarg, 0, 1); break;
+        case O_OVER: o.oversample = (unsigned)cli_int(&a, optarg, 0, 1000); break;
+        case O_POWER: o.power_iters = (unsigned)cli_int(&a, optarg, 0, 100); break;
+        case O_MAXW: o.max_words = (size_t)cli_int(&a, optarg, 1024, 1LL << 32); break;
+        /* 16 bytes each: 2^32 pairs are 64 GB */
+        case O_MAXP: o.max_pairs = (size_t)cli_int(&a, optarg, 65536, 1LL << 32); break;
         case 'c': cluster_list = optarg; break;
-        case O_ITER: ko.iterations = (unsigned)number("--iterations", optarg); break;
+        case O_ITER: ko.iterations = (unsigned)cli_int(&a, optarg, 1, 100000); break;
         case O_NONORM: ko.normalize = 0; break;
         case O_NEIGH: neighbor_list = optarg; break;
-        case 'n': nneighbors = (size_t)number("-n", optarg); break;
+        case 'n': nneighbors = (size_t)cli_int(&a, optarg, 1, 1000); break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
     int ninputs = argc - optind;
+    /* each of the three modes reads its own options; the others' would be
+     * silently ignored */
+    static const int learning[] = {'f', 'd', 'w', 'm', 'V', O_LOWER, O_CDS, O_EIG, O_OVER,
+                                   O_POWER, O_MAXW, O_MAXP, 0};
+    if (neighbor_list) {
+        /* an empty word is in no vocabulary: a typo, not a question */
+        size_t len = strlen(neighbor_list);
+        if (!len || neighbor_list[0] == ',' || neighbor_list[len - 1] == ',' ||
+            strstr(neighbor_list, ",,"))
+            cli_usage_error(&a, "--neighbors: an empty word in '%s'", neighbor_list);
+        cli_not_with(&a, (const int[]){'c', 'o', 'j', O_SEED, O_ITER, O_NONORM, 0},
+                     "to --neighbors, which prints the nearest words");
+        cli_not_with(&a, learning, "to --neighbors, which only reads vectors");
+    } else if (cluster_list) {
+        cli_not_with(&a, learning, "to --clusters, which reads vectors");
+        cli_not_with(&a, (const int[]){'n', 0}, "without --neighbors");
+    } else {
+        cli_not_with(&a, (const int[]){O_ITER, O_NONORM, 0}, "without --clusters");
+        cli_not_with(&a, (const int[]){'n', 0}, "without --neighbors");
+    }
     if ((cluster_list || neighbor_list) && ninputs != 1) {
         fprintf(stderr, "nerkit-embed: --clusters and --neighbors take one vector file\n");
         return 2;
@@ -281,7 +283,7 @@ int main(int argc, char **argv)
         return clash == NERKIT_ERR_ARG ? 2 : 1;
     }
     if (neighbor_list)
-        return neighbors(neighbor_list, argv[optind], nneighbors);
+        return neighbors(&a, neighbor_list, argv[optind], nneighbors);
     if (cluster_list) {
         /* k-means is sgemm all the way: -j sizes OpenBLAS's thread pool */
         if (o.threads > 0)

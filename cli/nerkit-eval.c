@@ -18,6 +18,7 @@
  * the newline.
  */
 #include "nerkit.h"
+#include "args.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -113,8 +114,16 @@ static int feed(nerkit_eval *ev, const char *gold, size_t glen, const char *gues
     return 0;
 }
 
-/* One file, conlleval's layout: gold and guess are the last two columns. */
-static int eval_columns(nerkit_eval *ev, reader *r)
+/* O, or a prefix letter and a dash: what a gold label of a two-column file
+ * looks like, and a word rarely does. */
+static bool looks_like_label(const char *s, size_t len)
+{
+    return (len == 1 && s[0] == 'O') || (len > 2 && strchr("BIESLU", s[0]) && s[1] == '-');
+}
+
+/* One file, conlleval's layout: the guess is the last column, the gold
+ * label_col of the columns before it (-1: the one just before). */
+static int eval_columns(nerkit_eval *ev, reader *r, int label_col)
 {
     int k;
     while ((k = next_line(r)) > 0) {
@@ -127,8 +136,24 @@ static int eval_columns(nerkit_eval *ev, reader *r)
                     r->name, r->lineno);
             return -1;
         }
-        if (feed(ev, r->field[r->nf - 2], r->len[r->nf - 2], r->field[r->nf - 1],
-                 r->len[r->nf - 1]))
+        long gold = label_col > 0 ? label_col - 1 : (long)r->nf - 1 + label_col;
+        if (gold < 0 || gold >= (long)r->nf - 1) {
+            fprintf(stderr, "nerkit-eval: %s:%u: no gold label column %d before the guess (the "
+                            "last of %zu columns)\n",
+                    r->name, r->lineno, label_col, r->nf);
+            return -1;
+        }
+        /* conlleval takes "gold guess" lines, but a tagger's "token label"
+         * output would be scored with its words as the gold labels */
+        if (r->nf == 2 && !looks_like_label(r->field[0], r->len[0])) {
+            fprintf(stderr, "nerkit-eval: %s:%u: 2 columns and '%.*s' is not a label: FILE wants "
+                            "the gold and the guessed label as its last two columns, after the "
+                            "token (to score a token-and-label file, give the gold file too: "
+                            "nerkit-eval GOLD PRED)\n",
+                    r->name, r->lineno, (int)r->len[0], r->field[0]);
+            return -1;
+        }
+        if (feed(ev, r->field[gold], r->len[gold], r->field[r->nf - 1], r->len[r->nf - 1]))
             return -1;
     }
     return k;
@@ -268,7 +293,9 @@ static void usage(FILE *f)
           "  -m, --model FILE      model to tag with\n"
           "  -d, --delimiter C     one-file form: the column separator (default: a space,\n"
           "                        as in conlleval; '\\t' for tabs)\n"
-          "      --label-col N     gold label column of GOLD or FILE (default -1, the last)\n"
+          "      --label-col N     gold label column of GOLD (default -1, the last), of\n"
+          "                        FILE's columns before the guess (default -1: the one\n"
+          "                        just before it), or of the file given to -m\n"
           "      --token-col N     token column for -m (default 1)\n"
           "      --tab             with -m: columns are separated by tabs only\n"
           "      --calibration     with -m: instead of the chunk report, how well the\n"
@@ -313,8 +340,11 @@ int main(int argc, char **argv)
                                              {"calibration", no_argument, 0, O_CALIB},
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
+    cli_args args;
+    cli_start(&args, "nerkit-eval", longopts, "m:d:h", NULL);
+    cli_blas_one_thread();
     int c;
-    while ((c = getopt_long(argc, argv, "m:d:h", longopts, NULL)) != -1) {
+    while ((c = cli_next(&args, argc, argv)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
         case 'd':
@@ -324,8 +354,8 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case O_TOK: ro.token_col = atoi(optarg); break;
-        case O_LAB: ro.label_col = atoi(optarg); break;
+        case O_TOK: ro.token_col = (int)cli_int(&args, optarg, -256, 256); break;
+        case O_LAB: ro.label_col = (int)cli_int(&args, optarg, -256, 256); break;
         case O_TAB: ro.tab_only = 1; break;
         case O_CALIB: calib = 1; break;
         case 'h': usage(stdout); return 0;
@@ -333,11 +363,19 @@ int main(int argc, char **argv)
         }
     }
     int nargs = argc - optind;
-    if (nargs < 1 || nargs > 2 || (model_path && nargs != 1) || ro.label_col == 0 ||
-        (calib && !model_path)) {
+    if (nargs < 1 || nargs > 2 || (model_path && nargs != 1) || (calib && !model_path)) {
         usage(stderr);
         return 2;
     }
+    cli_one_stdin(&args, nargs, argv + optind);
+    if (ro.label_col == 0 || ro.token_col == 0)
+        cli_usage_error(&args, "%s: columns count from 1 (or -1 for the last)",
+                        ro.label_col == 0 ? "--label-col" : "--token-col");
+    if (!model_path)
+        cli_not_with(&args, (const int[]){O_TOK, O_TAB, 0},
+                     "without -m (nerkit-eval reads its own files by conlleval's rules)");
+    if (model_path || nargs == 2)
+        cli_not_with(&args, (const int[]){'d', 0}, "to GOLD PRED or -m, only to the one-file form");
     /* >> into an input would be read back while it grows */
     const char *in[3] = {model_path, argv[optind], nargs > 1 ? argv[optind + 1] : NULL};
     nerkit_error ioerr = {0};
@@ -346,7 +384,7 @@ int main(int argc, char **argv)
         return 2;
     }
     if (calib)
-        return calibration(model_path, argv[optind], &ro) == 0 ? 0 : 1;
+        return cli_close_stdout(&args, calibration(model_path, argv[optind], &ro) == 0 ? 0 : 1);
     nerkit_eval *ev = nerkit_eval_new();
     if (!ev) {
         fprintf(stderr, "nerkit-eval: out of memory\n");
@@ -361,13 +399,13 @@ int main(int argc, char **argv)
         if (tag_to_memory(model_path, a.name, &ro, &mem, &memlen) == 0) {
             /* an empty file has nothing to score, but still a report */
             a.f = memlen ? fmemopen(mem, memlen, "r") : NULL;
-            rc = a.f ? eval_columns(ev, &a) : memlen ? -1 : 0;
+            rc = a.f ? eval_columns(ev, &a, ro.label_col) : memlen ? -1 : 0;
         }
     } else if (nargs == 1) {
         a.name = argv[optind];
         a.delim = delim;
         if ((a.f = open_input(a.name, &mem)))
-            rc = eval_columns(ev, &a);
+            rc = eval_columns(ev, &a, ro.label_col);
     } else {
         a.name = argv[optind];
         b.name = argv[optind + 1];

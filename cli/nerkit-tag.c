@@ -3,12 +3,11 @@
  * standard input, plain or gzip, on every core.
  */
 #include "nerkit.h"
+#include "args.h"
 
-#include <errno.h>
 #include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -37,12 +36,12 @@ static void usage(FILE *f)
           "                               input line kept, the label appended; the default)\n"
           "                        inline: the text with [LABEL entity] marks\n"
           "                        tsv: doc, start, end, label, text per entity\n"
-          "  -j, --threads N       tagging threads (default: one per core)\n"
+          "  -j, --threads N       tagging threads, 1 to 256 (default: one per core)\n"
           "      --byte-offsets    JSONL: add byte_start and byte_end\n"
           "      --confidence      each entity with its probability under the model (CRF\n"
           "                        models; JSONL \"prob\", a TSV column, inline [LABEL p ...])\n"
-          "      --nbest K         the K best labellings of each sentence with their scores\n"
-          "                        (and probabilities for CRF models): JSONL \"nbest\", or K\n"
+          "      --nbest K         the K best labellings (K <= 100) of each sentence, scores\n"
+          "                        and probabilities (CRF models): JSONL \"nbest\", or K\n"
           "                        CoNLL columns, best first\n"
           "      --keep-going      after an unreadable input, go on with the next one\n"
           "      --max-doc BYTES   cut longer documents at a sentence end (default 1 MiB)\n"
@@ -112,11 +111,15 @@ static int parse_format(const char *what, const char *s, const char *const *name
 
 static int tag_conll(const char *path, nerkit_tagger *t, const nerkit_bulk_opts *o)
 {
-    nerkit_error err = {0};
-    nerkit_corpus *c = nerkit_corpus_read(path, &o->conll, &err);
-    int rc = !c || nerkit_corpus_tag_write(t, c, o, stdout, &err);
-    if (rc)
-        fprintf(stderr, "nerkit-tag: %s%s%s\n", c ? path : "", c ? ": " : "", err.message);
+    nerkit_error err = {0}, werr = {0};
+    nerkit_corpus *c = nerkit_corpus_read_prefix(path, &o->conll, &err);
+    int rc = err.code != NERKIT_OK;
+    if (c && nerkit_corpus_tag_write(t, c, o, stdout, &werr)) {
+        fprintf(stderr, "nerkit-tag: %s: %s\n", path, werr.message);
+        rc = 1;
+    } else if (rc) {
+        fprintf(stderr, "nerkit-tag: %s\n", err.message);
+    }
     nerkit_corpus_free(c);
     return rc;
 }
@@ -125,9 +128,6 @@ int main(int argc, char **argv)
 {
     static const char *const inputs[] = {"text", "lines", "jsonl", "conll"};
     static const char *const outputs[] = {"jsonl", "conll", "inline", "tsv"};
-    /* a reader that goes away (| head) is a write error with a message and
-     * exit status 1, never a silent death that looks like a clean end */
-    signal(SIGPIPE, SIG_IGN);
     char *model_path = NULL;
     nerkit_bulk_opts o;
     nerkit_bulk_opts_init(&o);
@@ -142,8 +142,11 @@ int main(int argc, char **argv)
         {"tab", no_argument, 0, O_TAB},             {"scheme", required_argument, 0, O_SCHEME},
         {"confidence", no_argument, 0, O_CONF},     {"nbest", required_argument, 0, O_NBEST},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
+    cli_args a;
+    cli_start(&a, "nerkit-tag", longopts, "m:i:o:j:qh", NULL);
+    cli_blas_one_thread();
     int c;
-    while ((c = getopt_long(argc, argv, "m:i:o:j:qh", longopts, NULL)) != -1) {
+    while ((c = cli_next(&a, argc, argv)) != -1) {
         switch (c) {
         case 'm': model_path = strdup(optarg); break;
         case 'i': o.input = (nerkit_input_format)parse_format("input", optarg, inputs, 4); break;
@@ -151,15 +154,17 @@ int main(int argc, char **argv)
             o.output = (nerkit_output_format)parse_format("output", optarg, outputs, 4);
             out_given = 1;
             break;
-        case 'j': o.threads = atoi(optarg); break;
+        case 'j': o.threads = (int)cli_int(&a, optarg, 1, NERKIT_THREADS_MAX); break;
         case 'q': quiet = 1; break;
         case O_BYTES: o.byte_offsets = 1; break;
         case O_KEEP: o.keep_going = 1; break;
         case O_CONF: o.confidence = 1; break;
-        case O_NBEST: o.nbest = (size_t)strtoull(optarg, NULL, 10); break;
-        case O_MAXDOC: o.max_document = (size_t)strtoull(optarg, NULL, 10); break;
-        case O_TOK: o.conll.token_col = atoi(optarg); break;
-        case O_LAB: o.conll.label_col = atoi(optarg); break;
+        case O_NBEST: o.nbest = (size_t)cli_int(&a, optarg, 1, NERKIT_NBEST_MAX); break;
+        /* past the line cap a document is never reached; the queue holds
+         * two per thread, so this bounds its memory too */
+        case O_MAXDOC: o.max_document = (size_t)cli_int(&a, optarg, 64, 64 << 20); break;
+        case O_TOK: o.conll.token_col = (int)cli_int(&a, optarg, -256, 256); break;
+        case O_LAB: o.conll.label_col = (int)cli_int(&a, optarg, -256, 256); break;
         case O_TAB: o.conll.tab_only = 1; break;
         case O_SCHEME: {
             int s = nerkit_scheme_parse(optarg);
@@ -175,12 +180,20 @@ int main(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    if (o.threads < 0 || o.max_document < 64) {
-        fprintf(stderr, "nerkit-tag: -j wants 0 or more threads; --max-doc at least 64 bytes\n");
-        return 2;
-    }
+    cli_one_stdin(&a, argc - optind, argv + optind);
+    if (o.conll.token_col == 0)
+        cli_usage_error(&a, "--token-col: columns count from 1 (or -1 for the last)");
     if (o.input == NERKIT_INPUT_CONLL && !out_given)
         o.output = NERKIT_OUTPUT_CONLL;
+    if (o.input != NERKIT_INPUT_CONLL)
+        cli_not_with(&a, (const int[]){O_TOK, O_LAB, O_TAB, 0}, "without -i conll");
+    else
+        cli_not_with(&a, (const int[]){'j', O_MAXDOC, 0},
+                     "to -i conll, which tags each file whole on one thread");
+    if (o.output != NERKIT_OUTPUT_CONLL)
+        cli_not_with(&a, (const int[]){O_SCHEME, 0}, "without -o conll");
+    if (o.output != NERKIT_OUTPUT_JSONL)
+        cli_not_with(&a, (const int[]){O_BYTES, 0}, "without -o jsonl");
     if (!model_path && !(model_path = default_model())) {
         fprintf(stderr, "nerkit-tag: no model: give -m, set NERKIT_MODEL, or install "
                         "models/" DEFAULT_MODEL " beside the program\n");
@@ -236,11 +249,7 @@ int main(int argc, char **argv)
             rc = 1;
         }
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        if (!rc)
-            fprintf(stderr, "nerkit-tag: write error on standard output: %s\n", strerror(errno));
-        rc = 1;
-    }
+    rc = cli_close_stdout(&a, rc);
     nerkit_model_free(m);
     return rc;
 }

@@ -22,6 +22,13 @@ extern "C" {
 
 #define NERKIT_VERSION "0.1.0"
 
+/* Threads any nerkit function starts at a caller's request (tagging,
+ * training, embedding). Each tagging thread holds its queue slots and work
+ * buffers: at 20000 threads one sentence took 1.5 GB and 16 s to start
+ * them. 256 is more cores than the machines nerkit runs on have, and keeps
+ * the queue (two documents of up to --max-doc per thread) in bounds. */
+#define NERKIT_THREADS_MAX 256
+
 typedef enum {
     NERKIT_OK = 0,
     NERKIT_ERR_IO,      /* a file could not be opened, read or written */
@@ -92,6 +99,15 @@ int nerkit_check_io(const char *output, const char *const *inputs, size_t ninput
 nerkit_corpus *nerkit_corpus_read(const char *path, const nerkit_reader_opts *opts,
                                   nerkit_error *err);
 
+/* As nerkit_corpus_read, for tagging, where everything before a failure is
+ * still to be written: a line the reader refuses ends the corpus at the
+ * sentence before it. err->code is NERKIT_OK when the whole file was read;
+ * otherwise err holds the error, and the result is the corpus of the
+ * sentences before the bad one (NULL when there are none, or when the file
+ * could not be read at all). */
+nerkit_corpus *nerkit_corpus_read_prefix(const char *path, const nerkit_reader_opts *opts,
+                                         nerkit_error *err);
+
 /* The same from a buffer in memory; name is used in messages. */
 nerkit_corpus *nerkit_corpus_parse(const char *data, size_t len, const char *name,
                                    const nerkit_reader_opts *opts, nerkit_error *err);
@@ -129,9 +145,11 @@ int nerkit_corpus_write_columns(const nerkit_corpus *c, const char *const *label
 typedef struct nerkit_model nerkit_model;
 
 /* Loads a model file. A truncated, corrupted, foreign or newer-version file
- * is refused with a message; nothing is ever read out of bounds. Loading a
- * model with word vectors sets OpenBLAS to one thread: tag in parallel with
- * one tagger per thread instead. */
+ * is refused with a message; nothing is ever read out of bounds. OpenBLAS's
+ * thread count is left as the program set it; a program that tags in
+ * parallel with one tagger per thread should set it to one
+ * (openblas_set_num_threads(1)), as nerkit-tag does: the products are too
+ * small to split, and idle BLAS threads spin beside the taggers. */
 nerkit_model *nerkit_model_load(const char *path, nerkit_error *err);
 
 /* The same from a buffer in memory, which the model does not keep; name is
@@ -257,7 +275,7 @@ typedef struct {
 typedef struct {
     nerkit_input_format input;
     nerkit_output_format output;
-    int threads;             /* tagging threads; 0 = one per core */
+    int threads;             /* tagging threads, 0 = one per core; at most NERKIT_THREADS_MAX */
     int byte_offsets;        /* JSONL: add "byte_start", "byte_end" */
     int keep_going;          /* go on with the next input after a failure */
     size_t max_document;     /* bytes; longer text is cut at a sentence end */
@@ -289,7 +307,7 @@ int nerkit_bulk_tag(const nerkit_model *m, const char *const *paths, size_t npat
 
 /* Checks that opts suit the model and each other: confidences need a model
  * with probabilities and an entity format; n-best lists need JSONL or
- * CoNLL. nerkit_bulk_tag and nerkit_corpus_tag_write check it too. */
+ * CoNLL and at most NERKIT_NBEST_MAX; threads at most NERKIT_THREADS_MAX. nerkit_bulk_tag and nerkit_corpus_tag_write check it too. */
 int nerkit_bulk_check(const nerkit_model *m, const nerkit_bulk_opts *opts, nerkit_error *err);
 
 /* Tags every document of a corpus and writes it in opts->output's format.
@@ -331,7 +349,8 @@ typedef struct {
     unsigned epochs;       /* at most this many passes */
     unsigned patience;     /* stop after this many epochs without dev gain */
     uint64_t seed;         /* shuffling; same seed, same model */
-    int threads;           /* worker threads where the trainer uses them */
+    int threads;           /* worker threads where the trainer uses them (CRF L-BFGS);
+                              at most NERKIT_THREADS_MAX */
     /* Algorithm "crf": a linear-chain CRF trained by maximum likelihood on
      * the same features. Batch training is L-BFGS, or OWL-QN when l1 > 0;
      * optimizer "sgd" makes stochastic gradient passes instead, counted by
@@ -417,7 +436,10 @@ size_t nerkit_entities(const uint16_t *labels, size_t n, nerkit_entity *out);
 int nerkit_tag_confidence(nerkit_tagger *t, const nerkit_document *doc, uint16_t *labels,
                           nerkit_entity *ents, size_t *nents, nerkit_error *err);
 
-#define NERKIT_NBEST_MAX 1000
+/* n-best decoding keeps k partial sequences per label and token, so its
+ * memory grows with k: at 1000 nerkit-tag reached 1.8 GB. 100 is past any
+ * use of an n-best list (rescoring takes 10 or 20). */
+#define NERKIT_NBEST_MAX 100
 
 /* The k best label sequences of every sentence of doc (1 <= k <=
  * NERKIT_NBEST_MAX), for any model. With N = doc->ntokens and

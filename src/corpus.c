@@ -44,6 +44,7 @@ struct nerkit_corpus {
 
     size_t ntypes;
     char **types;
+    size_t keep; /* bytes before the sentence being read: what a bad line leaves whole */
 
     /* -DOCSTART- lines, which get a column too when written back */
     size_t nmark, cap_mark;
@@ -143,6 +144,10 @@ static int collect_types(nerkit_corpus *c, nerkit_error *err)
         nk_label_parse(c->lab[i], c->lab_len[i], &rl);
         if (!rl.prefix || type_id(c, rl.type, rl.type_len) >= 0)
             continue;
+        if (rl.type_len > NK_MAX_TYPE_LEN)
+            return nk_fail(err, NERKIT_ERR_FORMAT,
+                           "%s:%u: entity type of %zu bytes ('%.20s...'), over the %d-byte limit",
+                           c->name, c->lineno[i], rl.type_len, rl.type, NK_MAX_TYPE_LEN);
         if (c->ntypes == NK_MAX_TYPES)
             return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: more than %d entity types",
                            c->name, c->lineno[i], NK_MAX_TYPES);
@@ -242,6 +247,8 @@ static int parse_lines(nerkit_corpus *c, const nerkit_reader_opts *o, nerkit_err
         return NERKIT_ERR_NOMEM;
     for (uint32_t lineno = 1; pos < c->len; lineno++) {
         char *line = c->buf + pos;
+        if (c->ntok == sent_first)
+            c->keep = pos;
         char *nl = memchr(line, '\n', c->len - pos);
         size_t end = nl ? (size_t)(nl - c->buf) : c->len;
         size_t next = nl ? end + 1 : c->len;
@@ -375,9 +382,13 @@ void nerkit_reader_opts_init(nerkit_reader_opts *o)
     o->scheme = NERKIT_SCHEME_AUTO;
 }
 
-nerkit_corpus *nerkit_corpus_parse(const char *data, size_t len, const char *name,
-                                   const nerkit_reader_opts *opts, nerkit_error *err)
+/* Parses data; on a line the reader refuses, *keep (when keep is not NULL)
+ * gets the length of the complete sentences before it, else 0. */
+static nerkit_corpus *parse(const char *data, size_t len, const char *name,
+                            const nerkit_reader_opts *opts, nerkit_error *err, size_t *keep)
 {
+    if (keep)
+        *keep = 0;
     nerkit_reader_opts defaults;
     if (!opts) {
         nerkit_reader_opts_init(&defaults);
@@ -397,11 +408,39 @@ nerkit_corpus *nerkit_corpus_parse(const char *data, size_t len, const char *nam
     c->buf[len] = '\0';
     c->len = len;
     c->has_labels = opts->label_col != 0;
-    if (parse_lines(c, opts, err) || collect_types(c, err) ||
-        convert_labels(c, opts->scheme, err)) {
+    int rc = parse_lines(c, opts, err);
+    if (rc == NERKIT_ERR_FORMAT && keep)
+        *keep = c->keep;
+    if (rc || collect_types(c, err) || convert_labels(c, opts->scheme, err)) {
         nerkit_corpus_free(c);
         return NULL;
     }
+    return c;
+}
+
+nerkit_corpus *nerkit_corpus_parse(const char *data, size_t len, const char *name,
+                                   const nerkit_reader_opts *opts, nerkit_error *err)
+{
+    return parse(data, len, name, opts, err, NULL);
+}
+
+nerkit_corpus *nerkit_corpus_read_prefix(const char *path, const nerkit_reader_opts *opts,
+                                         nerkit_error *err)
+{
+    char *buf;
+    size_t len, keep;
+    if (nerkit_read_file(path, &buf, &len, err))
+        return NULL;
+    const char *name = strcmp(path, "-") == 0 ? "<stdin>" : path;
+    nerkit_error first = {0};
+    nerkit_corpus *c = parse(buf, len, name, opts, &first, &keep);
+    if (!c && keep > 0) {
+        nerkit_error again = {0};
+        c = parse(buf, keep, name, opts, &again, NULL);
+    }
+    free(buf);
+    if (err)
+        *err = first;
     return c;
 }
 
@@ -451,6 +490,7 @@ nerkit_scheme nerkit_corpus_scheme(const nerkit_corpus *c) { return c->scheme; }
 size_t nerkit_corpus_ntypes(const nerkit_corpus *c) { return c->ntypes; }
 const char *nerkit_corpus_type(const nerkit_corpus *c, size_t t) { return c->types[t]; }
 uint16_t nk_corpus_bilou(const nerkit_corpus *c, size_t i) { return c->bilou[i]; }
+const char *nk_corpus_name(const nerkit_corpus *c) { return c->name; }
 
 const char *nerkit_corpus_token(const nerkit_corpus *c, size_t i, size_t *len)
 {

@@ -75,13 +75,10 @@ int nk_dense_project(nerkit_model *m, nerkit_error *err)
 {
     const nk_lexicon *lx = &m->lex;
     const size_t V = lx->nwords, D = lx->dim, L = m->nlabels, R = NK_WINDOW * L;
+    /* OpenBLAS's thread count is left to the program (nerkit-tag sets
+     * one): a library that set it would take the BLAS threads of any host */
     if (!(m->feat.groups & NERKIT_FEAT_VECTORS) || !m->dense)
         return NERKIT_OK;
-    /* The model is about to tag, with one tagger per thread as the
-     * parallelism. Its products, this one included, are too small to be
-     * worth splitting; BLAS threads would only spin in sched_yield after
-     * each and compete with the taggers for the cores. */
-    openblas_set_num_threads(1);
     if (!V || V * R * sizeof(float) > NK_PROJ_MAX)
         return NERKIT_OK;
     enum { BLOCK = 512 }; /* words dequantized at a time: 200 KB at D = 100 */

@@ -262,6 +262,10 @@ int nk_dense_project(nerkit_model *m, nerkit_error *err);
 /* Entity types a model may have: 1000 types make 4001 labels and a 64 MB
  * transition table, past any real label set and still loadable. */
 #define NK_MAX_TYPES 1000
+/* Bytes of an entity type's name: the loader reads it into a fixed buffer.
+ * The corpus reader and the trainer refuse longer ones, so a model that
+ * trains also loads. */
+#define NK_MAX_TYPE_LEN 255
 
 struct nerkit_model {
     char algorithm[32];
@@ -561,6 +565,8 @@ int nk_format(nk_buf *out, const nerkit_model *m, const nk_tagged *d, nk_tagwork
 
 /* Token i's label as BILOU over the corpus's own types (nerkit_corpus_type). */
 uint16_t nk_corpus_bilou(const nerkit_corpus *c, size_t i);
+/* The file it was read from, as messages name it ("<stdin>" for -). */
+const char *nk_corpus_name(const nerkit_corpus *c);
 
 /* Seconds on a monotonic clock. */
 double nk_now(void);

@@ -18,6 +18,11 @@ nerkit_model *nk_model_new(const char *algorithm, nerkit_scheme scheme, const ch
     if (ntypes > NK_MAX_TYPES)
         return nk_fail_null(err, NERKIT_ERR_ARG, "%zu entity types; at most %d are supported",
                             ntypes, NK_MAX_TYPES);
+    for (size_t t = 0; t < ntypes; t++)
+        if (type_len[t] < 1 || type_len[t] > NK_MAX_TYPE_LEN)
+            return nk_fail_null(err, NERKIT_ERR_ARG,
+                                "entity type '%.20s' of %zu bytes: want 1 to %d", types[t],
+                                type_len[t], NK_MAX_TYPE_LEN);
     if (feat->hash_bits < 10 || feat->hash_bits > 28)
         return nk_fail_null(err, NERKIT_ERR_ARG, "hash bits %u out of range 10-28",
                             feat->hash_bits);

@@ -357,7 +357,7 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
         goto out;
     }
     for (uint32_t t = 0; t < ntypes; t++) {
-        char buf[256];
+        char buf[NK_MAX_TYPE_LEN + 1];
         if (!get_str(&labl, buf, sizeof buf) || !buf[0]) {
             bad(err, name, "LABL section: bad type name");
             goto out;

@@ -270,6 +270,9 @@ int nerkit_bulk_check(const nerkit_model *m, const nerkit_bulk_opts *o, nerkit_e
     if (o->confidence && o->output == NERKIT_OUTPUT_CONLL)
         return nk_fail(err, NERKIT_ERR_ARG,
                        "confidences are given per entity: use -o jsonl, tsv or inline");
+    if (o->threads < 0 || o->threads > NERKIT_THREADS_MAX)
+        return nk_fail(err, NERKIT_ERR_ARG, "%d threads: want 1 to %d (or 0, one per core)",
+                       o->threads, NERKIT_THREADS_MAX);
     if (o->nbest > NERKIT_NBEST_MAX)
         return nk_fail(err, NERKIT_ERR_ARG, "n-best lists hold at most %d sequences",
                        NERKIT_NBEST_MAX);

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "../src/blas.h"
 #include "../src/internal.h"
 
 static uint64_t rng = 42;
@@ -205,9 +206,16 @@ static void test_model_with_representations_round_trip(void **state)
 
     char *path = write_file("m.nerkit", "");
     assert_int_equal(nerkit_model_save(m, path, &err), NERKIT_OK);
+    /* the BLAS thread count is the host program's: loading a model with
+     * vectors (which projects them through BLAS) leaves it as it was */
+    openblas_set_num_threads(2);
+    int host_threads = openblas_get_num_threads();
+    assert_true(host_threads > 1);
     nerkit_model *back = nerkit_model_load(path, &err);
     if (!back)
         fail_msg("%s", err.message);
+    assert_non_null(back->proj);
+    assert_int_equal(openblas_get_num_threads(), host_threads);
     assert_int_equal(back->lex.nwords, m->lex.nwords);
     assert_memory_equal(back->dense, m->dense, m->nlabels * NK_WINDOW * 3 * sizeof(float));
     /* tagging with both gives the same labels, and words known only by

@@ -153,6 +153,56 @@ static void test_conll_type_limit(void **state)
     free(text);
 }
 
+/* A type name of NK_MAX_TYPE_LEN bytes trains, saves and loads; one byte
+ * more is refused where it is read, with the file and line, rather than
+ * making a model the loader refuses. */
+static void test_conll_type_name_limit(void **state)
+{
+    (void)state;
+    char longest[NK_MAX_TYPE_LEN + 2];
+    memset(longest, 'T', sizeof longest - 1);
+    longest[NK_MAX_TYPE_LEN] = '\0';
+    nk_buf b = {0};
+    nk_buf_printf(&b, "a O\nParis B-%s\n\n", longest);
+    nerkit_error err;
+    nerkit_corpus *c = parse(b.p, b.len, &err);
+    assert_non_null(c);
+    nerkit_train_opts o;
+    nerkit_train_opts_init(&o);
+    o.hash_bits = 10;
+    o.epochs = 1;
+    nerkit_model *m = nerkit_train(c, NULL, &o, NULL, NULL, &err);
+    assert_non_null(m);
+    char path[] = "/tmp/nerkit-type-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(nerkit_model_save(m, path, &err), NERKIT_OK);
+    nerkit_model *back = nerkit_model_load(path, &err);
+    unlink(path);
+    if (!back)
+        fail_msg("a model that trained does not load: %s", err.message);
+    nerkit_model_free(back);
+    nerkit_model_free(m);
+    nerkit_corpus_free(c);
+
+    longest[NK_MAX_TYPE_LEN] = 'T';
+    longest[NK_MAX_TYPE_LEN + 1] = '\0';
+    b.len = 0;
+    nk_buf_printf(&b, "a O\nParis B-%s\n\n", longest);
+    assert_null(parse(b.p, b.len, &err));
+    expect_message(&err, NERKIT_ERR_FORMAT, "t.conll:2: entity type of 256 bytes");
+    nk_buf_free(&b);
+
+    /* and the trainer's own check, for corpora made otherwise */
+    const char *types[] = {longest};
+    size_t lens[] = {NK_MAX_TYPE_LEN + 1};
+    nk_featcfg cfg = {NERKIT_FEAT_ALL, 10};
+    memset(&err, 0, sizeof err);
+    assert_null(nk_model_new("perceptron", NERKIT_SCHEME_IOB2, types, lens, 1, &cfg, &err));
+    expect_message(&err, NERKIT_ERR_ARG, "of 256 bytes: want 1 to 255");
+}
+
 /* ------------------------------------------------------------------ gzip */
 
 static int read_all(const void *data, size_t len, char **out, size_t *n, nerkit_error *err)
@@ -459,17 +509,58 @@ static void test_checkpoint_damaged(void **state)
     free(b);
 }
 
+/* Thread counts and n-best lists are bounded in the library, not only in
+ * nerkit-tag: 20000 threads took 1.5 GB for one sentence, n-best 1000
+ * 1.8 GB. */
+static void test_thread_and_nbest_caps(void **state)
+{
+    (void)state;
+    nerkit_model *m = small_model();
+    nerkit_bulk_opts o;
+    nerkit_bulk_opts_init(&o);
+    nerkit_error err = {0};
+    o.threads = NERKIT_THREADS_MAX;
+    assert_int_equal(nerkit_bulk_check(m, &o, &err), NERKIT_OK);
+    o.threads = 257;
+    assert_int_equal(nerkit_bulk_check(m, &o, &err), NERKIT_ERR_ARG);
+    expect_message(&err, NERKIT_ERR_ARG, "257 threads: want 1 to 256");
+    o.threads = -1;
+    assert_int_equal(nerkit_bulk_check(m, &o, &err), NERKIT_ERR_ARG);
+    o.threads = 0;
+    o.nbest = 100;
+    assert_int_equal(nerkit_bulk_check(m, &o, &err), NERKIT_OK);
+    o.nbest = 101;
+    assert_int_equal(nerkit_bulk_check(m, &o, &err), NERKIT_ERR_ARG);
+    expect_message(&err, NERKIT_ERR_ARG, "at most 100");
+    nerkit_model_free(m);
+
+    static const char text[] = "Paris B-LOC\nis O\n\n";
+    nerkit_corpus *c = parse(text, sizeof text - 1, &err);
+    assert_non_null(c);
+    nerkit_train_opts to;
+    nerkit_train_opts_init(&to);
+    to.algorithm = "crf";
+    to.hash_bits = 10;
+    to.threads = 20000;
+    memset(&err, 0, sizeof err);
+    assert_null(nerkit_train(c, NULL, &to, NULL, NULL, &err));
+    expect_message(&err, NERKIT_ERR_ARG, "20000 threads: want 1 to 256");
+    nerkit_corpus_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conll_line_limit),
         cmocka_unit_test(test_conll_sentence_limit),
         cmocka_unit_test(test_conll_type_limit),
+        cmocka_unit_test(test_conll_type_name_limit),
         cmocka_unit_test(test_gzip_members_and_trailing_bytes),
         cmocka_unit_test(test_gzip_cut_anywhere),
         cmocka_unit_test(test_checkpoint_round_trip),
         cmocka_unit_test(test_checkpoint_of_another_training),
         cmocka_unit_test(test_checkpoint_damaged),
+        cmocka_unit_test(test_thread_and_nbest_caps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

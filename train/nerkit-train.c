@@ -2,6 +2,7 @@
  * nerkit-train: learns a model from a CoNLL column file.
  */
 #include "nerkit.h"
+#include "../cli/args.h"
 
 #include <getopt.h>
 #include <signal.h>
@@ -87,29 +88,6 @@ static int progress(const nerkit_progress *p, void *user)
     return 0;
 }
 
-static double real(const char *opt, const char *s)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (*s == '\0' || *end != '\0' || !(v >= 0) || v > 1e9) {
-        fprintf(stderr, "nerkit-train: %s wants a number from 0 to 1e9, not '%s'\n", opt, s);
-        exit(2);
-    }
-    return v;
-}
-
-static long number(const char *opt, const char *s, long lo, long hi)
-{
-    char *end;
-    long v = strtol(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || v < lo || v > hi) {
-        fprintf(stderr, "nerkit-train: %s wants a whole number from %ld to %ld, not '%s'\n", opt,
-                lo, hi, s);
-        exit(2);
-    }
-    return v;
-}
-
 int main(int argc, char **argv)
 {
     const char *train_path = NULL, *dev_path = NULL, *out_path = NULL;
@@ -144,33 +122,35 @@ int main(int argc, char **argv)
     nerkit_error err = {0};
     const char *cluster_files[8];
     size_t nclusters = 0;
+    cli_args a;
+    cli_start(&a, "nerkit-train", longopts, "t:d:o:e:j:qh", (const int[]){O_CLUSTERS, 0});
     int c;
-    while ((c = getopt_long(argc, argv, "t:d:o:e:j:qh", longopts, NULL)) != -1) {
+    while ((c = cli_next(&a, argc, argv)) != -1) {
         switch (c) {
         case 't': train_path = optarg; break;
         case 'd': dev_path = optarg; break;
         case 'o': out_path = optarg; break;
-        case 'e': to.epochs = (unsigned)number("--epochs", optarg, 1, 10000); break;
-        case 'j': to.threads = (int)number("--threads", optarg, 1, 1024); break;
+        case 'e': to.epochs = (unsigned)cli_int(&a, optarg, 1, 10000); break;
+        case 'j': to.threads = (int)cli_int(&a, optarg, 1, NERKIT_THREADS_MAX); break;
         case 'q': quiet = 1; break;
         case 'h': usage(stdout); return 0;
         case O_ALGO: to.algorithm = optarg; break;
-        case O_PATIENCE: to.patience = (unsigned)number("--patience", optarg, 1, 10000); break;
-        case O_SEED: to.seed = (uint64_t)number("--seed", optarg, 0, 0x7fffffffL); break;
-        case O_HASH: to.hash_bits = (unsigned)number("--hash-bits", optarg, 10, 28); break;
-        case O_MINC: to.min_count = (unsigned)number("--min-count", optarg, 1, 1000000); break;
-        case O_TOK: ro.token_col = (int)number("--token-col", optarg, -256, 256); break;
-        case O_LAB: ro.label_col = (int)number("--label-col", optarg, -256, 256); break;
+        case O_PATIENCE: to.patience = (unsigned)cli_int(&a, optarg, 1, 10000); break;
+        case O_SEED: to.seed = (uint64_t)cli_int(&a, optarg, 0, 0x7fffffffL); break;
+        case O_HASH: to.hash_bits = (unsigned)cli_int(&a, optarg, 10, 28); break;
+        case O_MINC: to.min_count = (unsigned)cli_int(&a, optarg, 1, 1000000); break;
+        case O_TOK: ro.token_col = (int)cli_int(&a, optarg, -256, 256); break;
+        case O_LAB: ro.label_col = (int)cli_int(&a, optarg, -256, 256); break;
         case O_TAB: ro.tab_only = 1; break;
-        case O_L1: to.l1 = real("--l1", optarg); break;
-        case O_L2: to.l2 = real("--l2", optarg); break;
-        case O_ITER: to.iterations = (unsigned)number("--iterations", optarg, 1, 100000); break;
+        case O_L1: to.l1 = cli_real(&a, optarg, 0, 1e9); break;
+        case O_L2: to.l2 = cli_real(&a, optarg, 0, 1e9); break;
+        case O_ITER: to.iterations = (unsigned)cli_int(&a, optarg, 1, 100000); break;
         case O_ITER_PAT:
-            to.iteration_patience = (unsigned)number("--iter-patience", optarg, 1, 100000);
+            to.iteration_patience = (unsigned)cli_int(&a, optarg, 1, 100000);
             break;
-        case O_DELTA: to.delta = real("--delta", optarg); break;
+        case O_DELTA: to.delta = cli_real(&a, optarg, 0, 1e9); break;
         case O_SGD: to.optimizer = "sgd"; break;
-        case O_ETA: to.eta = real("--eta", optarg); break;
+        case O_ETA: to.eta = cli_real(&a, optarg, 0, 1e9); break;
         case O_FEAT:
             if (nerkit_features_parse(optarg, &to.features, &err)) {
                 fprintf(stderr, "nerkit-train: %s\n", err.message);
@@ -189,7 +169,7 @@ int main(int argc, char **argv)
         case O_CKPT: to.checkpoint = optarg; break;
         case O_RESUME: to.resume = optarg; break;
         case O_LEXWORDS:
-            to.lexicon_words = (size_t)number("--lexicon-words", optarg, 0, 2000000);
+            to.lexicon_words = (size_t)cli_int(&a, optarg, 0, 2000000);
             break;
         case O_SCHEME: {
             int s = nerkit_scheme_parse(optarg);
@@ -215,10 +195,31 @@ int main(int argc, char **argv)
         return 2;
     }
     int perceptron = strcmp(to.algorithm, "perceptron") == 0;
-    if ((to.checkpoint || to.resume) && !perceptron) {
-        fprintf(stderr, "nerkit-train: --checkpoint and --resume are for the perceptron\n");
-        return 2;
-    }
+    if (!perceptron && strcmp(to.algorithm, "crf") != 0)
+        cli_usage_error(&a, "--algo: unknown algorithm '%s' (perceptron, crf)", to.algorithm);
+    bool sgd = strcmp(to.optimizer, "sgd") == 0;
+    /* an option the chosen trainer does not read would be silently ignored */
+    if (perceptron)
+        cli_not_with(&a, (const int[]){O_L1, O_L2, O_ITER, O_ITER_PAT, O_DELTA, O_SGD, O_ETA, 'j', 0},
+                     "to the perceptron (a CRF option: add --algo crf)");
+    else
+        cli_not_with(&a, (const int[]){O_CKPT, O_RESUME, 0},
+                     "to the CRF (a perceptron option)");
+    if (!perceptron && sgd)
+        cli_not_with(&a, (const int[]){O_ITER, O_ITER_PAT, O_DELTA, O_L1, 'j', 0},
+                     "to --sgd, which runs on one thread without L1 (an L-BFGS option)");
+    if (!perceptron && !sgd)
+        cli_not_with(&a, (const int[]){'e', O_PATIENCE, O_SEED, O_ETA, 0},
+                     "to L-BFGS, which counts iterations and does not shuffle (an option of "
+                     "the perceptron and of --sgd)");
+    if (!dev_path)
+        cli_not_with(&a, (const int[]){O_PATIENCE, O_ITER_PAT, 0},
+                     "without -d, which it watches for gains");
+    if (!to.vectors_file && !nclusters)
+        cli_not_with(&a, (const int[]){O_LEXWORDS, 0}, "without --clusters or --embeddings");
+    if (!to.features && !to.vectors_file && !nclusters)
+        cli_usage_error(&a, "--features: no feature group, and no --clusters or --embeddings: "
+                            "the model would have nothing to learn from");
     /* the files read, and the other output: no output may be one of them;
      * but --checkpoint may name the --resume file, to go on from it */
     const char *in[sizeof cluster_files / sizeof *cluster_files + 5] = {

@@ -194,10 +194,22 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
     if (!crf && strcmp(opts->algorithm, "perceptron") != 0)
         return nk_fail_null(err, NERKIT_ERR_ARG, "unknown training algorithm '%s'",
                             opts->algorithm);
+    if (opts->threads < 0 || opts->threads > NERKIT_THREADS_MAX)
+        return nk_fail_null(err, NERKIT_ERR_ARG, "%d threads: want 1 to %d", opts->threads,
+                            NERKIT_THREADS_MAX);
     if (nerkit_corpus_ntokens(train) == 0)
         return nk_fail_null(err, NERKIT_ERR_ARG, "the training corpus has no tokens");
     if (!nerkit_corpus_has_labels(train))
         return nk_fail_null(err, NERKIT_ERR_ARG, "the training corpus has no label column");
+    /* a dev set that cannot be scored would pick epochs by an F1 of 0 */
+    if (dev && !nerkit_corpus_has_labels(dev))
+        return nk_fail_null(err, NERKIT_ERR_ARG,
+                            "%s: the development corpus has no label column (one column: "
+                            "tokens only); the dev set needs gold labels to be scored",
+                            nk_corpus_name(dev));
+    if (dev && nerkit_corpus_nsentences(dev) == 0)
+        return nk_fail_null(err, NERKIT_ERR_ARG, "%s: the development corpus has no sentences",
+                            nk_corpus_name(dev));
 
     size_t ntypes = nerkit_corpus_ntypes(train);
     const char **types = nk_alloc(ntypes + 1, sizeof *types, err);

@@ -1,0 +1,120 @@
+#include "args.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cli_start(cli_args *a, const char *prog, const struct option *longopts,
+               const char *shortopts, const int *repeatable)
+{
+    memset(a, 0, sizeof *a);
+    a->prog = prog;
+    a->longopts = longopts;
+    a->shortopts = shortopts;
+    a->repeatable = repeatable;
+    signal(SIGPIPE, SIG_IGN);
+}
+
+const char *cli_name(const cli_args *a, int code, char buf[48])
+{
+    for (const struct option *o = a->longopts; o->name; o++)
+        if (o->val == code && !o->flag) {
+            snprintf(buf, 48, "--%s", o->name);
+            return buf;
+        }
+    snprintf(buf, 48, "-%c", code);
+    return buf;
+}
+
+_Noreturn void cli_usage_error(const cli_args *a, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", a->prog);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    exit(2);
+}
+
+int cli_next(cli_args *a, int argc, char **argv)
+{
+    int index = -1;
+    int c = getopt_long(argc, argv, a->shortopts, a->longopts, &index);
+    if (c < 0 || c == '?' || c == ':')
+        return c;
+    if (index >= 0)
+        snprintf(a->opt, sizeof a->opt, "--%s", a->longopts[index].name);
+    else
+        snprintf(a->opt, sizeof a->opt, "-%c", c);
+    if (c >= 0 && (size_t)c < sizeof a->seen) {
+        bool again = a->seen[c];
+        for (const int *r = a->repeatable; again && r && *r; r++)
+            again = *r != c;
+        /* the last of two values silently winning hides a typo in a script */
+        if (again)
+            cli_usage_error(a, "%s: given more than once", a->opt);
+        a->seen[c] = true;
+    }
+    return c;
+}
+
+long long cli_int(const cli_args *a, const char *s, long long lo, long long hi)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    /* strtoll skips leading blanks and takes "+5": a value is digits only */
+    bool digits = (*s >= '0' && *s <= '9') || (*s == '-' && s[1] >= '0' && s[1] <= '9');
+    if (!digits || *end || errno || v < lo || v > hi)
+        cli_usage_error(a, "%s: '%s' is not a number from %lld to %lld", a->opt, s, lo, hi);
+    return v;
+}
+
+double cli_real(const cli_args *a, const char *s, double lo, double hi)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    bool start = (*s >= '0' && *s <= '9') || *s == '.' || *s == '-';
+    if (!start || *end || errno || !isfinite(v) || v < lo || v > hi)
+        cli_usage_error(a, "%s: '%s' is not a number from %g to %g", a->opt, s, lo, hi);
+    return v;
+}
+
+void cli_not_with(const cli_args *a, const int *codes, const char *why)
+{
+    char buf[48];
+    for (const int *c = codes; *c; c++)
+        if ((size_t)*c < sizeof a->seen && a->seen[*c])
+            cli_usage_error(a, "%s does not apply %s", cli_name(a, *c, buf), why);
+}
+
+void cli_one_stdin(const cli_args *a, int npaths, char *const *paths)
+{
+    int n = 0;
+    for (int k = 0; k < npaths; k++)
+        if (strcmp(paths[k], "-") == 0 && ++n > 1)
+            cli_usage_error(a, "standard input (-) given more than once");
+}
+
+void cli_blas_one_thread(void)
+{
+    openblas_set_num_threads(1);
+}
+
+int cli_close_stdout(const cli_args *a, int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (!rc)
+            fprintf(stderr, "%s: write error on standard output: %s\n", a->prog,
+                    strerror(errno));
+        rc = 1;
+    }
+    return rc;
+}
