@@ -30,7 +30,7 @@ for f in 1 2 3 4 5 6 7 8; do cat "$tmp/u.txt"; echo; done > "$tmp/big.txt"
 cp "$tmp/big.txt" "$tmp/big.copy"
 printf '0\tsmith\n1\tparis\n' > "$tmp/c.txt"
 cp "$tmp/c.txt" "$tmp/c.copy"
-T="$BIN/nerkit-train -q --hash-bits 12 -e 1"
+T="$BIN/nerkit-train -q --hash-bits 12"
 # a memory cap for the runs that a regression would let fill the memory;
 # none under ASan, whose shadow memory the cap would refuse
 if ldd "$BIN/nerkit-train" 2> /dev/null | grep -q libasan; then cap=; else cap='ulimit -v 2000000;'; fi
