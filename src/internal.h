@@ -469,8 +469,8 @@ typedef struct {
     uint64_t offset;   /* of the text in the file (JSONL: of its line) */
     unsigned line;     /* where it begins */
     uint64_t seq;      /* its number in the whole run, from 0 */
-    unsigned part;     /* which piece, when cut from a longer text */
-    bool cut;          /* the text was longer than max_document */
+    unsigned part;     /* JSONL: which piece of a "text" longer than max_document */
+    bool cut;          /* JSONL: the "text" was cut into such pieces */
 } nk_doc;
 
 /* What the workers make of a batch of documents: written out in input

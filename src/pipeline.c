@@ -434,7 +434,6 @@ static int read_file(reader *rd, const char *path, nerkit_error *err)
         /* keep memory bounded: hand on all but the tail of a long document */
         if (rd->doc.len > 2 * o->max_document) {
             size_t cut = nk_cut_point(rd->doc.p, o->max_document);
-            doc.cut = true;
             ok = add_text(rd, doc, rd->doc.p, cut, NULL);
             for (size_t k = 0; k < cut; k++)
                 doc.line += rd->doc.p[k] == '\n';
