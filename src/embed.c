@@ -262,15 +262,13 @@ static void pass_message(const char *line, void *user)
 }
 
 /* One pass over the inputs: the calling thread reads, the workers count.
- * The first pass copies standard input to spool, the second reads it from
- * there. */
-static int run_pass(embed *e, const nk_pathlist *in, const char *spool_path, nerkit_error *err)
+ * The first pass copies standard input to copy, the second reads that
+ * copy back from spool_path. */
+static int run_pass(embed *e, const nk_pathlist *in, FILE *copy, const char *spool_path,
+                    nerkit_error *err)
 {
     nk_pathlist second = *in;
-    FILE *spool = NULL;
     char **paths = NULL;
-    if (spool_path && e->pass == PASS_VOCAB && !(spool = fopen(spool_path, "wb")))
-        return nk_fail(err, NERKIT_ERR_IO, "%s: %s", spool_path, strerror(errno));
     if (spool_path && e->pass == PASS_COOC) {
         if (!(paths = nk_alloc(in->n, sizeof *paths, err)))
             return NERKIT_ERR_NOMEM;
@@ -282,16 +280,13 @@ static int run_pass(embed *e, const nk_pathlist *in, const char *spool_path, ner
     e->prog.files_done = 0;
     nk_pipe_opts po = {
         .input = NERKIT_INPUT_TEXT, .max_document = DOC_BYTES, .max_line = MAX_LINE,
-        .threads = e->nthreads, .warn_utf8 = e->pass == PASS_VOCAB, .copy_stdin = spool,
+        .threads = e->nthreads, .warn_utf8 = e->pass == PASS_VOCAB, .copy_stdin = copy,
         .worker_new = worker_of, .work = count_doc, .finish = finish_pass, .user = e,
         .message = e->o->message ? pass_message : NULL, .progress = pass_progress,
         .report_user = e};
     nerkit_bulk_stats st;
     int rc = nk_pipe_run(&second, &po, &st, err);
     free(paths);
-    if (spool && fclose(spool) != 0 && !rc)
-        rc = nk_fail(err, NERKIT_ERR_IO, "cannot copy standard input to %s: %s", spool_path,
-                     strerror(errno));
     pthread_mutex_lock(&e->mu);
     e->prog.tokens = st.tokens;
     pthread_mutex_unlock(&e->mu);
@@ -456,6 +451,7 @@ nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths, const nerk
     e.nthreads = o->threads > 0 ? (size_t)o->threads : cores > 0 ? (size_t)cores : 1;
     nk_pathlist in = {0};
     char spool[4096] = "";
+    FILE *copy = NULL; /* the copy of standard input, kept open from mkstemp on */
     nerkit_vectors *v = NULL;
     float *data = NULL;
     int rc = nk_paths_expand(paths, npaths, &in, err);
@@ -472,13 +468,16 @@ nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths, const nerk
             const char *dir = getenv("TMPDIR");
             snprintf(spool, sizeof spool, "%s/nerkit-embed-stdin-XXXXXX", dir && *dir ? dir : "/tmp");
             int fd = mkstemp(spool);
-            if (fd < 0) {
+            if (fd < 0 || !(copy = fdopen(fd, "wb"))) {
                 rc = nk_fail(err, NERKIT_ERR_IO, "cannot create a temporary copy of standard "
                                                  "input (%s): %s", spool, strerror(errno));
+                if (fd >= 0) {
+                    close(fd);
+                    unlink(spool);
+                }
                 spool[0] = '\0';
                 goto done;
             }
-            close(fd);
         }
     }
     e.w = nk_alloc(e.nthreads, sizeof *e.w, err);
@@ -496,7 +495,12 @@ nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths, const nerk
 
     e.pass = PASS_VOCAB;
     e.prog.stage = NERKIT_EMBED_VOCAB;
-    if ((rc = run_pass(&e, &in, spool[0] ? spool : NULL, err)) || (rc = choose_vocab(&e, err)))
+    rc = run_pass(&e, &in, copy, NULL, err);
+    if (copy && fclose(copy) != 0 && !rc)
+        rc = nk_fail(err, NERKIT_ERR_IO, "cannot copy standard input to %s: %s", spool,
+                     strerror(errno));
+    copy = NULL;
+    if (rc || (rc = choose_vocab(&e, err)))
         goto done;
     if (e.vocab.n < o->dim) {
         rc = nk_fail(err, NERKIT_ERR_ARG,
@@ -513,7 +517,7 @@ nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths, const nerk
     }
     e.pass = PASS_COOC;
     e.prog.stage = NERKIT_EMBED_COOCCUR;
-    if ((rc = run_pass(&e, &in, spool, err)))
+    if ((rc = run_pass(&e, &in, NULL, spool[0] ? spool : NULL, err)))
         goto done;
     for (size_t t = 0; t < e.nthreads; t++)
         nk_pairbuf_free(&e.w[t].pairs);
@@ -532,6 +536,8 @@ nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths, const nerk
     e.prog.stage = NERKIT_EMBED_DONE;
     report(&e, true);
 done:
+    if (copy)
+        fclose(copy);
     if (spool[0])
         unlink(spool);
     free(data);
