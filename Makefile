@@ -28,13 +28,13 @@ LDLIBS  := -llbfgs -llapacke $(BLAS_LIBS) -lz -lm -lpthread
 # its own pair so the two never mix.
 B       ?= build
 BIN     ?= bin
-LIB_SRC := $(wildcard src/*.c) $(filter-out train/nerkit-train.c,$(wildcard train/*.c))
+LIB_SRC := $(wildcard src/*/*.c) $(filter-out train/nerkit-train.c,$(wildcard train/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 PROGS   := $(BIN)/nerkit-train $(BIN)/nerkit-tag $(BIN)/nerkit-eval $(BIN)/nerkit-bench \
            $(BIN)/nerkit-embed \
            $(BIN)/tokenizer_agreement $(BIN)/crf_confidence $(BIN)/dense_bench
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
-HEADERS := include/nerkit.h src/internal.h src/blas.h train/trainer.h train/crf.h cli/args.h
+HEADERS := include/nerkit.h $(wildcard src/*/*.h) train/trainer.h train/crf.h cli/args.h
 # the command-line checks every program shares (cli/args.h)
 CLI_OBJ := $(B)/cli/args.o
 SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all

@@ -9,9 +9,9 @@
  *
  *   dense_bench [RUNS]
  */
-#include "../src/internal.h"
+#include "../src/core/core.h"
 
-#include "../src/blas.h"
+#include "../src/base/blas.h"
 #include <stdlib.h>
 
 static int cmp(const void *a, const void *b)

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../src/internal.h"
+#include "../src/text/text.h"
 
 /* ------------------------------------------------------------- helpers */
 

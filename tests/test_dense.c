@@ -14,8 +14,8 @@
 
 #include <cmocka.h>
 
-#include "../src/blas.h"
-#include "../src/internal.h"
+#include "../src/base/blas.h"
+#include "../src/core/core.h"
 
 static uint64_t rng = 42;
 static float frand(void)

@@ -14,7 +14,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "../src/internal.h"
+#include "../src/embed/embed.h"
 
 static char dir[] = "/tmp/nerkit-test-embed-XXXXXX";
 

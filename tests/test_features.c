@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "../src/internal.h"
+#include "../src/core/core.h"
 
 /* A small document of two sentences. */
 static const char *const doc_tokens[] = {"John",  "Smith", "visited", "Z\xC3\xBCrich", ".",

@@ -22,7 +22,7 @@
 
 #include <cmocka.h>
 
-#include "../src/internal.h"
+#include "../src/core/core.h"
 
 #define HEADER 32
 

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "../src/internal.h"
+#include "../src/embed/embed.h"
 
 /* ------------------------------------------------------------- helpers */
 

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../src/internal.h"
+#include "../src/text/text.h"
 
 static nerkit_corpus *parse(const char *text, size_t len)
 {

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "../src/internal.h"
+#include "../src/decode/decode.h"
 
 enum { MAX_TYPES = 2, MAX_L = 1 + 4 * MAX_TYPES, MAX_N = 6 };
 

@@ -5,7 +5,7 @@
 #ifndef NERKIT_TRAINER_H
 #define NERKIT_TRAINER_H
 
-#include "../src/internal.h"
+#include "../src/embed/embed.h"
 
 /* A corpus as trainers see it: token i has features slots[start[i] ..
  * start[i+1]) and gold label gold[i]; sentence s spans tokens

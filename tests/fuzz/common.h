@@ -6,7 +6,7 @@
 #ifndef NERKIT_FUZZ_COMMON_H
 #define NERKIT_FUZZ_COMMON_H
 
-#include "../../src/internal.h"
+#include "../../src/embed/embed.h"
 
 #include <stdio.h>
 #include <stdlib.h>

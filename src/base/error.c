@@ -1,0 +1,78 @@
+/*
+ * Error reporting: a status code plus a message in a caller-owned struct,
+ * so the library never prints and callers choose what to show.
+ */
+#include "base.h"
+
+#include <sys/mman.h>
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static void fill(nerkit_error *err, nerkit_status code, const char *fmt, va_list ap)
+{
+    if (!err)
+        return;
+    err->code = code;
+    vsnprintf(err->message, sizeof err->message, fmt, ap);
+}
+
+int nk_fail(nerkit_error *err, nerkit_status code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fill(err, code, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void *nk_fail_null(nerkit_error *err, nerkit_status code, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fill(err, code, fmt, ap);
+    va_end(ap);
+    return NULL;
+}
+
+void *nk_alloc(size_t n, size_t size, nerkit_error *err)
+{
+    void *p = calloc(n ? n : 1, size ? size : 1);
+    if (!p)
+        nk_fail(err, NERKIT_ERR_NOMEM, "out of memory (%zu x %zu bytes)", n, size);
+    return p;
+}
+
+void *nk_alloc_huge(size_t n, size_t size, nerkit_error *err)
+{
+    const size_t huge = (size_t)2 << 20;
+    if (size && n > SIZE_MAX / size)
+        return nk_fail_null(err, NERKIT_ERR_NOMEM, "out of memory (%zu x %zu bytes)", n, size);
+    size_t bytes = (n ? n : 1) * (size ? size : 1);
+    if (bytes < huge)
+        return nk_alloc(n, size, err);
+    size_t rounded = (bytes + huge - 1) / huge * huge;
+    void *p = aligned_alloc(huge, rounded);
+    if (!p)
+        return nk_fail_null(err, NERKIT_ERR_NOMEM, "out of memory (%zu x %zu bytes)", n, size);
+    /* advice only: where the kernel has no huge pages the memory still works */
+    madvise(p, rounded, MADV_HUGEPAGE);
+    memset(p, 0, bytes);
+    return p;
+}
+
+bool nk_resize(void *pp, size_t n, size_t elsize)
+{
+    void *p = realloc(*(void **)pp, (n ? n : 1) * elsize);
+    if (p)
+        *(void **)pp = p;
+    return p != NULL;
+}
+
+double nk_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}

@@ -1,0 +1,260 @@
+/*
+ * The tagging core: label schemes, documents and their features, word
+ * representations inside a model, dense scoring, the model and its file
+ * (and training checkpoints, which share the container), Viterbi, the
+ * tagger.
+ *
+ * May use: base/.
+ */
+#ifndef NERKIT_CORE_H
+#define NERKIT_CORE_H
+
+#include "../base/base.h"
+
+/* ---- labels and schemes (scheme.c) */
+
+/* Internal labels: 0 is O, then 4 per entity type in the order B, I, L, U. */
+enum { NK_B = 0, NK_I = 1, NK_L = 2, NK_U = 3 };
+#define NK_LABEL(type, part) ((uint16_t)(1 + 4 * (type) + (part)))
+#define NK_LABEL_TYPE(l) (((l) - 1) / 4)
+#define NK_LABEL_PART(l) (((l) - 1) % 4)
+
+/* One label as read from a file: prefix letter ('B','I','E','S','L','U') or
+ * 0 for O, and the type. */
+typedef struct {
+    char prefix;
+    const char *type;
+    size_t type_len;
+} nk_raw_label;
+
+/* Parses "O" or "P-TYPE"; returns false when the label is neither. */
+bool nk_label_parse(const char *s, size_t len, nk_raw_label *out);
+
+/* Converts a sentence of raw labels (prefix + type id, -1 for O) into BILOU
+ * label ids, reading chunks with conlleval's rules so that any scheme, and
+ * even an invalid sequence, gets its most faithful reading. */
+void nk_to_bilou(const char *prefix, const int *type, size_t n, uint16_t *out);
+
+/* ---- documents and features (features.c) */
+
+/* The most features one token can have (about 45 built in, and up to 12
+ * per clustering); slot space is reserved up front so the emitting loop
+ * never checks. */
+#define NK_MAX_FEATURES 96
+
+/* Feature extraction configuration, stored in the model. */
+typedef struct {
+    uint32_t groups;    /* NERKIT_FEAT_* */
+    unsigned hash_bits; /* table of 2^hash_bits rows */
+} nk_featcfg;
+
+/* Growable buffer of feature slots for a document: token i's features are
+ * slots[start[i] .. start[i+1]). */
+typedef struct {
+    uint32_t *slots;
+    size_t nslots, cap_slots;
+    size_t *start;
+    size_t cap_tokens;
+    /* per-token scratch, struct of arrays */
+    uint64_t *h_word, *h_lower, *h_shape, *h_short;
+    uint64_t (*h_affix)[8]; /* prefixes then suffixes of 1-4 characters */
+    uint32_t *flags;
+    int32_t *word; /* index in the model's lexicon, -1 if absent */
+    /* document-level table */
+    uint64_t *doc_keys;
+    uint8_t *doc_bits;
+    size_t doc_cap, doc_mask;
+} nk_featbuf;
+
+void nk_featbuf_free(nk_featbuf *fb);
+
+/* Extracts the features of every token of doc into fb (reusing its memory);
+ * lex (may be NULL) adds the cluster features of the words it knows. */
+struct nk_lexicon;
+int nk_features_extract(const nk_featcfg *cfg, const struct nk_lexicon *lex,
+                        const nerkit_document *doc, nk_featbuf *fb, nerkit_error *err);
+
+/* ---- decoding (viterbi.c) */
+
+/* The BILOU transition structure: for each label, the labels allowed before
+ * it, and which may start or end a sentence. */
+typedef struct {
+    size_t nlabels;
+    uint16_t *pred;       /* all predecessor lists, concatenated */
+    size_t *pred_start;   /* label y's list is pred[pred_start[y] .. pred_start[y+1]) */
+    bool *can_start, *can_end;
+} nk_lattice;
+
+int nk_lattice_init(nk_lattice *lat, size_t ntypes, nerkit_error *err);
+void nk_lattice_free(nk_lattice *lat);
+
+/* Best path through n positions: emission scores em[n*L], transitions
+ * trans[prev*L + cur]. Scratch: score[2*L] floats and back[n*L]. */
+void nk_viterbi(const nk_lattice *lat, const float *em, size_t n, const float *trans,
+                float *score, uint16_t *back, uint16_t *path);
+
+/* ---- word representations inside a model (lexicon.c) */
+
+#define NK_MAX_LEXICON 2000000
+#define NK_MAX_CLUSTERINGS 4
+#define NK_MAX_DIM 1024
+
+/* Word -> cluster ids and vector. Cluster ids are 0 for "none", else the
+ * id + 1 of a flat clustering, or a Brown path from nk_brown_path. */
+typedef struct nk_lexicon {
+    uint32_t nwords, nclusterings, dim;
+    uint64_t *key;       /* nk_lower_hash of each word */
+    uint32_t *cluster;   /* nwords x nclusterings: a word's ids share a cache line */
+    uint8_t brown[NK_MAX_CLUSTERINGS]; /* the clustering holds Brown paths */
+    int8_t *vec;         /* nwords x dim, times scale[w] */
+    float *scale;
+    uint32_t *table;     /* open addressing over key, UINT32_MAX = empty */
+    size_t table_mask;
+} nk_lexicon;
+
+/* The hash the features use for a word's lower-cased form. */
+uint64_t nk_lower_hash(const char *s, size_t len);
+
+/* Sets up a lexicon for these (distinct) keys with room for its clusterings
+ * and vectors, all zero. */
+int nk_lexicon_init(nk_lexicon *lx, const uint64_t *keys, size_t nwords, uint32_t nclusterings,
+                    uint32_t dim, nerkit_error *err);
+void nk_lexicon_free(nk_lexicon *lx);
+int32_t nk_lexicon_find(const nk_lexicon *lx, uint64_t key);
+void nk_lexicon_set_vector(nk_lexicon *lx, uint32_t w, const float *v);
+/* A Brown bit string as a path value: a leading 1, then the bits. */
+uint32_t nk_brown_path(const char *bits, size_t len);
+
+/* ---- dense features (dense.c) */
+
+/* Word vectors of this many tokens around each token feed the dense scores. */
+#define NK_WINDOW 5
+
+/* The dense inputs of every token of doc: x gets ntokens rows of
+ * NK_WINDOW * dim floats (zeros for words the lexicon lacks). word holds the
+ * lexicon index of each token (nk_featbuf.word). */
+void nk_dense_inputs(const nk_lexicon *lx, const int32_t *word, const nerkit_document *doc,
+                     float *x);
+
+/* em (T x L) += x (T x K) * w^T (w is L x K), by BLAS... */
+void nk_dense_scores(const float *x, size_t T, size_t K, const float *w, size_t L, float *em);
+/* ... and always in plain C, which the BLAS path is tested against. */
+void nk_dense_scores_plain(const float *x, size_t T, size_t K, const float *w, size_t L,
+                           float *em);
+
+/* A model's projected vectors take at most this much memory; past it the
+ * tagger multiplies each document's inputs instead. */
+#define NK_PROJ_MAX ((size_t)64 << 20)
+
+/* Fills m->proj, each lexicon word's dense scores at each window position,
+ * when the model has vectors and the table fits in NK_PROJ_MAX. */
+int nk_dense_project(nerkit_model *m, nerkit_error *err);
+
+/* ---- the model (model.c, model_io.c) */
+
+/* Entity types a model may have: 1000 types make 4001 labels and a 64 MB
+ * transition table, past any real label set and still loadable. */
+#define NK_MAX_TYPES 1000
+/* Bytes of an entity type's name: the loader reads it into a fixed buffer.
+ * The corpus reader and the trainer refuse longer ones, so a model that
+ * trains also loads. */
+#define NK_MAX_TYPE_LEN 255
+
+struct nerkit_model {
+    char algorithm[32];
+    nerkit_scheme scheme;
+    size_t ntypes;
+    char **types;
+    size_t nlabels;
+    char **names; /* "O" then 6 prefixes x ntypes: B I E S L U */
+    nk_featcfg feat;
+    /* Which slots have a row: a bitmap of 2^hash_bits bits plus the count of
+     * set bits before each 64-bit word, so a row is found with one popcount.
+     * For 2^22 slots that is 768 KiB, small enough to stay in L2 cache,
+     * where a plain slot -> row array would take 16 MiB. */
+    uint64_t *present;
+    uint32_t *rank;
+    float *rows; /* nrows x L, in slot order */
+    uint32_t nrows;
+    float *trans; /* L*L, [prev*L + cur] */
+    nk_lattice lat;
+    nk_lexicon lex; /* word representations, when trained with them */
+    float *dense;   /* L x (NK_WINDOW * lex.dim) weights of the word vectors */
+    float *proj;    /* lex.nwords x NK_WINDOW x L: dense * each word's vector */
+};
+
+/* Builds an empty model for these types (copied); weights are added by the
+ * trainer. */
+nerkit_model *nk_model_new(const char *algorithm, nerkit_scheme scheme, const char *const *types,
+                           const size_t *type_len, size_t ntypes, const nk_featcfg *feat,
+                           nerkit_error *err);
+
+/* Gives the model rows for these slots (strictly increasing): builds the
+ * index and allocates zeroed rows for the caller to fill in slot order. */
+int nk_model_set_rows(nerkit_model *m, const uint32_t *slots, uint32_t nrows, nerkit_error *err);
+
+/* The weight row of a feature slot, or NULL when all its weights are zero. */
+static inline const float *nk_model_row(const nerkit_model *m, uint32_t slot)
+{
+    uint64_t word = m->present[slot >> 6];
+    uint64_t bit = (uint64_t)1 << (slot & 63);
+    if (!(word & bit))
+        return NULL;
+    size_t r = m->rank[slot >> 6] + (size_t)__builtin_popcountll(word & (bit - 1));
+    return m->rows + r * m->nlabels;
+}
+
+/* Looks a type name up; -1 when the model has no such type. */
+int nk_model_type_index(const nerkit_model *m, const char *name, size_t len);
+
+/* ---- tagging (tagger.c) */
+
+/* Scores every token of doc against every label: *em receives doc->ntokens
+ * x L emission scores from the tagger's model, valid until the tagger's next
+ * call. Every decoder (Viterbi, marginals, n-best) starts from these. */
+int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **em,
+                    nerkit_error *err);
+
+const nerkit_model *nk_tagger_model(const nerkit_tagger *t);
+/* Viterbi with the tagger's scratch, for a sentence of the document last
+ * given to nk_tagger_score. */
+void nk_tagger_viterbi(nerkit_tagger *t, const float *em, size_t n, uint16_t *labels);
+/* Scratch that a layer above keeps in the tagger (the decoders beyond
+ * Viterbi: decode/) without the tagger knowing its type: made by make on
+ * the first call, freed by drop with the tagger. NULL when make fails. */
+void *nk_tagger_scratch(nerkit_tagger *t, void *(*make)(void), void (*drop)(void *));
+
+/* ---- training checkpoints (model_io.c) */
+
+/* The perceptron between two epochs: all it needs to go on exactly as if
+ * it had never stopped. */
+typedef struct {
+    uint64_t fingerprint; /* of the corpora and options: a resume must match */
+    uint32_t epoch;       /* epochs done */
+    uint32_t since_best;  /* epochs since the best one */
+    uint32_t stopped;     /* training ended after this epoch (early stopping) */
+    double best_score;    /* dev F1 of the best epoch, -1 without a dev set */
+    int64_t step;         /* the averaging clock */
+    size_t L, rows, n;    /* labels, weight rows, training sentences */
+    int32_t *w, *wt;      /* rows x L weights, L x L transition weights */
+    int64_t *u, *ut;      /* their sums for averaging */
+    size_t K;             /* dense inputs per token, 0 without word vectors */
+    float *wd;            /* L x K dense weights */
+    double *ud;           /* their sums */
+    size_t *order;        /* the sentences in their order after the last shuffle */
+} nk_checkpoint;
+
+/* Saves the state and the model of the best epoch, atomically as
+ * nerkit_model_save does, in the model container under its own magic. */
+int nk_checkpoint_save(const char *path, const nerkit_model *best, const nk_checkpoint *ck,
+                       nerkit_error *err);
+
+/* Reads a checkpoint into ck: the caller sets fingerprint, L, rows, K and
+ * n, which must match, and gives zeroed arrays of those sizes. *best gets
+ * the model of the best epoch. */
+int nk_checkpoint_load(const char *path, nk_checkpoint *ck, nerkit_model **best,
+                       nerkit_error *err);
+int nk_checkpoint_load_buffer(const void *data, size_t len, const char *name, nk_checkpoint *ck,
+                              nerkit_model **best, nerkit_error *err);
+
+#endif

@@ -1,0 +1,805 @@
+/*
+ * The model file: one format for every trainer, specified in
+ * docs/model-format.md.
+ *
+ * Layout: a 32-byte header (magic, format version, payload length, CRC32 of
+ * the payload, CRC32 of the header itself), then the payload: a run of
+ * tagged sections. Numbers are little-endian whatever the host. Readers
+ * skip sections they do not know, so later versions can add sections
+ * (gazetteers, embeddings) without breaking older models; a change that old
+ * readers cannot skip bumps the version, and they refuse the file.
+ *
+ * Loading trusts nothing: every length is checked against what is left
+ * before it is used, every count against a limit before it sizes an
+ * allocation.
+ */
+#include "core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define MAGIC "NERKITM\x1a"
+#define FORMAT_VERSION 1u
+/* Training checkpoints share the container under their own magic, so that
+ * neither is ever taken for the other. */
+#define CKPT_MAGIC "NERKITC\x1a"
+#define CKPT_VERSION 1u
+#define HEADER_SIZE 32
+#define MAX_META 65536
+
+static void put_u32(nk_buf *b, uint32_t v)
+{
+    unsigned char s[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
+                          (unsigned char)(v >> 24)};
+    nk_buf_put(b, s, 4);
+}
+
+static void put_u64(nk_buf *b, uint64_t v)
+{
+    put_u32(b, (uint32_t)v);
+    put_u32(b, (uint32_t)(v >> 32));
+}
+
+static void put_f32(nk_buf *b, float f)
+{
+    uint32_t v;
+    memcpy(&v, &f, 4);
+    put_u32(b, v);
+}
+
+static void put_str(nk_buf *b, const char *s)
+{
+    put_u32(b, (uint32_t)strlen(s));
+    nk_buf_put(b, s, strlen(s));
+}
+
+/* Sections are written as tag, u64 length, body; the length is patched in
+ * once the body is written. */
+static size_t begin_section(nk_buf *b, const char tag[4])
+{
+    nk_buf_put(b, tag, 4);
+    put_u64(b, 0);
+    return b->len;
+}
+
+static void end_section(nk_buf *b, size_t body)
+{
+    if (b->failed)
+        return;
+    uint64_t n = b->len - body;
+    for (int i = 0; i < 8; i++)
+        b->p[body - 8 + i] = (char)(n >> (8 * i));
+}
+
+static uint32_t crc(const unsigned char *p, size_t n)
+{
+    uLong c = crc32(0L, Z_NULL, 0);
+    while (n > 0) {
+        /* zlib takes uInt lengths */
+        uInt k = n > (1u << 30) ? (1u << 30) : (uInt)n;
+        c = crc32(c, p, k);
+        p += k;
+        n -= k;
+    }
+    return (uint32_t)c;
+}
+
+static void write_lexicon(nk_buf *b, const nk_lexicon *lx)
+{
+    size_t s = begin_section(b, "LEXN");
+    size_t n = lx->nwords;
+    put_u32(b, lx->nwords);
+    put_u32(b, lx->nclusterings);
+    put_u32(b, lx->dim);
+    nk_buf_put(b, lx->brown, lx->nclusterings);
+    for (size_t w = 0; w < n; w++)
+        put_u64(b, lx->key[w]);
+    /* the file lists clustering by clustering */
+    for (size_t c = 0; c < lx->nclusterings; c++)
+        for (size_t w = 0; w < n; w++)
+            put_u32(b, lx->cluster[w * lx->nclusterings + c]);
+    if (lx->dim) {
+        for (size_t w = 0; w < n; w++)
+            put_f32(b, lx->scale[w]);
+        nk_buf_put(b, lx->vec, n * lx->dim);
+    }
+    end_section(b, s);
+}
+
+/* Room for the header, which seal() fills in once the sections are there. */
+static void begin_file(nk_buf *b)
+{
+    unsigned char header[HEADER_SIZE] = {0};
+    nk_buf_put(b, header, HEADER_SIZE);
+}
+
+/* Appends the sections of a model. */
+static void put_model(const nerkit_model *m, nk_buf *b)
+{
+    const size_t L = m->nlabels;
+    size_t s = begin_section(b, "META");
+    put_str(b, m->algorithm);
+    put_str(b, nerkit_scheme_name(m->scheme));
+    put_str(b, NERKIT_VERSION);
+    end_section(b, s);
+
+    s = begin_section(b, "LABL");
+    put_u32(b, (uint32_t)m->ntypes);
+    for (size_t t = 0; t < m->ntypes; t++)
+        put_str(b, m->types[t]);
+    end_section(b, s);
+
+    s = begin_section(b, "FEAT");
+    put_u32(b, m->feat.groups);
+    put_u32(b, m->feat.hash_bits);
+    end_section(b, s);
+
+    s = begin_section(b, "TRAN");
+    for (size_t k = 0; k < L * L; k++)
+        put_f32(b, m->trans[k]);
+    end_section(b, s);
+
+    s = begin_section(b, "WGHT");
+    put_u32(b, m->nrows);
+    /* rows are kept in slot order, so the index bits list the slots */
+    size_t words = ((size_t)1 << m->feat.hash_bits) / 64;
+    for (size_t w = 0; w < words; w++)
+        for (uint64_t bits = m->present[w]; bits; bits &= bits - 1)
+            put_u32(b, (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits)));
+    for (size_t k = 0; k < (size_t)m->nrows * L; k++)
+        put_f32(b, m->rows[k]);
+    end_section(b, s);
+
+    if (m->feat.groups & (NERKIT_FEAT_CLUSTERS | NERKIT_FEAT_VECTORS))
+        write_lexicon(b, &m->lex);
+    if (m->feat.groups & NERKIT_FEAT_VECTORS) {
+        s = begin_section(b, "DENS");
+        for (size_t k = 0; k < L * NK_WINDOW * m->lex.dim; k++)
+            put_f32(b, m->dense[k]);
+        end_section(b, s);
+    }
+}
+
+/* Fills in the header of the file in b: magic, version, payload length and
+ * both checksums. */
+static int seal(nk_buf *b, const char *magic, uint32_t version, const char *kind,
+                nerkit_error *err)
+{
+    if (b->failed)
+        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory writing %s", kind);
+    size_t payload = b->len - HEADER_SIZE;
+    unsigned char *h = (unsigned char *)b->p;
+    memcpy(h, magic, 8);
+    for (int i = 0; i < 4; i++)
+        h[8 + i] = (unsigned char)(version >> (8 * i));
+    for (int i = 0; i < 8; i++)
+        h[16 + i] = (unsigned char)((uint64_t)payload >> (8 * i));
+    uint32_t pc = crc(h + HEADER_SIZE, payload);
+    for (int i = 0; i < 4; i++)
+        h[24 + i] = (unsigned char)(pc >> (8 * i));
+    uint32_t hc = crc(h, 28);
+    for (int i = 0; i < 4; i++)
+        h[28 + i] = (unsigned char)(hc >> (8 * i));
+    return NERKIT_OK;
+}
+
+int nerkit_model_save(const nerkit_model *m, const char *path, nerkit_error *err)
+{
+    nk_buf b = {0};
+    begin_file(&b);
+    put_model(m, &b);
+    int rc = seal(&b, MAGIC, FORMAT_VERSION, "model", err);
+    if (!rc)
+        rc = nk_atomic_write(path, b.p, b.len, err);
+    free(b.p);
+    return rc;
+}
+
+/* ---- reading */
+
+typedef struct {
+    const unsigned char *p;
+    size_t len, pos;
+} rbuf;
+
+static bool get(rbuf *r, void *out, size_t n)
+{
+    if (r->len - r->pos < n)
+        return false;
+    memcpy(out, r->p + r->pos, n);
+    r->pos += n;
+    return true;
+}
+
+static uint32_t le32(const unsigned char *s)
+{
+    return (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
+}
+
+static uint64_t le64(const unsigned char *s)
+{
+    return (uint64_t)le32(s) | (uint64_t)le32(s + 4) << 32;
+}
+
+static bool get_u32(rbuf *r, uint32_t *v)
+{
+    unsigned char s[4];
+    if (!get(r, s, 4))
+        return false;
+    *v = le32(s);
+    return true;
+}
+
+static bool get_f32(rbuf *r, float *f)
+{
+    uint32_t v;
+    if (!get_u32(r, &v))
+        return false;
+    memcpy(f, &v, 4);
+    return isfinite(*f);
+}
+
+/* A length-prefixed UTF-8 string of at most max bytes, copied to out. */
+static bool get_str(rbuf *r, char *out, size_t max)
+{
+    uint32_t n;
+    if (!get_u32(r, &n) || n >= max || r->len - r->pos < n)
+        return false;
+    memcpy(out, r->p + r->pos, n);
+    out[n] = '\0';
+    r->pos += n;
+    return memchr(out, '\0', n) == NULL && nk_utf8_check((const unsigned char *)out, n) == n;
+}
+
+typedef struct {
+    rbuf meta, labl, feat, tran, wght, lexn, dens;
+    bool has_meta, has_labl, has_feat, has_tran, has_wght, has_lexn, has_dens;
+    rbuf psta, ordr, wsum, tsum, dsum; /* a checkpoint's training state */
+    bool has_psta, has_ordr, has_wsum, has_tsum, has_dsum;
+} sections;
+
+static int damaged(nerkit_error *err, const char *kind, const char *name, const char *what)
+{
+    return nk_fail(err, NERKIT_ERR_MODEL, "%s: damaged %s: %s", name, kind, what);
+}
+
+static nerkit_model *bad(nerkit_error *err, const char *name, const char *what)
+{
+    damaged(err, "model", name, what);
+    return NULL;
+}
+
+static bool get_u64(rbuf *r, uint64_t *v)
+{
+    unsigned char s[8];
+    if (!get(r, s, 8))
+        return false;
+    *v = le64(s);
+    return true;
+}
+
+/* The LEXN section: word keys, cluster ids, vectors; counts checked against
+ * the limits and the section's size before anything is allocated. */
+static int read_lexicon(rbuf *r, nk_lexicon *lx, const char *name, nerkit_error *err)
+{
+    uint32_t n, nc, dim;
+    if (!get_u32(r, &n) || !get_u32(r, &nc) || !get_u32(r, &dim) || n > NK_MAX_LEXICON ||
+        nc > NK_MAX_CLUSTERINGS || dim > NK_MAX_DIM ||
+        r->len - r->pos != (uint64_t)nc + 8ull * n + 4ull * nc * n + (dim ? 4ull * n + (uint64_t)n * dim : 0)) {
+        bad(err, name, "LEXN section: counts do not match its size");
+        return NERKIT_ERR_MODEL;
+    }
+    uint8_t brown[NK_MAX_CLUSTERINGS] = {0};
+    get(r, brown, nc);
+    uint64_t *keys = malloc(((size_t)n + 1) * sizeof *keys);
+    if (!keys)
+        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
+    for (uint32_t w = 0; w < n; w++)
+        get_u64(r, &keys[w]);
+    int rc = nk_lexicon_init(lx, keys, n, nc, dim, err);
+    free(keys);
+    if (rc)
+        return rc;
+    for (uint32_t c = 0; c < nc; c++)
+        if ((lx->brown[c] = brown[c]) > 1) {
+            bad(err, name, "LEXN section: bad clustering kind");
+            return NERKIT_ERR_MODEL;
+        }
+    /* a repeated key would hide a word behind another */
+    for (uint32_t w = 0; w < n; w++)
+        if (nk_lexicon_find(lx, lx->key[w]) != (int32_t)w) {
+            bad(err, name, "LEXN section: a word appears twice");
+            return NERKIT_ERR_MODEL;
+        }
+    for (size_t c = 0; c < nc; c++)
+        for (size_t w = 0; w < n; w++)
+            get_u32(r, &lx->cluster[w * nc + c]);
+    if (dim) {
+        for (uint32_t w = 0; w < n; w++)
+            if (!get_f32(r, &lx->scale[w]) || lx->scale[w] < 0) {
+                bad(err, name, "LEXN section: a vector scale is not a finite positive number");
+                return NERKIT_ERR_MODEL;
+            }
+        get(r, lx->vec, (size_t)n * dim);
+    }
+    return NERKIT_OK;
+}
+
+static nerkit_model *build(const sections *sec, const char *name, nerkit_error *err)
+{
+    if (!sec->has_meta || !sec->has_labl || !sec->has_feat || !sec->has_tran || !sec->has_wght)
+        return bad(err, name, "a required section is missing");
+    rbuf meta = sec->meta, labl = sec->labl, feat = sec->feat, tran = sec->tran,
+         wght = sec->wght;
+    char algorithm[32], scheme[16], version[32];
+    if (!get_str(&meta, algorithm, sizeof algorithm) || !get_str(&meta, scheme, sizeof scheme) ||
+        !get_str(&meta, version, sizeof version))
+        return bad(err, name, "META section unreadable");
+    int sch = nerkit_scheme_parse(scheme);
+    if (sch <= 0)
+        return bad(err, name, "unknown tag scheme in META");
+
+    uint32_t ntypes;
+    if (!get_u32(&labl, &ntypes) || ntypes > NK_MAX_TYPES)
+        return bad(err, name, "LABL section: bad type count");
+    char **types = calloc(ntypes + 1, sizeof *types);
+    size_t *lens = calloc(ntypes + 1, sizeof *lens);
+    nerkit_model *m = NULL;
+    if (!types || !lens) {
+        nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
+        goto out;
+    }
+    for (uint32_t t = 0; t < ntypes; t++) {
+        char buf[NK_MAX_TYPE_LEN + 1];
+        if (!get_str(&labl, buf, sizeof buf) || !buf[0]) {
+            bad(err, name, "LABL section: bad type name");
+            goto out;
+        }
+        types[t] = strdup(buf);
+        lens[t] = strlen(buf);
+        if (!types[t]) {
+            nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
+            goto out;
+        }
+        /* sorted and unique, as written: type lookups rely on it */
+        if (t > 0 && strcmp(types[t - 1], types[t]) >= 0) {
+            bad(err, name, "LABL section: type names not sorted or repeated");
+            goto out;
+        }
+    }
+    /* sizes that follow from the label set are checked before the model's
+     * tables are allocated for it */
+    const size_t L = 1 + 4 * (size_t)ntypes;
+    uint64_t wrows;
+    if (tran.len != L * L * 4) {
+        bad(err, name, "TRAN section has the wrong size for the label set");
+        goto out;
+    }
+    if (wght.len < 4 || (wrows = le32(wght.p)) > (wght.len - 4) / (4 + 4 * L) ||
+        wght.len - 4 != wrows * (4 + 4 * L)) {
+        bad(err, name, "WGHT section: row count does not match its size");
+        goto out;
+    }
+    nk_featcfg cfg;
+    if (!get_u32(&feat, &cfg.groups) || !get_u32(&feat, &cfg.hash_bits) ||
+        (cfg.groups & ~(uint32_t)(NERKIT_FEAT_ALL | NERKIT_FEAT_CLUSTERS | NERKIT_FEAT_VECTORS)) ||
+        cfg.hash_bits < 10 || cfg.hash_bits > 28) {
+        bad(err, name, "FEAT section: unknown feature groups or hash size");
+        goto out;
+    }
+    m = nk_model_new(algorithm, (nerkit_scheme)sch, (const char *const *)types, lens, ntypes,
+                     &cfg, err);
+    if (!m)
+        goto out;
+    for (size_t k = 0; k < L * L; k++)
+        if (!get_f32(&tran, &m->trans[k])) {
+            bad(err, name, "TRAN section: a weight is not a finite number");
+            goto fail;
+        }
+    uint32_t nrows;
+    size_t H = (size_t)1 << cfg.hash_bits;
+    get_u32(&wght, &nrows);
+    if (nrows > H) {
+        bad(err, name, "WGHT section: more rows than feature slots");
+        goto fail;
+    }
+    uint32_t *slots = malloc(((size_t)nrows + 1) * sizeof *slots);
+    if (!slots) {
+        nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s (%u weight rows)", name, nrows);
+        goto fail;
+    }
+    for (uint32_t r = 0; r < nrows; r++) {
+        get_u32(&wght, &slots[r]);
+        if (slots[r] >= H || (r > 0 && slots[r] <= slots[r - 1])) {
+            free(slots);
+            bad(err, name, "WGHT section: feature slots out of order or out of range");
+            goto fail;
+        }
+    }
+    int rc = nk_model_set_rows(m, slots, nrows, err);
+    free(slots);
+    if (rc)
+        goto fail;
+    for (size_t k = 0; k < (size_t)nrows * L; k++)
+        if (!get_f32(&wght, &m->rows[k])) {
+            bad(err, name, "WGHT section: a weight is not a finite number");
+            goto fail;
+        }
+    if (cfg.groups & (NERKIT_FEAT_CLUSTERS | NERKIT_FEAT_VECTORS)) {
+        rbuf lexn = sec->lexn;
+        if (!sec->has_lexn) {
+            bad(err, name, "the features need a LEXN section, and there is none");
+            goto fail;
+        }
+        if (read_lexicon(&lexn, &m->lex, name, err))
+            goto fail;
+    }
+    if (cfg.groups & NERKIT_FEAT_VECTORS) {
+        rbuf dens = sec->dens;
+        size_t k = L * NK_WINDOW * m->lex.dim;
+        if (!sec->has_dens || !m->lex.dim || dens.len != 4 * k) {
+            bad(err, name, "DENS section missing or of the wrong size for the vectors");
+            goto fail;
+        }
+        if (!(m->dense = malloc(4 * k))) {
+            nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
+            goto fail;
+        }
+        for (size_t i = 0; i < k; i++)
+            if (!get_f32(&dens, &m->dense[i])) {
+                bad(err, name, "DENS section: a weight is not a finite number");
+                goto fail;
+            }
+        if (nk_dense_project(m, err))
+            goto fail;
+    }
+    goto out;
+fail:
+    nerkit_model_free(m);
+    m = NULL;
+out:
+    if (types)
+        for (uint32_t t = 0; t < ntypes; t++)
+            free(types[t]);
+    free(types);
+    free(lens);
+    return m;
+}
+
+/* Checks the header of a file of this kind (magic, version, length and
+ * checksums) and gives the payload. */
+static int open_file(const unsigned char *p, size_t len, const char *magic, uint32_t version,
+                     const char *kind, const char *name, rbuf *payload, nerkit_error *err)
+{
+    bool model = strcmp(kind, "model") == 0;
+    if (len == 0)
+        return nk_fail(err, NERKIT_ERR_MODEL, "%s: empty file, not a nerkit %s", name, kind);
+    if (memcmp(p, magic, len < 8 ? len : 8) != 0) {
+        if (len >= 8 && memcmp(p, model ? CKPT_MAGIC : MAGIC, 8) == 0)
+            return nk_fail(err, NERKIT_ERR_MODEL, "%s: a nerkit %s, not a %s", name,
+                           model ? "training checkpoint (finish it with nerkit-train --resume)"
+                                 : "model",
+                           kind);
+        return nk_fail(err, NERKIT_ERR_MODEL, "%s: not a nerkit %s (bad magic bytes)", name,
+                       kind);
+    }
+    if (len < HEADER_SIZE)
+        return nk_fail(err, NERKIT_ERR_MODEL,
+                       "%s: truncated %s: %zu bytes, shorter than the %d-byte header", name, kind,
+                       len, HEADER_SIZE);
+    if (crc(p, 28) != le32(p + 28))
+        return damaged(err, kind, name, "header checksum mismatch");
+    uint32_t v = le32(p + 8);
+    if (v > version)
+        return nk_fail(err, NERKIT_ERR_VERSION,
+                       "%s: %s format version %u is newer than this nerkit reads (%u); "
+                       "upgrade nerkit",
+                       name, kind, v, version);
+    if (v == 0 || le32(p + 12) != 0)
+        return damaged(err, kind, name, "format version 0 or reserved header bytes set");
+    uint64_t n = le64(p + 16);
+    if (n > len - HEADER_SIZE)
+        return nk_fail(err, NERKIT_ERR_MODEL,
+                       "%s: truncated %s: header promises %llu payload bytes, file has %zu", name,
+                       kind, (unsigned long long)n, len - HEADER_SIZE);
+    if (n < len - HEADER_SIZE)
+        return damaged(err, kind, name, "trailing bytes after the payload");
+    if (crc(p + HEADER_SIZE, n) != le32(p + 24))
+        return nk_fail(err, NERKIT_ERR_MODEL, "%s: corrupted %s: payload checksum mismatch", name,
+                       kind);
+    *payload = (rbuf){p + HEADER_SIZE, (size_t)n, 0};
+    return NERKIT_OK;
+}
+
+/* Finds the sections of a payload. Unknown ones are skipped: later versions
+ * may add sections. */
+static int find_sections(rbuf r, sections *sec, const char *kind, const char *name,
+                         nerkit_error *err)
+{
+    struct {
+        const char *tag;
+        rbuf *dst;
+        bool *seen;
+    } known[] = {{"META", &sec->meta, &sec->has_meta}, {"LABL", &sec->labl, &sec->has_labl},
+                 {"FEAT", &sec->feat, &sec->has_feat}, {"TRAN", &sec->tran, &sec->has_tran},
+                 {"WGHT", &sec->wght, &sec->has_wght}, {"LEXN", &sec->lexn, &sec->has_lexn},
+                 {"DENS", &sec->dens, &sec->has_dens}, {"PSTA", &sec->psta, &sec->has_psta},
+                 {"ORDR", &sec->ordr, &sec->has_ordr}, {"WSUM", &sec->wsum, &sec->has_wsum},
+                 {"TSUM", &sec->tsum, &sec->has_tsum}, {"DSUM", &sec->dsum, &sec->has_dsum}};
+    memset(sec, 0, sizeof *sec);
+    while (r.pos < r.len) {
+        unsigned char head[12];
+        if (!get(&r, head, 12))
+            return damaged(err, kind, name, "section header cut short");
+        uint64_t n = le64(head + 4);
+        if (n > r.len - r.pos)
+            return damaged(err, kind, name, "section longer than the payload");
+        rbuf body = {r.p + r.pos, (size_t)n, 0};
+        r.pos += (size_t)n;
+        for (size_t k = 0; k < sizeof known / sizeof *known; k++) {
+            if (memcmp(head, known[k].tag, 4) != 0)
+                continue;
+            if (*known[k].seen)
+                return damaged(err, kind, name, "a section appears twice");
+            *known[k].dst = body;
+            *known[k].seen = true;
+        }
+    }
+    return NERKIT_OK;
+}
+
+nerkit_model *nerkit_model_load_buffer(const void *data, size_t len, const char *name,
+                                       nerkit_error *err)
+{
+    if (!name)
+        name = "<buffer>";
+    rbuf payload = {0};
+    sections sec;
+    if (open_file(data, len, MAGIC, FORMAT_VERSION, "model", name, &payload, err) ||
+        find_sections(payload, &sec, "model", name, err))
+        return NULL;
+    return build(&sec, name, err);
+}
+
+/* Reads a whole regular file. */
+static unsigned char *slurp(const char *path, size_t *len, nerkit_error *err)
+{
+    int fd;
+    if (nk_open_regular(path, &fd, err))
+        return NULL;
+    struct stat st;
+    FILE *f = fstat(fd, &st) == 0 ? fdopen(fd, "rb") : NULL;
+    if (!f) {
+        close(fd);
+        return nk_fail_null(err, NERKIT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    *len = (size_t)st.st_size;
+    unsigned char *buf = malloc(*len + 1);
+    if (!buf) {
+        fclose(f);
+        return nk_fail_null(err, NERKIT_ERR_NOMEM, "%s: out of memory (%zu bytes)", path, *len);
+    }
+    size_t got = fread(buf, 1, *len, f);
+    int failed = ferror(f);
+    fclose(f);
+    if (failed || got != *len) {
+        free(buf);
+        return nk_fail_null(err, NERKIT_ERR_IO, "%s: read error", path);
+    }
+    return buf;
+}
+
+nerkit_model *nerkit_model_load(const char *path, nerkit_error *err)
+{
+    size_t len = 0;
+    unsigned char *buf = slurp(path, &len, err);
+    if (!buf)
+        return NULL;
+    nerkit_model *m = nerkit_model_load_buffer(buf, len, path, err);
+    free(buf);
+    return m;
+}
+
+/* ---- training checkpoints: the model of the best epoch so far, then the
+ * perceptron's state: PSTA (counters and sizes), ORDR (sentence order),
+ * WSUM (weight rows that are not all zero: slot, L int32 weights, L int64
+ * sums), TSUM (transition weights and sums) and, with word vectors, DSUM
+ * (dense weights as float bits, sums as double bits). */
+
+static void put_pairs(nk_buf *b, const int32_t *w, const int64_t *u, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        put_u32(b, (uint32_t)w[k]);
+    for (size_t k = 0; k < n; k++)
+        put_u64(b, (uint64_t)u[k]);
+}
+
+int nk_checkpoint_save(const char *path, const nerkit_model *best, const nk_checkpoint *ck,
+                       nerkit_error *err)
+{
+    const size_t L = ck->L;
+    nk_buf b = {0};
+    begin_file(&b);
+    put_model(best, &b);
+    size_t s = begin_section(&b, "PSTA");
+    uint64_t score;
+    memcpy(&score, &ck->best_score, 8);
+    put_u64(&b, ck->fingerprint);
+    put_u32(&b, ck->epoch);
+    put_u32(&b, ck->since_best);
+    put_u32(&b, ck->stopped);
+    put_u64(&b, score);
+    put_u64(&b, (uint64_t)ck->step);
+    put_u64(&b, L);
+    put_u64(&b, ck->rows);
+    put_u64(&b, ck->K);
+    put_u64(&b, ck->n);
+    end_section(&b, s);
+    s = begin_section(&b, "ORDR");
+    for (size_t i = 0; i < ck->n; i++)
+        put_u64(&b, ck->order[i]);
+    end_section(&b, s);
+    s = begin_section(&b, "WSUM");
+    for (size_t r = 0; r < ck->rows; r++) {
+        bool any = false;
+        for (size_t y = 0; y < L && !any; y++)
+            any = ck->w[r * L + y] != 0 || ck->u[r * L + y] != 0;
+        if (any) {
+            put_u64(&b, r);
+            put_pairs(&b, ck->w + r * L, ck->u + r * L, L);
+        }
+    }
+    end_section(&b, s);
+    s = begin_section(&b, "TSUM");
+    put_pairs(&b, ck->wt, ck->ut, L * L);
+    end_section(&b, s);
+    if (ck->K) {
+        s = begin_section(&b, "DSUM");
+        for (size_t k = 0; k < L * ck->K; k++)
+            put_f32(&b, ck->wd[k]);
+        for (size_t k = 0; k < L * ck->K; k++) {
+            uint64_t bits;
+            memcpy(&bits, &ck->ud[k], 8);
+            put_u64(&b, bits);
+        }
+        end_section(&b, s);
+    }
+    int rc = seal(&b, CKPT_MAGIC, CKPT_VERSION, "checkpoint", err);
+    if (!rc)
+        rc = nk_atomic_write(path, b.p, b.len, err);
+    free(b.p);
+    return rc;
+}
+
+static void get_pairs(rbuf *r, int32_t *w, int64_t *u, size_t n)
+{
+    uint32_t v;
+    uint64_t x;
+    for (size_t k = 0; k < n && get_u32(r, &v); k++)
+        w[k] = (int32_t)v;
+    for (size_t k = 0; k < n && get_u64(r, &x); k++)
+        u[k] = (int64_t)x;
+}
+
+/* The training state of a checked checkpoint payload into ck. */
+static int read_state(const sections *sec, nk_checkpoint *ck, const char *name,
+                      nerkit_error *err)
+{
+    const size_t L = ck->L;
+    if (!sec->has_psta || !sec->has_ordr || !sec->has_wsum || !sec->has_tsum)
+        return damaged(err, "checkpoint", name, "a training state section is missing");
+    rbuf r = sec->psta;
+    uint64_t fingerprint, score, step, l, rows, K, n;
+    uint32_t epoch, since, stopped;
+    if (r.len != 68 || !get_u64(&r, &fingerprint) || !get_u32(&r, &epoch) ||
+        !get_u32(&r, &since) || !get_u32(&r, &stopped) || !get_u64(&r, &score) ||
+        !get_u64(&r, &step) || !get_u64(&r, &l) || !get_u64(&r, &rows) || !get_u64(&r, &K) ||
+        !get_u64(&r, &n))
+        return damaged(err, "checkpoint", name, "PSTA section has the wrong size");
+    memcpy(&ck->best_score, &score, 8);
+    if (epoch == 0 || since >= epoch || stopped > 1 || (int64_t)step < 1 ||
+        !(ck->best_score == -1 || (ck->best_score >= 0 && ck->best_score <= 100)))
+        return damaged(err, "checkpoint", name, "PSTA section: counters out of range");
+    if (fingerprint != ck->fingerprint || l != L || rows != ck->rows || K != ck->K || n != ck->n)
+        return nk_fail(err, NERKIT_ERR_ARG,
+                       "%s: the checkpoint is of another training: the corpora, the feature "
+                       "options, --hash-bits, --min-count or --seed differ",
+                       name);
+    ck->epoch = epoch;
+    ck->since_best = since;
+    ck->stopped = stopped;
+    ck->step = (int64_t)step;
+
+    r = sec->ordr;
+    if (r.len != 8 * n)
+        return damaged(err, "checkpoint", name, "ORDR section has the wrong size");
+    bool *seen = calloc(n + 1, 1);
+    if (!seen)
+        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++) {
+        get_u64(&r, &l);
+        ok = l < n && !seen[l];
+        if (ok)
+            seen[l] = true, ck->order[i] = (size_t)l;
+    }
+    free(seen);
+    if (!ok)
+        return damaged(err, "checkpoint", name, "ORDR section: not an order of the sentences");
+
+    r = sec->wsum;
+    size_t entry = 8 + 12 * L;
+    if (r.len % entry != 0 || r.len / entry > rows)
+        return damaged(err, "checkpoint", name, "WSUM section has the wrong size");
+    uint64_t prev = 0;
+    for (bool first = true; r.pos < r.len; first = false) {
+        uint64_t row;
+        get_u64(&r, &row);
+        if (row >= rows || (!first && row <= prev))
+            return damaged(err, "checkpoint", name, "WSUM section: rows out of order or range");
+        prev = row;
+        get_pairs(&r, ck->w + row * L, ck->u + row * L, L);
+    }
+    r = sec->tsum;
+    if (r.len != 12 * L * L)
+        return damaged(err, "checkpoint", name, "TSUM section has the wrong size");
+    get_pairs(&r, ck->wt, ck->ut, L * L);
+    r = sec->dsum;
+    if (K && r.len != 12 * L * K)
+        return damaged(err, "checkpoint", name, "DSUM section missing or of the wrong size");
+    for (size_t k = 0; k < L * K; k++)
+        if (!get_f32(&r, &ck->wd[k]))
+            return damaged(err, "checkpoint", name, "DSUM section: a weight is not a number");
+    for (size_t k = 0; k < L * K; k++) {
+        get_u64(&r, &l);
+        memcpy(&ck->ud[k], &l, 8);
+        if (!isfinite(ck->ud[k]))
+            return damaged(err, "checkpoint", name, "DSUM section: a sum is not a number");
+    }
+    return NERKIT_OK;
+}
+
+int nk_checkpoint_load_buffer(const void *data, size_t len, const char *name, nk_checkpoint *ck,
+                              nerkit_model **best, nerkit_error *err)
+{
+    rbuf payload = {0};
+    sections sec;
+    *best = NULL;
+    int rc = open_file(data, len, CKPT_MAGIC, CKPT_VERSION, "checkpoint", name, &payload, err);
+    if (!rc)
+        rc = find_sections(payload, &sec, "checkpoint", name, err);
+    if (!rc)
+        rc = read_state(&sec, ck, name, err);
+    if (rc)
+        return rc;
+    nerkit_model *m = build(&sec, name, err);
+    if (!m)
+        return err ? err->code : NERKIT_ERR_MODEL;
+    if (m->nlabels != ck->L || ((size_t)1 << m->feat.hash_bits) != ck->rows ||
+        (ck->K ? !m->dense || NK_WINDOW * (size_t)m->lex.dim != ck->K : m->dense != NULL)) {
+        nerkit_model_free(m);
+        return damaged(err, "checkpoint", name, "its model does not fit its training state");
+    }
+    *best = m;
+    return NERKIT_OK;
+}
+
+int nk_checkpoint_load(const char *path, nk_checkpoint *ck, nerkit_model **best,
+                       nerkit_error *err)
+{
+    size_t len = 0;
+    *best = NULL;
+    unsigned char *buf = slurp(path, &len, err);
+    if (!buf)
+        return err ? err->code : NERKIT_ERR_IO;
+    int rc = nk_checkpoint_load_buffer(buf, len, path, ck, best, err);
+    free(buf);
+    return rc;
+}

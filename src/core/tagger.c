@@ -1,0 +1,178 @@
+/*
+ * Tagging: features of a whole document, then one Viterbi pass per
+ * sentence. All scratch memory lives in the tagger and only grows, so a
+ * tagger that has seen its largest document allocates nothing more.
+ */
+#include "core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct nerkit_tagger {
+    const nerkit_model *m;
+    nk_featbuf fb;
+    float *em;       /* emission scores, document length x L */
+    uint16_t *back;  /* Viterbi back-pointers, longest sentence x L */
+    float *score;    /* 2 x L */
+    const float **rows; /* the weight rows of one token: features, then window words */
+    size_t cap_em, cap_back; /* tokens em and back have room for */
+    void *scratch;   /* the decoders' beyond Viterbi (decode/), of a type not known here */
+    void (*drop)(void *);
+    float *x;        /* dense inputs, document length x NK_WINDOW * dim */
+    size_t cap_x;
+};
+
+nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
+{
+    nerkit_tagger *t = nk_alloc(1, sizeof *t, err);
+    if (!t)
+        return NULL;
+    t->m = m;
+    t->score = nk_alloc(2 * m->nlabels, sizeof *t->score, err);
+    t->rows = nk_alloc(NK_MAX_FEATURES + NK_WINDOW, sizeof *t->rows, err);
+    if (!t->score || !t->rows) {
+        nerkit_tagger_free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void nerkit_tagger_free(nerkit_tagger *t)
+{
+    if (!t)
+        return;
+    nk_featbuf_free(&t->fb);
+    if (t->scratch)
+        t->drop(t->scratch);
+    free(t->em);
+    free(t->x);
+    free(t->back);
+    free(t->score);
+    free(t->rows);
+    free(t);
+}
+
+/* Sums the weight rows of each token's features, and with projected word
+ * vectors the rows of the words in its window. The rows are scattered over
+ * tables too big for L2 cache, so the sum is bound by memory latency: first
+ * find every row of the token (independent loads the CPU overlaps) and
+ * prefetch it, then add. restrict lets the compiler keep the sum in
+ * registers instead of storing after every add. */
+static void emissions(const nerkit_model *m, const nk_featbuf *fb, const nerkit_document *doc,
+                      float *restrict em, const float **rows)
+{
+    const size_t L = m->nlabels;
+    size_t first = 0;
+    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
+        const size_t n = doc->sentence_len[s];
+        const int32_t *word = fb->word + first;
+        for (size_t i = 0; i < n; i++) {
+            size_t nr = 0;
+            for (size_t k = fb->start[first + i]; k < fb->start[first + i + 1]; k++) {
+                const float *w = nk_model_row(m, fb->slots[k]);
+                if (w) {
+                    __builtin_prefetch(w);
+                    __builtin_prefetch(w + L - 1);
+                    rows[nr++] = w;
+                }
+            }
+            for (size_t d = 0; m->proj && d < NK_WINDOW; d++) {
+                long j = (long)i + (long)d - NK_WINDOW / 2;
+                if (j < 0 || j >= (long)n || word[j] < 0)
+                    continue;
+                const float *w = m->proj + ((size_t)word[j] * NK_WINDOW + d) * L;
+                __builtin_prefetch(w);
+                __builtin_prefetch(w + L - 1);
+                rows[nr++] = w;
+            }
+            float *restrict e = em + (first + i) * L;
+            memset(e, 0, L * sizeof *e);
+            for (size_t r = 0; r < nr; r++) {
+                const float *restrict w = rows[r];
+                for (size_t y = 0; y < L; y++)
+                    e[y] += w[y];
+            }
+        }
+    }
+}
+
+int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **em,
+                    nerkit_error *err)
+{
+    const nerkit_model *m = t->m;
+    const size_t L = m->nlabels;
+    size_t total = 0, longest = 0;
+    for (size_t s = 0; s < doc->nsentences; s++) {
+        total += doc->sentence_len[s];
+        if (doc->sentence_len[s] > longest)
+            longest = doc->sentence_len[s];
+    }
+    if (total != doc->ntokens)
+        return nk_fail(err, NERKIT_ERR_ARG,
+                       "sentence lengths add up to %zu tokens, but the document has %zu", total,
+                       doc->ntokens);
+    if (doc->ntokens > t->cap_em) {
+        if (!nk_resize(&t->em, doc->ntokens * L, sizeof *t->em))
+            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory scoring a document of %zu tokens",
+                           doc->ntokens);
+        t->cap_em = doc->ntokens;
+    }
+    if (longest > t->cap_back) {
+        if (!nk_resize(&t->back, longest * L, sizeof *t->back))
+            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory tagging a sentence of %zu tokens",
+                           longest);
+        t->cap_back = longest;
+    }
+    int rc = nk_features_extract(&m->feat, &m->lex, doc, &t->fb, err);
+    if (rc)
+        return rc;
+    emissions(m, &t->fb, doc, t->em, t->rows);
+    if (!m->proj && (m->feat.groups & NERKIT_FEAT_VECTORS)) {
+        size_t K = NK_WINDOW * m->lex.dim;
+        if (doc->ntokens > t->cap_x) {
+            if (!nk_resize(&t->x, doc->ntokens * K, sizeof *t->x))
+                return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory scoring a document");
+            t->cap_x = doc->ntokens;
+        }
+        nk_dense_inputs(&m->lex, t->fb.word, doc, t->x);
+        nk_dense_scores(t->x, doc->ntokens, K, m->dense, L, t->em);
+    }
+    *em = t->em;
+    return NERKIT_OK;
+}
+
+const nerkit_model *nk_tagger_model(const nerkit_tagger *t) { return t->m; }
+
+void *nk_tagger_scratch(nerkit_tagger *t, void *(*make)(void), void (*drop)(void *))
+{
+    if (!t->scratch && (t->scratch = make()))
+        t->drop = drop;
+    return t->scratch;
+}
+
+void nk_tagger_viterbi(nerkit_tagger *t, const float *em, size_t n, uint16_t *labels)
+{
+    nk_viterbi(&t->m->lat, em, n, t->m->trans, t->score, t->back, labels);
+}
+
+int nerkit_tag_document(nerkit_tagger *t, const nerkit_document *doc, uint16_t *labels,
+                        nerkit_error *err)
+{
+    const nerkit_model *m = t->m;
+    const float *em;
+    int rc = nk_tagger_score(t, doc, &em, err);
+    if (rc)
+        return rc;
+    size_t first = 0;
+    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++])
+        nk_viterbi(&m->lat, em + first * m->nlabels, doc->sentence_len[s], m->trans, t->score,
+                   t->back, labels + first);
+    return NERKIT_OK;
+}
+
+int nerkit_tag_sentence(nerkit_tagger *t, const char *const *tokens, const size_t *token_len,
+                        size_t n, uint16_t *labels, nerkit_error *err)
+{
+    nerkit_document doc = {tokens, token_len, n, &n, n ? 1 : 0};
+    return nerkit_tag_document(t, &doc, labels, err);
+}

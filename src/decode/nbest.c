@@ -1,0 +1,184 @@
+/*
+ * The K best label sequences of a sentence (list Viterbi).
+ *
+ * Each lattice cell (position, label) keeps its K best partial paths,
+ * sorted, with a back-pointer (previous label, rank there). A cell's list
+ * is a K-way merge of its allowed predecessors' lists, each shifted by one
+ * transition score; since those lists are sorted the merge stops after K
+ * picks. The cost is O(n * edges * K) time and n * L * K cells of memory,
+ * and the result is exact: every path's score is a sum of cell steps, so
+ * the k-th best full path extends one of the K best partial paths of every
+ * cell it passes through.
+ */
+#include "decode.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+int nk_nbest_reserve(nk_nbest *w, size_t L, size_t n, size_t k, nerkit_error *err)
+{
+    size_t cells = (n ? n : 1) * L;
+    if (cells * k > w->cap_entries) {
+        if (!nk_resize(&w->score, cells * k, sizeof *w->score) ||
+            !nk_resize(&w->back, cells * k, sizeof *w->back))
+            goto nomem;
+        w->cap_entries = cells * k;
+    }
+    if (cells > w->cap_cells) {
+        if (!nk_resize(&w->count, cells, sizeof *w->count))
+            goto nomem;
+        w->cap_cells = cells;
+    }
+    if (k > w->cap_k) {
+        if (!nk_resize(&w->best, k, sizeof *w->best) ||
+            !nk_resize(&w->best_back, k, sizeof *w->best_back))
+            goto nomem;
+        w->cap_k = k;
+    }
+    if (L > w->cap_labels) {
+        if (!nk_resize(&w->cursor, L, sizeof *w->cursor) ||
+            !nk_resize(&w->ends, L, sizeof *w->ends))
+            goto nomem;
+        w->cap_labels = L;
+    }
+    w->L = L;
+    w->K = k;
+    return NERKIT_OK;
+nomem:
+    return nk_fail(err, NERKIT_ERR_NOMEM,
+                   "out of memory for %zu-best lists of a sentence of %zu tokens", k, n);
+}
+
+void nk_nbest_free(nk_nbest *w)
+{
+    free(w->score);
+    free(w->back);
+    free(w->count);
+    free(w->best);
+    free(w->best_back);
+    free(w->cursor);
+    free(w->ends);
+    *w = (nk_nbest){0};
+}
+
+/* The best K of the paths in the lists of cells from[0..m) at one
+ * position, each extended by trans[from[j] * L + y] (or by nothing when
+ * trans is NULL). Ties go to the earlier list, then the lower rank, so the
+ * result is deterministic. Returns how many were written. */
+static size_t merge(nk_nbest *w, const double *score, const uint16_t *count, const uint16_t *from,
+                    size_t m, const float *trans, size_t y, double *out, uint32_t *out_back)
+{
+    const size_t L = w->L, K = w->K;
+    for (size_t j = 0; j < m; j++)
+        w->cursor[j] = 0;
+    size_t got = 0;
+    while (got < K) {
+        double best = -INFINITY;
+        size_t arg = m;
+        for (size_t j = 0; j < m; j++) {
+            size_t p = from[j], r = w->cursor[j];
+            if (r >= count[p])
+                continue;
+            double v = score[p * K + r] + (trans ? (double)trans[p * L + y] : 0.0);
+            if (arg == m || v > best) {
+                best = v;
+                arg = j;
+            }
+        }
+        if (arg == m)
+            break;
+        out[got] = best;
+        out_back[got++] = (uint32_t)from[arg] << 16 | (uint32_t)w->cursor[arg]++;
+    }
+    return got;
+}
+
+size_t nk_nbest_decode(nk_nbest *w, const nk_lattice *lat, const float *em, size_t n,
+                       const float *trans, uint16_t *paths, size_t stride)
+{
+    const size_t L = w->L, K = w->K;
+    if (n == 0) {
+        w->best[0] = 0;
+        return 1;
+    }
+    for (size_t y = 0; y < L; y++) {
+        w->count[y] = lat->can_start[y];
+        w->score[y * K] = em[y];
+    }
+    for (size_t t = 1; t < n; t++) {
+        const double *prev = w->score + (t - 1) * L * K;
+        const uint16_t *pcount = w->count + (t - 1) * L;
+        for (size_t y = 0; y < L; y++) {
+            size_t cell = t * L + y, a = lat->pred_start[y];
+            size_t got = merge(w, prev, pcount, lat->pred + a, lat->pred_start[y + 1] - a, trans, y,
+                               w->score + cell * K, w->back + cell * K);
+            for (size_t r = 0; r < got; r++)
+                w->score[cell * K + r] += em[t * L + y];
+            w->count[cell] = (uint16_t)got;
+        }
+    }
+    size_t nends = 0;
+    for (size_t y = 0; y < L; y++)
+        if (lat->can_end[y])
+            w->ends[nends++] = (uint16_t)y;
+    size_t got = merge(w, w->score + (n - 1) * L * K, w->count + (n - 1) * L, w->ends, nends, NULL,
+                       0, w->best, w->best_back);
+    for (size_t r = 0; r < got; r++) {
+        uint16_t *path = paths + r * stride;
+        size_t y = w->best_back[r] >> 16, rank = w->best_back[r] & 0xffff;
+        for (size_t t = n; t-- > 0;) {
+            path[t] = (uint16_t)y;
+            uint32_t b = w->back[(t * L + y) * K + rank];
+            y = b >> 16;
+            rank = b & 0xffff;
+        }
+    }
+    return got;
+}
+
+int nerkit_tag_nbest(nerkit_tagger *t, const nerkit_document *doc, size_t k, uint16_t *labels,
+                     double *scores, double *probs, size_t *found, nerkit_error *err)
+{
+    if (k < 1 || k > NERKIT_NBEST_MAX)
+        return nk_fail(err, NERKIT_ERR_ARG, "n-best wants 1 to %d sequences, not %zu",
+                       NERKIT_NBEST_MAX, k);
+    const nerkit_model *m = nk_tagger_model(t);
+    nk_decoders *d = nk_tagger_decoders(t);
+    if (!d)
+        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory for the decoders");
+    const size_t L = m->nlabels, N = doc->ntokens, S = doc->nsentences;
+    const bool with_probs = probs && nerkit_model_has_probabilities(m);
+    const float *em;
+    int rc = nk_tagger_score(t, doc, &em, err);
+    if (rc)
+        return rc;
+    size_t longest = 0;
+    for (size_t s = 0; s < S; s++)
+        longest = doc->sentence_len[s] > longest ? doc->sentence_len[s] : longest;
+    if ((rc = nk_nbest_reserve(&d->nb, L, longest, k, err)))
+        return rc;
+    if (with_probs && (rc = nk_decoders_prepare_fb(d, m, longest, err)))
+        return rc;
+    size_t first = 0;
+    for (size_t s = 0; s < S; first += doc->sentence_len[s++]) {
+        size_t n = doc->sentence_len[s];
+        size_t got =
+            nk_nbest_decode(&d->nb, &m->lat, em + first * L, n, m->trans, labels + first, N);
+        double logz = 0;
+        if (with_probs && (rc = nk_decoders_forward(d, m, em + first * L, n, &logz, err)))
+            return rc;
+        for (size_t r = 0; r < k; r++) {
+            bool real = r < got;
+            if (!real)
+                memset(labels + r * N + first, 0, n * sizeof *labels);
+            scores[r * S + s] = real ? d->nb.best[r] : -INFINITY;
+            if (probs)
+                probs[r * S + s] = !with_probs ? -1.0
+                                   : real      ? fmin(1.0, exp(d->nb.best[r] - logz))
+                                               : 0.0;
+        }
+        found[s] = got;
+    }
+    return NERKIT_OK;
+}
