@@ -22,29 +22,49 @@ CFLAGS  := $(OPT) $(ARCH) -std=c11 -Wall -Wextra -Werror -D_POSIX_C_SOURCE=20080
 BLAS_CFLAGS := $(shell pkg-config --cflags openblas 2>/dev/null)
 BLAS_LIBS   := $(or $(shell pkg-config --libs openblas 2>/dev/null),-lopenblas)
 CFLAGS  += $(BLAS_CFLAGS)
-LDLIBS  := -llbfgs -llapacke $(BLAS_LIBS) -lz -lm -lpthread
+# Only the API of include/nerkit.h leaves a shared library (nerkit.h marks
+# it default); the rest is internal, and calls to it bind inside the library
+CFLAGS  += -fvisibility=hidden
+
+# Two libraries. libnerkit loads models, tags, decodes, evaluates, reads
+# and writes text: src/base, core, decode, text, eval. libnerkit-train adds
+# the trainers (train/) and the learning of word representations
+# (src/embed/), and with them liblbfgs and LAPACKE, which a program that
+# only tags never loads.
+LIBS_TAG   := $(BLAS_LIBS) -lz -lm -lpthread
+LIBS_TRAIN := -llbfgs -llapacke $(LIBS_TAG)
+VERSION := $(shell sed -n 's/^\#define NERKIT_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\).*/\2/p' \
+                include/nerkit.h | paste -sd. -)
+VERSION := $(or $(VERSION),0.2.0)
+MAJOR   := $(firstword $(subst ., ,$(VERSION)))
 
 # Object files go to $(B), programs to $(BIN): the sanitizer build uses
 # its own pair so the two never mix.
 B       ?= build
 BIN     ?= bin
-LIB_SRC := $(wildcard src/*/*.c) $(filter-out train/nerkit-train.c,$(wildcard train/*.c))
-LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
-PROGS   := $(BIN)/nerkit-train $(BIN)/nerkit-tag $(BIN)/nerkit-eval $(BIN)/nerkit-bench \
-           $(BIN)/nerkit-embed \
-           $(BIN)/tokenizer_agreement $(BIN)/crf_confidence $(BIN)/dense_bench
+TAG_SRC   := $(wildcard src/base/*.c src/core/*.c src/decode/*.c src/text/*.c src/eval/*.c)
+TRAIN_SRC := $(wildcard src/embed/*.c) $(filter-out train/nerkit-train.c,$(wildcard train/*.c))
+TAG_OBJ   := $(TAG_SRC:%.c=$(B)/%.o)
+TRAIN_OBJ := $(TRAIN_SRC:%.c=$(B)/%.o)
+TAG_LIB   := $(B)/libnerkit.a
+TRAIN_LIB := $(B)/libnerkit-train.a $(B)/libnerkit.a
+TAG_PROGS   := $(BIN)/nerkit-tag $(BIN)/nerkit-eval $(BIN)/nerkit-bench
+TRAIN_PROGS := $(BIN)/nerkit-train $(BIN)/nerkit-embed
+BENCH_PROGS := $(BIN)/tokenizer_agreement $(BIN)/crf_confidence $(BIN)/dense_bench
+PROGS   := $(TAG_PROGS) $(TRAIN_PROGS) $(BENCH_PROGS)
+SHARED  := lib/libnerkit.so.$(VERSION) lib/libnerkit-train.so.$(VERSION)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 HEADERS := include/nerkit.h $(wildcard src/*/*.h) train/trainer.h train/crf.h cli/args.h
 # the command-line checks every program shares (cli/args.h)
 CLI_OBJ := $(B)/cli/args.o
 SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: all deps build test check asan model demo bench clean fuzz fuzzers
+.PHONY: all deps build test check asan model demo bench clean fuzz fuzzers install uninstall
 all:
 	@sh tests/deps.sh
 	@$(MAKE) --no-print-directory build
 
-build: $(PROGS) lib/libnerkit.a lib/libnerkit.so
+build: $(PROGS) lib/libnerkit.a lib/libnerkit-train.a $(SHARED)
 
 # Installs missing build packages (Debian's apt-get) when needed.
 deps:
@@ -54,27 +74,51 @@ $(B)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(B)/libnerkit.a: $(LIB_OBJ)
+$(B)/libnerkit.a: $(TAG_OBJ)
 	rm -f $@ && ar rcs $@ $^
-lib/libnerkit.a: $(B)/libnerkit.a
+$(B)/libnerkit-train.a: $(TRAIN_OBJ)
+	rm -f $@ && ar rcs $@ $^
+lib/%.a: $(B)/%.a
 	@mkdir -p lib && cp $< $@
-lib/libnerkit.so: $(LIB_OBJ)
+
+# Shared libraries with versioned sonames. libnerkit-train.so carries its
+# own hidden copy of libnerkit's internals (the trainers build models from
+# them) and exports only the functions defined in its own objects, listed
+# from them at link time.
+lib/libnerkit.so.$(VERSION): $(TAG_OBJ)
 	@mkdir -p lib
-	$(CC) $(CFLAGS) -shared -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libnerkit.so.$(MAJOR) -o $@ $^ $(LIBS_TAG)
+	ln -sf libnerkit.so.$(VERSION) lib/libnerkit.so.$(MAJOR)
+	ln -sf libnerkit.so.$(MAJOR) lib/libnerkit.so
+lib/libnerkit-train.so.$(VERSION): $(TRAIN_OBJ) $(TAG_OBJ)
+	@mkdir -p lib
+	{ echo '{ global:'; nm -g --defined-only $(TRAIN_OBJ) | \
+	      awk '$$3 ~ /^nerkit_/ { print "  " $$3 ";" }' | sort -u; echo 'local: *; };'; } \
+	    > $(B)/libnerkit-train.map
+	$(CC) $(CFLAGS) -shared -Wl,-soname,libnerkit-train.so.$(MAJOR) \
+	    -Wl,--version-script=$(B)/libnerkit-train.map -o $@ $^ $(LIBS_TRAIN)
+	ln -sf libnerkit-train.so.$(VERSION) lib/libnerkit-train.so.$(MAJOR)
+	ln -sf libnerkit-train.so.$(MAJOR) lib/libnerkit-train.so
 
-$(BIN)/nerkit-train: $(B)/train/nerkit-train.o $(CLI_OBJ) $(B)/libnerkit.a
+# The programs link the static libraries: they run from the build tree or
+# an install without a library path, and a tagger loads neither liblbfgs
+# nor LAPACKE.
+$(TAG_PROGS): $(BIN)/%: $(B)/cli/%.o $(CLI_OBJ) $(TAG_LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-$(BIN)/tokenizer_agreement $(BIN)/crf_confidence $(BIN)/dense_bench: $(BIN)/%: $(B)/bench/%.o $(CLI_OBJ) $(B)/libnerkit.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_TAG)
+$(BIN)/nerkit-train: $(B)/train/nerkit-train.o $(CLI_OBJ) $(TRAIN_LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
-$(BIN)/%: $(B)/cli/%.o $(CLI_OBJ) $(B)/libnerkit.a
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_TRAIN)
+$(BIN)/nerkit-embed: $(B)/cli/nerkit-embed.o $(CLI_OBJ) $(TRAIN_LIB)
 	@mkdir -p $(BIN)
-	$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_TRAIN)
+$(BENCH_PROGS): $(BIN)/%: $(B)/bench/%.o $(CLI_OBJ) $(TAG_LIB)
+	@mkdir -p $(BIN)
+	$(CC) $(CFLAGS) -o $@ $^ $(LIBS_TAG)
 
-$(B)/tests/%: tests/%.c $(B)/libnerkit.a $(HEADERS)
+$(B)/tests/%: tests/%.c $(TRAIN_LIB) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $< $(B)/libnerkit.a -lcmocka $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(TRAIN_LIB) -lcmocka $(LIBS_TRAIN)
 
 # Unit tests (cmocka), then the end-to-end scripts, which use the programs.
 test:
@@ -108,9 +152,9 @@ fuzz:
 	@sh tests/fuzz/run.sh build-fuzz $(FUZZ_SECONDS)
 
 fuzzers: $(FUZZERS:%=$(B)/fuzz/%)
-$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/common.c tests/fuzz/common.h $(B)/libnerkit.a $(HEADERS)
+$(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/common.c tests/fuzz/common.h $(TRAIN_LIB) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< tests/fuzz/common.c $(B)/libnerkit.a $(LDLIBS)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer -o $@ $< tests/fuzz/common.c $(TRAIN_LIB) $(LIBS_TRAIN)
 
 # The default English model: word vectors and their k-means clusters learned
 # by nerkit-embed from the unlabelled text, the Brown clusters, then the

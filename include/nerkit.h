@@ -20,6 +20,12 @@
 extern "C" {
 #endif
 
+/* The library is built with hidden visibility: what this header declares
+ * is its whole exported interface. */
+#if defined(__GNUC__)
+#pragma GCC visibility push(default)
+#endif
+
 #define NERKIT_VERSION "0.1.0"
 
 /* Threads any nerkit function starts at a caller's request (tagging,
@@ -657,6 +663,10 @@ uint32_t nerkit_clusters_id(const nerkit_clusters *c, size_t level, size_t i);
  * and count (0 when the file gives none); NULL and 0 for k-means. */
 const char *nerkit_clusters_path(const nerkit_clusters *c, size_t i);
 uint64_t nerkit_clusters_frequency(const nerkit_clusters *c, size_t i);
+
+#if defined(__GNUC__)
+#pragma GCC visibility pop
+#endif
 
 #ifdef __cplusplus
 }
