@@ -42,6 +42,7 @@ MAJOR   := $(firstword $(subst ., ,$(VERSION)))
 # its own pair so the two never mix.
 B       ?= build
 BIN     ?= bin
+LIB     ?= $(if $(filter build,$(B)),lib,$(B)/lib)
 TAG_SRC   := $(wildcard src/base/*.c src/core/*.c src/decode/*.c src/text/*.c src/eval/*.c)
 TRAIN_SRC := $(wildcard src/embed/*.c) $(filter-out train/nerkit-train.c,$(wildcard train/*.c))
 TAG_OBJ   := $(TAG_SRC:%.c=$(B)/%.o)
@@ -52,7 +53,7 @@ TAG_PROGS   := $(BIN)/nerkit-tag $(BIN)/nerkit-eval $(BIN)/nerkit-bench
 TRAIN_PROGS := $(BIN)/nerkit-train $(BIN)/nerkit-embed
 BENCH_PROGS := $(BIN)/tokenizer_agreement $(BIN)/crf_confidence $(BIN)/dense_bench
 PROGS   := $(TAG_PROGS) $(TRAIN_PROGS) $(BENCH_PROGS)
-SHARED  := lib/libnerkit.so.$(VERSION) lib/libnerkit-train.so.$(VERSION)
+SHARED  := $(LIB)/libnerkit.so.$(VERSION) $(LIB)/libnerkit-train.so.$(VERSION)
 TESTS   := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 HEADERS := include/nerkit.h $(wildcard src/*/*.h) train/trainer.h train/crf.h cli/args.h
 # the command-line checks every program shares (cli/args.h)
@@ -64,7 +65,7 @@ all:
 	@sh tests/deps.sh
 	@$(MAKE) --no-print-directory build
 
-build: $(PROGS) lib/libnerkit.a lib/libnerkit-train.a $(SHARED)
+build: $(PROGS) $(LIB)/libnerkit.a $(LIB)/libnerkit-train.a $(SHARED)
 
 # Installs missing build packages (Debian's apt-get) when needed.
 deps:
@@ -78,27 +79,27 @@ $(B)/libnerkit.a: $(TAG_OBJ)
 	rm -f $@ && ar rcs $@ $^
 $(B)/libnerkit-train.a: $(TRAIN_OBJ)
 	rm -f $@ && ar rcs $@ $^
-lib/%.a: $(B)/%.a
-	@mkdir -p lib && cp $< $@
+$(LIB)/%.a: $(B)/%.a
+	@mkdir -p $(LIB) && cp $< $@
 
 # Shared libraries with versioned sonames. libnerkit-train.so carries its
 # own hidden copy of libnerkit's internals (the trainers build models from
 # them) and exports only the functions defined in its own objects, listed
 # from them at link time.
-lib/libnerkit.so.$(VERSION): $(TAG_OBJ)
-	@mkdir -p lib
+$(LIB)/libnerkit.so.$(VERSION): $(TAG_OBJ)
+	@mkdir -p $(LIB)
 	$(CC) $(CFLAGS) -shared -Wl,-soname,libnerkit.so.$(MAJOR) -o $@ $^ $(LIBS_TAG)
-	ln -sf libnerkit.so.$(VERSION) lib/libnerkit.so.$(MAJOR)
-	ln -sf libnerkit.so.$(MAJOR) lib/libnerkit.so
-lib/libnerkit-train.so.$(VERSION): $(TRAIN_OBJ) $(TAG_OBJ)
-	@mkdir -p lib
+	ln -sf libnerkit.so.$(VERSION) $(LIB)/libnerkit.so.$(MAJOR)
+	ln -sf libnerkit.so.$(MAJOR) $(LIB)/libnerkit.so
+$(LIB)/libnerkit-train.so.$(VERSION): $(TRAIN_OBJ) $(TAG_OBJ)
+	@mkdir -p $(LIB)
 	{ echo '{ global:'; nm -g --defined-only $(TRAIN_OBJ) | \
 	      awk '$$3 ~ /^nerkit_/ { print "  " $$3 ";" }' | sort -u; echo 'local: *; };'; } \
 	    > $(B)/libnerkit-train.map
 	$(CC) $(CFLAGS) -shared -Wl,-soname,libnerkit-train.so.$(MAJOR) \
 	    -Wl,--version-script=$(B)/libnerkit-train.map -o $@ $^ $(LIBS_TRAIN)
-	ln -sf libnerkit-train.so.$(VERSION) lib/libnerkit-train.so.$(MAJOR)
-	ln -sf libnerkit-train.so.$(MAJOR) lib/libnerkit-train.so
+	ln -sf libnerkit-train.so.$(VERSION) $(LIB)/libnerkit-train.so.$(MAJOR)
+	ln -sf libnerkit-train.so.$(MAJOR) $(LIB)/libnerkit-train.so
 
 # The programs link the static libraries: they run from the build tree or
 # an install without a library path, and a tagger loads neither liblbfgs
@@ -177,6 +178,49 @@ demo: all
 bench: all
 	BIN=$(BIN) bash bench/tag-conll.sh
 	BIN=$(BIN) bash bench/tag-text.sh
+
+# make install [PREFIX=/usr/local] [DESTDIR=staging root]: the programs, both
+# libraries (static and shared), the header, a pkg-config file for each
+# library, the man pages and the shipped models, which the installed
+# nerkit-tag finds in PREFIX/share/nerkit. make uninstall removes exactly
+# these.
+PREFIX  ?= /usr/local
+D       := $(DESTDIR)$(PREFIX)
+INSTALLED_PROGS := nerkit-tag nerkit-eval nerkit-bench nerkit-train nerkit-embed
+MAN1    := $(wildcard man/*.1)
+MAN3    := $(wildcard man/*.3)
+MODELS  := $(wildcard models/*.nerkit)
+
+# pc NAME DESCRIPTION LIBS PRIVATE-LIBS: writes NAME.pc
+define pc
+	{ echo 'prefix=$(PREFIX)'; echo 'libdir=$${prefix}/lib'; echo 'includedir=$${prefix}/include'; \
+	  echo; echo 'Name: $(1)'; echo 'Description: $(2)'; echo 'Version: $(VERSION)'; \
+	  echo 'Cflags: -I$${includedir}'; \
+	  echo 'Libs: -L$${libdir} $(3)'; echo 'Libs.private: $(4)'; } > $(D)/lib/pkgconfig/$(1).pc
+endef
+
+install: build
+	install -d $(D)/bin $(D)/lib/pkgconfig $(D)/include $(D)/share/man/man1 $(D)/share/man/man3 \
+	    $(D)/share/nerkit
+	install -m 755 $(INSTALLED_PROGS:%=$(BIN)/%) $(D)/bin
+	install -m 644 $(LIB)/libnerkit.a $(LIB)/libnerkit-train.a $(D)/lib
+	install -m 755 $(SHARED) $(D)/lib
+	cp -P $(LIB)/libnerkit.so $(LIB)/libnerkit.so.$(MAJOR) $(LIB)/libnerkit-train.so \
+	    $(LIB)/libnerkit-train.so.$(MAJOR) $(D)/lib
+	install -m 644 include/nerkit.h $(D)/include
+	$(call pc,nerkit,Named-entity recognition: load models and tag text,-lnerkit,$(LIBS_TAG))
+	$(call pc,nerkit-train,Training nerkit models and word representations,-lnerkit-train -lnerkit,$(LIBS_TRAIN))
+	$(if $(MAN1),install -m 644 $(MAN1) $(D)/share/man/man1)
+	$(if $(MAN3),install -m 644 $(MAN3) $(D)/share/man/man3)
+	install -m 644 $(MODELS) $(D)/share/nerkit
+
+uninstall:
+	rm -f $(INSTALLED_PROGS:%=$(D)/bin/%) $(D)/include/nerkit.h \
+	    $(D)/lib/libnerkit.a $(D)/lib/libnerkit-train.a $(D)/lib/libnerkit.so* \
+	    $(D)/lib/libnerkit-train.so* $(D)/lib/pkgconfig/nerkit.pc $(D)/lib/pkgconfig/nerkit-train.pc \
+	    $(MAN1:man/%=$(D)/share/man/man1/%) $(MAN3:man/%=$(D)/share/man/man3/%) \
+	    $(MODELS:models/%=$(D)/share/nerkit/%)
+	-rmdir $(D)/share/nerkit 2>/dev/null
 
 clean:
 	rm -rf build build-asan build-fuzz bin lib
