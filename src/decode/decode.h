@@ -70,7 +70,7 @@ void nk_nbest_free(nk_nbest *w);
 size_t nk_nbest_decode(nk_nbest *w, const nk_lattice *lat, const float *em, size_t n,
                        const float *trans, uint16_t *paths, size_t stride);
 
-/* ---- a tagger's scratch for the decoders beyond Viterbi (confidence.c) */
+/* ---- a tagger's scratch for the decoders beyond Viterbi (decoders.c) */
 
 typedef struct {
     nk_fb fb;

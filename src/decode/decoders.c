@@ -1,18 +1,23 @@
 /*
- * Entity confidences: the probability, under a CRF model, that exactly
- * this span carries exactly this type.
+ * The decoders beyond Viterbi as the API offers them, with their scratch
+ * kept in the tagger: entity confidences and n-best lists. The algorithms
+ * are marginals.c (forward-backward) and nbest.c (list Viterbi); this file
+ * only drives them over a document.
  *
- * For a BILOU entity that is the probability of the label run B I..I L (or
- * U) over the span, whatever the rest of the sentence holds: the labels
- * just before and after are then forced to close the neighbouring chunks,
- * so the event is "this chunk and no other covering these tokens". It is
- * read off one forward-backward pass (nk_fb_path), not multiplied together
- * from token marginals, which would count the same uncertainty once per
- * token and ignore that the span's labels depend on each other.
+ * An entity's confidence is the probability, under a CRF model, that
+ * exactly this span carries exactly this type. For a BILOU entity that is
+ * the probability of the label run B I..I L (or U) over the span, whatever
+ * the rest of the sentence holds: the labels just before and after are
+ * then forced to close the neighbouring chunks, so the event is "this
+ * chunk and no other covering these tokens". It is read off one
+ * forward-backward pass (nk_fb_path), not multiplied together from token
+ * marginals, which would count the same uncertainty once per token and
+ * ignore that the span's labels depend on each other.
  *
  * A perceptron model's scores have no probabilistic meaning (their scale
  * is set by how many updates training made), so confidences are refused
- * for it with NERKIT_ERR_UNSUPPORTED rather than invented.
+ * for it with NERKIT_ERR_UNSUPPORTED rather than invented; its n-best
+ * lists come with scores only.
  */
 #include "decode.h"
 
@@ -140,5 +145,51 @@ int nerkit_tag_confidence(nerkit_tagger *t, const nerkit_document *doc, uint16_t
         count += k;
     }
     *nents = count;
+    return NERKIT_OK;
+}
+
+int nerkit_tag_nbest(nerkit_tagger *t, const nerkit_document *doc, size_t k, uint16_t *labels,
+                     double *scores, double *probs, size_t *found, nerkit_error *err)
+{
+    if (k < 1 || k > NERKIT_NBEST_MAX)
+        return nk_fail(err, NERKIT_ERR_ARG, "n-best wants 1 to %d sequences, not %zu",
+                       NERKIT_NBEST_MAX, k);
+    const nerkit_model *m = nk_tagger_model(t);
+    nk_decoders *d = nk_tagger_decoders(t);
+    if (!d)
+        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory for the decoders");
+    const size_t L = m->nlabels, N = doc->ntokens, S = doc->nsentences;
+    const bool with_probs = probs && nerkit_model_has_probabilities(m);
+    const float *em;
+    int rc = nk_tagger_score(t, doc, &em, err);
+    if (rc)
+        return rc;
+    size_t longest = 0;
+    for (size_t s = 0; s < S; s++)
+        longest = doc->sentence_len[s] > longest ? doc->sentence_len[s] : longest;
+    if ((rc = nk_nbest_reserve(&d->nb, L, longest, k, err)))
+        return rc;
+    if (with_probs && (rc = nk_decoders_prepare_fb(d, m, longest, err)))
+        return rc;
+    size_t first = 0;
+    for (size_t s = 0; s < S; first += doc->sentence_len[s++]) {
+        size_t n = doc->sentence_len[s];
+        size_t got =
+            nk_nbest_decode(&d->nb, &m->lat, em + first * L, n, m->trans, labels + first, N);
+        double logz = 0;
+        if (with_probs && (rc = nk_decoders_forward(d, m, em + first * L, n, &logz, err)))
+            return rc;
+        for (size_t r = 0; r < k; r++) {
+            bool real = r < got;
+            if (!real)
+                memset(labels + r * N + first, 0, n * sizeof *labels);
+            scores[r * S + s] = real ? d->nb.best[r] : -INFINITY;
+            if (probs)
+                probs[r * S + s] = !with_probs ? -1.0
+                                   : real      ? fmin(1.0, exp(d->nb.best[r] - logz))
+                                               : 0.0;
+        }
+        found[s] = got;
+    }
     return NERKIT_OK;
 }
