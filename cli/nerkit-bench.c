@@ -112,8 +112,13 @@ int main(int argc, char **argv)
             fprintf(c == 'h' ? stdout : stderr,
                     "usage: nerkit-bench -m MODEL [-j MAX_THREADS] [-r RUNS] FILE...\n"
                     "Speed of each tagging stage on one thread, then of the whole nerkit-tag\n"
-                    "pipeline (text in, JSONL out) with 1 to MAX_THREADS threads (default 2);\n"
-                    "medians of RUNS runs (default 5). Inputs: text, plain or gzip.\n");
+                    "pipeline (text in, JSONL out) with 1 to MAX_THREADS threads; each figure\n"
+                    "is the median of RUNS runs. Inputs: text, plain or gzip.\n"
+                    "\n"
+                    "  -m, --model FILE      the model (default: $NERKIT_MODEL)\n"
+                    "  -j, --threads N       the pipeline on 1 to N threads, N <= 256 (2)\n"
+                    "  -r, --runs N          runs of each measure, 1 to 1000 (5)\n"
+                    "  -h, --help            this help\n");
             return c == 'h' ? 0 : 2;
         }
     }

@@ -26,10 +26,10 @@ static void usage(FILE *f)
           "  -o, --output FILE     where to write (atomically: all or nothing)\n"
           "  -f, --format F        vectors written: text (word2vec text, default),\n"
           "                        binary (word2vec binary), glove (no header line)\n"
-          "  -d, --dim N           vector size (100)\n"
+          "      --dim N           vector size (100)\n"
           "  -w, --window N        tokens on each side (5)\n"
-          "  -m, --min-count N     words seen fewer times get no vector (5)\n"
-          "  -V, --max-vocab N     at most the N most frequent words (no limit)\n"
+          "      --min-count N     words seen fewer times get no vector (5)\n"
+          "      --max-vocab N     at most the N most frequent words (no limit)\n"
           "      --lower           lower-case the text first\n"
           "  -j, --threads N       threads (default: one per core)\n"
           "      --seed N          random seed of the SVD and of k-means (1)\n"
@@ -41,7 +41,7 @@ static void usage(FILE *f)
           "                        rarest (4194304): bounds memory on endless input\n"
           "      --max-pairs N     distinct co-occurring pairs held before the rarest are\n"
           "                        pruned (134217728, 16 bytes each)\n"
-          "  -c, --clusters LIST   k-means of VECTORS (any vector format) for each k of\n"
+          "      --clusters LIST   k-means of VECTORS (any vector format) for each k of\n"
           "                        the comma-separated LIST; OUT gets a first line\n"
           "                        \"#nerkit-clusters<TAB>k1<TAB>k2...\", then\n"
           "                        \"word<TAB>id1<TAB>id2...\" per word\n"
@@ -179,23 +179,23 @@ int main(int argc, char **argv)
     size_t nneighbors = 10;
     int quiet = 0;
     enum { O_LOWER = 256, O_SEED, O_CDS, O_EIG, O_OVER, O_POWER, O_MAXW, O_MAXP, O_ITER,
-           O_NONORM, O_NEIGH };
+           O_NONORM, O_NEIGH, O_DIM, O_MINC, O_MAXV, O_CLUST };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},     {"format", required_argument, 0, 'f'},
-        {"dim", required_argument, 0, 'd'},        {"window", required_argument, 0, 'w'},
-        {"min-count", required_argument, 0, 'm'},  {"max-vocab", required_argument, 0, 'V'},
+        {"dim", required_argument, 0, O_DIM},      {"window", required_argument, 0, 'w'},
+        {"min-count", required_argument, 0, O_MINC}, {"max-vocab", required_argument, 0, O_MAXV},
         {"lower", no_argument, 0, O_LOWER},        {"threads", required_argument, 0, 'j'},
         {"seed", required_argument, 0, O_SEED},    {"cds", required_argument, 0, O_CDS},
         {"eig", required_argument, 0, O_EIG},      {"oversample", required_argument, 0, O_OVER},
         {"power-iters", required_argument, 0, O_POWER},
         {"max-words", required_argument, 0, O_MAXW},
         {"max-pairs", required_argument, 0, O_MAXP},
-        {"clusters", required_argument, 0, 'c'},   {"iterations", required_argument, 0, O_ITER},
+        {"clusters", required_argument, 0, O_CLUST}, {"iterations", required_argument, 0, O_ITER},
         {"no-normalize", no_argument, 0, O_NONORM}, {"neighbors", required_argument, 0, O_NEIGH},
         {"quiet", no_argument, 0, 'q'},            {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
     cli_args a;
-    cli_start(&a, "nerkit-embed", longopts, "o:f:d:w:m:V:j:c:n:qh", NULL);
+    cli_start(&a, "nerkit-embed", longopts, "o:f:w:j:n:qh", NULL);
     int c;
     while ((c = cli_next(&a, argc, argv)) != -1) {
         switch (c) {
@@ -214,10 +214,10 @@ int main(int argc, char **argv)
             }
             break;
         /* the dimension a model can load; the window the counts can weigh */
-        case 'd': o.dim = (unsigned)cli_int(&a, optarg, 1, 1024); break;
+        case O_DIM: o.dim = (unsigned)cli_int(&a, optarg, 1, 1024); break;
         case 'w': o.window = (unsigned)cli_int(&a, optarg, 1, 64); break;
-        case 'm': o.min_count = (uint64_t)cli_int(&a, optarg, 1, 1000000000); break;
-        case 'V': o.max_vocab = (size_t)cli_int(&a, optarg, 1, 100000000); break;
+        case O_MINC: o.min_count = (uint64_t)cli_int(&a, optarg, 1, 1000000000); break;
+        case O_MAXV: o.max_vocab = (size_t)cli_int(&a, optarg, 1, 100000000); break;
         case O_LOWER: o.lower = 1; break;
         case 'j': o.threads = (int)cli_int(&a, optarg, 1, NERKIT_THREADS_MAX); break;
         case O_SEED: o.seed = ko.seed = (uint64_t)cli_int(&a, optarg, 0, 0x7fffffffffffffffLL); break;
@@ -228,7 +228,7 @@ int main(int argc, char **argv)
         case O_MAXW: o.max_words = (size_t)cli_int(&a, optarg, 1024, 1LL << 32); break;
         /* 16 bytes each: 2^32 pairs are 64 GB */
         case O_MAXP: o.max_pairs = (size_t)cli_int(&a, optarg, 65536, 1LL << 32); break;
-        case 'c': cluster_list = optarg; break;
+        case O_CLUST: cluster_list = optarg; break;
         case O_ITER: ko.iterations = (unsigned)cli_int(&a, optarg, 1, 100000); break;
         case O_NONORM: ko.normalize = 0; break;
         case O_NEIGH: neighbor_list = optarg; break;
@@ -241,7 +241,7 @@ int main(int argc, char **argv)
     int ninputs = argc - optind;
     /* each of the three modes reads its own options; the others' would be
      * silently ignored */
-    static const int learning[] = {'f', 'd', 'w', 'm', 'V', O_LOWER, O_CDS, O_EIG, O_OVER,
+    static const int learning[] = {'f', O_DIM, 'w', O_MINC, O_MAXV, O_LOWER, O_CDS, O_EIG, O_OVER,
                                    O_POWER, O_MAXW, O_MAXP, 0};
     if (neighbor_list) {
         /* an empty word is in no vocabulary: a typo, not a question */
@@ -249,7 +249,7 @@ int main(int argc, char **argv)
         if (!len || neighbor_list[0] == ',' || neighbor_list[len - 1] == ',' ||
             strstr(neighbor_list, ",,"))
             cli_usage_error(&a, "--neighbors: an empty word in '%s'", neighbor_list);
-        cli_not_with(&a, (const int[]){'c', 'o', 'j', O_SEED, O_ITER, O_NONORM, 0},
+        cli_not_with(&a, (const int[]){O_CLUST, 'o', 'j', O_SEED, O_ITER, O_NONORM, 0},
                      "to --neighbors, which prints the nearest words");
         cli_not_with(&a, learning, "to --neighbors, which only reads vectors");
     } else if (cluster_list) {

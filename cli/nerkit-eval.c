@@ -10,7 +10,7 @@
  *                                  match how often its entities are right
  *
  * The one-file form reads its input exactly as conlleval.pl does: columns
- * are separated by single spaces (-d changes the separator, as conlleval's
+ * are separated by single spaces (--delimiter sets another, as conlleval's
  * -d does), a blank line or one whose first column is -X- is a boundary,
  * and every other line is a token, so a -DOCSTART- line counts as an O
  * token just as conlleval counts it. The forms that read nerkit's own files
@@ -291,7 +291,7 @@ static void usage(FILE *f)
           "FILE may be '-' for standard input.\n"
           "\n"
           "  -m, --model FILE      model to tag with\n"
-          "  -d, --delimiter C     one-file form: the column separator (default: a space,\n"
+          "      --delimiter C     one-file form: the column separator (default: a space,\n"
           "                        as in conlleval; '\\t' for tabs)\n"
           "      --label-col N     gold label column of GOLD (default -1, the last), of\n"
           "                        FILE's columns before the guess (default -1: the one\n"
@@ -329,11 +329,11 @@ int main(int argc, char **argv)
     const char *model_path = NULL;
     nerkit_reader_opts ro;
     nerkit_reader_opts_init(&ro);
-    enum { O_TOK = 256, O_LAB, O_TAB, O_CALIB };
+    enum { O_TOK = 256, O_LAB, O_TAB, O_CALIB, O_DELIM };
     int calib = 0;
     char delim = ' ';
     static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
-                                             {"delimiter", required_argument, 0, 'd'},
+                                             {"delimiter", required_argument, 0, O_DELIM},
                                              {"token-col", required_argument, 0, O_TOK},
                                              {"label-col", required_argument, 0, O_LAB},
                                              {"tab", no_argument, 0, O_TAB},
@@ -341,16 +341,16 @@ int main(int argc, char **argv)
                                              {"help", no_argument, 0, 'h'},
                                              {0, 0, 0, 0}};
     cli_args args;
-    cli_start(&args, "nerkit-eval", longopts, "m:d:h", NULL);
+    cli_start(&args, "nerkit-eval", longopts, "m:h", NULL);
     cli_blas_one_thread();
     int c;
     while ((c = cli_next(&args, argc, argv)) != -1) {
         switch (c) {
         case 'm': model_path = optarg; break;
-        case 'd':
+        case O_DELIM:
             delim = strcmp(optarg, "\\t") == 0 ? '\t' : optarg[0];
             if (!delim || (optarg[1] && delim != '\t')) {
-                fprintf(stderr, "nerkit-eval: -d wants one character, not '%s'\n", optarg);
+                fprintf(stderr, "nerkit-eval: --delimiter wants one character, not '%s'\n", optarg);
                 return 2;
             }
             break;
@@ -375,7 +375,7 @@ int main(int argc, char **argv)
         cli_not_with(&args, (const int[]){O_TOK, O_TAB, 0},
                      "without -m (nerkit-eval reads its own files by conlleval's rules)");
     if (model_path || nargs == 2)
-        cli_not_with(&args, (const int[]){'d', 0}, "to GOLD PRED or -m, only to the one-file form");
+        cli_not_with(&args, (const int[]){O_DELIM, 0}, "to GOLD PRED or -m, only to the one-file form");
     /* >> into an input would be read back while it grows */
     const char *in[3] = {model_path, argv[optind], nargs > 1 ? argv[optind + 1] : NULL};
     nerkit_error ioerr = {0};

@@ -20,6 +20,8 @@ else
 fi
 have_header lapacke.h || need="$need liblapacke-dev"
 [ -x /usr/bin/time ] || need="$need time"
+# tests/e2e_man.sh renders the manual pages with groff
+command -v groff >/dev/null 2>&1 || need="$need groff-base"
 # `deps.sh fuzz` (make fuzz): clang and its libFuzzer runtime, of the
 # installed clang's version
 if [ "$1" = fuzz ]; then

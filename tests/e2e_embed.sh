@@ -46,7 +46,7 @@ perl -e '
     }' 300 > "$tmp/corpus/a.txt"
 sed -n '1,2000p' "$tmp/corpus/a.txt" | gzip > "$tmp/corpus/sub/b.txt.gz"
 
-"$E" -q -d 12 -w 3 -m 3 -o "$tmp/v.vec" "$tmp/corpus" 2> "$tmp/err" || bad "learn: $(cat "$tmp/err")"
+"$E" -q --dim 12 -w 3 --min-count 3 -o "$tmp/v.vec" "$tmp/corpus" 2> "$tmp/err" || bad "learn: $(cat "$tmp/err")"
 read -r V DIM < "$tmp/v.vec"
 check "word2vec text: header and one line per word" \
     test "$DIM" = 12 -a "$(($(wc -l < "$tmp/v.vec") - 1))" = "$V" -a "$(awk 'NR > 1 && NF != 13' "$tmp/v.vec" | wc -l)" = 0
@@ -57,18 +57,18 @@ check "nearest to a day is a day" grep -qE '^Monday	(Tuesday|Wednesday|Thursday|
 check "nearest to a city is a city" grep -qE '^Paris	(London|Berlin|Madrid|Rome|Vienna) ' "$tmp/nn"
 check "nearest to a name is a name" grep -qE '^John	(Mary|Peter|Anna|David|Laura) ' "$tmp/nn"
 
-"$E" -q -j 1 -d 12 -w 3 -m 3 -o "$tmp/j1.vec" "$tmp/corpus"
-"$E" -q -j 2 -d 12 -w 3 -m 3 -o "$tmp/j2.vec" "$tmp/corpus"
+"$E" -q -j 1 --dim 12 -w 3 --min-count 3 -o "$tmp/j1.vec" "$tmp/corpus"
+"$E" -q -j 2 --dim 12 -w 3 --min-count 3 -o "$tmp/j2.vec" "$tmp/corpus"
 check "-j 1 and -j 2 write the same vectors" cmp -s "$tmp/j1.vec" "$tmp/j2.vec"
 
 # standard input is read twice (copied to a temporary file on the first pass)
-cat "$tmp/corpus/a.txt" | "$E" -q -d 12 -w 3 -m 3 -o "$tmp/stdin.vec" - 2> "$tmp/err"
-"$E" -q -d 12 -w 3 -m 3 -o "$tmp/file.vec" "$tmp/corpus/a.txt"
+cat "$tmp/corpus/a.txt" | "$E" -q --dim 12 -w 3 --min-count 3 -o "$tmp/stdin.vec" - 2> "$tmp/err"
+"$E" -q --dim 12 -w 3 --min-count 3 -o "$tmp/file.vec" "$tmp/corpus/a.txt"
 check "standard input gives what the file gives" cmp -s "$tmp/stdin.vec" "$tmp/file.vec"
 
 # every format, read back by k-means (which detects the format)
 for f in binary glove; do
-    "$E" -q -d 12 -w 3 -m 3 -f $f -o "$tmp/v.$f" "$tmp/corpus/a.txt" &&
+    "$E" -q --dim 12 -w 3 --min-count 3 -f $f -o "$tmp/v.$f" "$tmp/corpus/a.txt" &&
         "$E" -q --clusters 4 -o "$tmp/c.$f" "$tmp/v.$f" &&
         ok "$f vectors written and read" || bad "$f vectors written and read"
 done
@@ -86,20 +86,20 @@ expect_exit1 "truncated gzip" "cut.gz: truncated gzip data after" "$E" -q -o "$t
 printf 'good text here\nbinary\0data\n' > "$tmp/nul.txt"
 expect_exit1 "binary input" "nul.txt:2: NUL byte at byte offset 21" "$E" -q -o "$tmp/x.vec" "$tmp/nul.txt"
 expect_exit1 "missing input" "nope.txt: cannot open" "$E" -q -o "$tmp/x.vec" "$tmp/corpus" "$tmp/nope.txt"
-expect_exit1 "too few words for --dim" "fewer than --dim 500" "$E" -q -d 500 -o "$tmp/x.vec" "$tmp/corpus"
+expect_exit1 "too few words for --dim" "fewer than --dim 500" "$E" -q --dim 500 -o "$tmp/x.vec" "$tmp/corpus"
 check "no output after a failure" test ! -e "$tmp/x.vec"
 printf '2 3\nthe 1 2 3\nof 1 2\n' > "$tmp/bad.vec"
 expect_exit1 "bad vector file" "bad.vec:3: number 3 of the vector of 'of' is missing" \
     "$E" -q --clusters 2 -o "$tmp/x.clusters" "$tmp/bad.vec"
 expect_exit1 "more clusters than words" "clusters of" "$E" -q --clusters 100000 -o "$tmp/x.clusters" "$tmp/v.vec"
 printf 'caf\xe9 au lait\n' > "$tmp/latin1.txt"
-"$E" -q -d 1 -m 1 -o "$tmp/l.vec" "$tmp/latin1.txt" 2> "$tmp/err"
+"$E" -q --dim 1 --min-count 1 -o "$tmp/l.vec" "$tmp/latin1.txt" 2> "$tmp/err"
 check "invalid UTF-8: one warning with line and offset" \
     test "$(grep -c 'latin1.txt:1: invalid UTF-8 at byte offset 3' "$tmp/err")" = 1
 
 # the shared unlabelled corpus: a slice of it, and words that must come out close
 if [ -f "$D/unlabeled/wsj_conll2000_tokenized.txt" ]; then
-    "$E" -q -d 50 -o "$tmp/wsj.vec" "$D/unlabeled/wsj_conll2000_tokenized.txt"
+    "$E" -q --dim 50 -o "$tmp/wsj.vec" "$D/unlabeled/wsj_conll2000_tokenized.txt"
     "$E" --neighbors Friday,shares -n 5 "$tmp/wsj.vec" > "$tmp/nn"
     check "WSJ: a weekday near Friday" grep -qE '^Friday	.*(Monday|Tuesday|Wednesday|Thursday) ' "$tmp/nn"
     check "WSJ: stock near shares" grep -qE '^shares	.*(stock|common) ' "$tmp/nn"

@@ -69,12 +69,12 @@ expect_error "train -o the --checkpoint file" "same file as input .*ck2" \
 unchanged "train -o the --checkpoint file leaves it whole" "$tmp/ck2" "$tmp/ck2.copy"
 
 expect_error "embed -o its text" "output .*u.txt is the same file as input" \
-    "$BIN/nerkit-embed" -q -m 1 -d 2 -o "$tmp/u.txt" "$tmp/u.txt"
+    "$BIN/nerkit-embed" -q --min-count 1 --dim 2 -o "$tmp/u.txt" "$tmp/u.txt"
 unchanged "embed -o its text leaves it whole" "$tmp/u.txt" "$tmp/u.copy"
 mkdir -p "$tmp/texts/sub"
 cp "$tmp/u.txt" "$tmp/texts/sub/u.txt"
 expect_error "embed -o a file of its input folder" "same file as input .*texts/sub/u.txt" \
-    "$BIN/nerkit-embed" -q -m 1 -d 2 -o "$tmp/texts/sub/u.txt" "$tmp/texts"
+    "$BIN/nerkit-embed" -q --min-count 1 --dim 2 -o "$tmp/texts/sub/u.txt" "$tmp/texts"
 unchanged "embed -o a file of its input folder leaves it whole" "$tmp/texts/sub/u.txt" \
     "$tmp/u.copy"
 expect_error "embed --clusters -o its vectors" "same file as input .*v.vec" \
@@ -142,7 +142,7 @@ expect_error "train -o into a missing folder" "output .*nodir/m.nerkit: its fold
 expect_error "train --checkpoint into a missing folder" "its folder .*nodir does not exist" \
     $T -t "$tmp/x.conll" --checkpoint "$tmp/nodir/ck" -o "$tmp/out.nerkit"
 expect_error "embed -o into a missing folder" "its folder .*nodir does not exist" \
-    "$BIN/nerkit-embed" -q -m 1 -d 2 -o "$tmp/nodir/u.vec" "$tmp/u.txt"
+    "$BIN/nerkit-embed" -q --min-count 1 --dim 2 -o "$tmp/nodir/u.vec" "$tmp/u.txt"
 
 # an endless device as a corpus: refused at its first NUL byte, not read into memory for ever
 expect_error "train -t /dev/zero" "/dev/zero: NUL byte at byte offset 0" \
@@ -174,7 +174,7 @@ check "the link back up is named as skipped" grep -q "loop/self: skipped" "$tmp/
 check "the second link to a file is named as skipped" \
     grep -q "loop/b/again.txt: skipped: the same file as .*one.txt" "$tmp/loop.err"
 check "embed a folder with links back up ends" \
-    sh -c 'timeout 60 "$0" -q -m 1 -d 2 -o "$1" "$2" 2> "$3"' "$BIN/nerkit-embed" \
+    sh -c 'timeout 60 "$0" -q --min-count 1 --dim 2 -o "$1" "$2" 2> "$3"' "$BIN/nerkit-embed" \
     "$tmp/loop.vec" "$tmp/loop" "$tmp/loop.err"
 check "embed names the link back up as skipped" grep -q "loop/self: skipped" "$tmp/loop.err"
 mkdir "$tmp/loop/empty"

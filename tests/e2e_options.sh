@@ -111,7 +111,29 @@ usage "tag --scheme without -o conll" "--scheme does not apply without -o conll"
 usage "tag --byte-offsets with -o tsv" "--byte-offsets does not apply without -o jsonl" \
     "$TAG" -m "$M" -o tsv --byte-offsets "$tmp/doc.txt"
 usage "eval --tab without -m" "--tab does not apply without -m" "$EVAL" --tab "$tmp/pred.conll"
-usage "eval -d with GOLD PRED" "--delimiter does not apply to GOLD PRED" "$EVAL" -d x "$tmp/train.conll" "$tmp/pred.conll"
+usage "eval --delimiter with GOLD PRED" "--delimiter does not apply to GOLD PRED" \
+    "$EVAL" --delimiter x "$tmp/train.conll" "$tmp/pred.conll"
+
+# letters that meant one thing in one program and another elsewhere (-m the
+# model, -d the dev set): the old uses are unknown options with the usage,
+# never read as the other meaning
+removed() {
+    local name=$1 letter=$2
+    shift 2
+    "$@" > "$tmp/out" 2> "$tmp/err"
+    local rc=$?
+    if [ $rc = 2 ] && grep -q -- "invalid option -- '$letter'" "$tmp/err" && grep -q '^usage:' "$tmp/err" &&
+        [ ! -e "$tmp/x.vec" ]; then
+        ok "$name"
+    else
+        bad "$name (status $rc: $(head -c 300 "$tmp/err"))"
+    fi
+}
+removed "embed -m (now --min-count)" m "$EMBED" -m 3 -o "$tmp/x.vec" "$tmp/doc.txt"
+removed "embed -d (now --dim)" d "$EMBED" -d 12 -o "$tmp/x.vec" "$tmp/doc.txt"
+removed "embed -V (now --max-vocab)" V "$EMBED" -V 100 -o "$tmp/x.vec" "$tmp/doc.txt"
+removed "embed -c (now --clusters)" c "$EMBED" -c 4 -o "$tmp/x.vec" "$tmp/v.vec"
+removed "eval -d (now --delimiter)" d "$EVAL" -d x "$tmp/pred.conll"
 
 # empty values and standard input twice: each would do nothing, silently
 echo Oslo > "$tmp/in"
