@@ -20,7 +20,14 @@
 extern "C" {
 #endif
 
-#define NERKIT_VERSION "0.1.0"
+/* The version of this header. A program may run against a newer shared
+ * library of the same major version (libnerkit.so.MAJOR): within a major
+ * version, functions, status codes and members at the end of the option
+ * structs are only ever added. nerkit_version() tells the library's. */
+#define NERKIT_VERSION_MAJOR 1
+#define NERKIT_VERSION_MINOR 0
+#define NERKIT_VERSION_PATCH 0
+#define NERKIT_VERSION "1.0.0"
 
 /* Threads any nerkit function starts at a caller's request (tagging,
  * training, embedding). Each tagging thread holds its queue slots and work
@@ -45,6 +52,13 @@ typedef struct {
     nerkit_status code;
     char message[512];
 } nerkit_error;
+
+/* The library's version, "MAJOR.MINOR.PATCH": a static string. */
+const char *nerkit_version(void);
+
+/* A fixed sentence for a status code (a static string), "unknown error
+ * code" for any other number; nerkit_error.message says more. */
+const char *nerkit_strerror(nerkit_status code);
 
 /* Tag schemes. Inside, nerkit always works in BILOU; the others are read and
  * written at the edges. AUTO means "detect from the labels". */

@@ -76,3 +76,24 @@ double nk_now(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+const char *nerkit_version(void)
+{
+    return NERKIT_VERSION;
+}
+
+const char *nerkit_strerror(nerkit_status code)
+{
+    switch (code) {
+    case NERKIT_OK: return "success";
+    case NERKIT_ERR_IO: return "a file could not be opened, read or written";
+    case NERKIT_ERR_FORMAT: return "malformed input";
+    case NERKIT_ERR_MODEL: return "a model file that is truncated, corrupted or foreign";
+    case NERKIT_ERR_VERSION: return "made by a newer version of nerkit";
+    case NERKIT_ERR_NOMEM: return "out of memory";
+    case NERKIT_ERR_ARG: return "an invalid argument or option";
+    case NERKIT_ERR_UNSUPPORTED: return "the model cannot do this";
+    case NERKIT_ERR_INTERRUPTED: return "stopped on request";
+    }
+    return "unknown error code";
+}
