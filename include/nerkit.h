@@ -41,7 +41,8 @@ typedef enum {
     NERKIT_ERR_IO,      /* a file could not be opened, read or written */
     NERKIT_ERR_FORMAT,  /* malformed input: a corpus line, a label, UTF-8 */
     NERKIT_ERR_MODEL,   /* a model file that is truncated, corrupted or foreign */
-    NERKIT_ERR_VERSION, /* a model file written by a newer format version */
+    NERKIT_ERR_VERSION, /* a model file written by a newer format version, or options
+                           from a newer header than the library's */
     NERKIT_ERR_NOMEM,   /* out of memory */
     NERKIT_ERR_ARG,     /* an invalid argument or option */
     NERKIT_ERR_UNSUPPORTED, /* the model cannot do this (probabilities from a perceptron) */
@@ -59,6 +60,31 @@ const char *nerkit_version(void);
 /* A fixed sentence for a status code (a static string), "unknown error
  * code" for any other number; nerkit_error.message says more. */
 const char *nerkit_strerror(nerkit_status code);
+
+/* Option structs (nerkit_reader_opts, nerkit_bulk_opts, nerkit_train_opts,
+ * nerkit_embed_opts, nerkit_kmeans_opts) grow: a later version adds members
+ * at their end, so that a program built against this header keeps working
+ * with a newer library. Their first member, size, is the struct's size as
+ * the program's header saw it; the init macro (nerkit_bulk_opts_init(&o)
+ * and so on) passes sizeof into the library's _init_sized function, which
+ * fills in the defaults and size, so an options struct must be set up by
+ * its init before its members are changed. A function that takes one
+ *   - gives the defaults to the members a smaller (older) struct lacks,
+ *     and never reads past its size;
+ *   - refuses a larger one, from a header newer than the library, with
+ *     NERKIT_ERR_VERSION: it cannot know what the extra members ask for;
+ *   - refuses one its init never set up (size 0, or no size any header
+ *     could have made) with NERKIT_ERR_ARG.
+ * NULL stands for all defaults. The function reads the struct during the
+ * call only; it keeps neither it nor a pointer into it.
+ * A new member is only ever added at the end, and it must make sizeof
+ * larger (the library checks that the structs have no padding at the end,
+ * which a new member could slip into unseen).
+ * Every other struct of this header is fixed within a major version:
+ * nerkit_error, nerkit_document, nerkit_span, nerkit_entity,
+ * nerkit_calibration_bin and nerkit_bulk_stats, which the caller
+ * allocates; and the progress structs the library passes to callbacks,
+ * which may gain members at their end, never read by an older program. */
 
 /* Tag schemes. Inside, nerkit always works in BILOU; the others are read and
  * written at the edges. AUTO means "detect from the labels". */
@@ -79,6 +105,7 @@ int nerkit_scheme_parse(const char *name);
 typedef struct nerkit_corpus nerkit_corpus;
 
 typedef struct {
+    size_t size;          /* sizeof as the caller's header saw it: set by the init */
     int token_col;        /* 1-based; negative counts from the end. Default 1. */
     int label_col;        /* 1-based; negative counts from the end; 0 = no labels.
                              Default -1 (last column). */
@@ -87,7 +114,8 @@ typedef struct {
 } nerkit_reader_opts;
 
 /* Fills in the defaults: token column 1, label column -1, spaces or tabs, AUTO. */
-void nerkit_reader_opts_init(nerkit_reader_opts *opts);
+void nerkit_reader_opts_init_sized(nerkit_reader_opts *opts, size_t size);
+#define nerkit_reader_opts_init(opts) nerkit_reader_opts_init_sized((opts), sizeof *(opts))
 
 /* Reads a whole file, gzip or plain (told apart by content; "-" is stdin),
  * into *data (malloc'd, the caller frees it) of *len bytes. */
@@ -287,6 +315,7 @@ typedef struct {
 } nerkit_bulk_stats;
 
 typedef struct {
+    size_t size;             /* sizeof as the caller's header saw it: set by the init */
     nerkit_input_format input;
     nerkit_output_format output;
     int threads;             /* tagging threads, 0 = one per core; at most NERKIT_THREADS_MAX */
@@ -295,7 +324,6 @@ typedef struct {
     size_t max_document;     /* bytes; longer text is cut at a sentence end */
     size_t max_line;         /* bytes; a longer line is an error, not a memory blow-up */
     nerkit_scheme scheme;    /* scheme of CoNLL output labels (AUTO = the model's) */
-    nerkit_reader_opts conll; /* columns of CoNLL input */
     int confidence;          /* each entity with its probability (CRF models) */
     size_t nbest;            /* 0, or this many best labellings per sentence */
     /* One line per error or warning, in input order, from one thread at a
@@ -307,7 +335,8 @@ typedef struct {
 
 /* Fills in the defaults: text in, JSONL out, one thread per core, 1 MiB
  * documents, 64 MiB lines. */
-void nerkit_bulk_opts_init(nerkit_bulk_opts *o);
+void nerkit_bulk_opts_init_sized(nerkit_bulk_opts *o, size_t size);
+#define nerkit_bulk_opts_init(o) nerkit_bulk_opts_init_sized((o), sizeof *(o))
 
 /* Tags every input (files; folders, recursively in sorted order; "-" for
  * standard input; gzip recognised by its magic bytes) and writes one record
@@ -356,6 +385,7 @@ enum {
 int nerkit_features_parse(const char *list, uint32_t *mask, nerkit_error *err);
 
 typedef struct {
+    size_t size;           /* sizeof as the caller's header saw it: set by the init */
     const char *algorithm; /* "perceptron" */
     uint32_t features;     /* NERKIT_FEAT_* mask */
     unsigned hash_bits;    /* feature table of 2^hash_bits rows */
@@ -397,7 +427,8 @@ typedef struct {
 } nerkit_train_opts;
 
 /* Fills in the defaults. */
-void nerkit_train_opts_init(nerkit_train_opts *opts);
+void nerkit_train_opts_init_sized(nerkit_train_opts *opts, size_t size);
+#define nerkit_train_opts_init(opts) nerkit_train_opts_init_sized((opts), sizeof *(opts))
 
 /* Called after each epoch; return non-zero to stop training. */
 typedef struct {
@@ -586,6 +617,7 @@ typedef struct {
 } nerkit_embed_progress;
 
 typedef struct {
+    size_t size;           /* sizeof as the caller's header saw it: set by the init */
     unsigned dim;          /* vector size (100) */
     unsigned window;       /* tokens on each side (5) */
     uint64_t min_count;    /* a word must occur this often to get a vector (5) */
@@ -609,7 +641,8 @@ typedef struct {
     void *user;
 } nerkit_embed_opts;
 
-void nerkit_embed_opts_init(nerkit_embed_opts *o);
+void nerkit_embed_opts_init_sized(nerkit_embed_opts *o, size_t size);
+#define nerkit_embed_opts_init(o) nerkit_embed_opts_init_sized((o), sizeof *(o))
 
 /* Learns vectors from inputs (files; folders, recursively; "-" for stdin;
  * gzip or plain), read as text documents separated by blank lines. The
@@ -633,6 +666,7 @@ typedef struct {
 } nerkit_kmeans_progress;
 
 typedef struct {
+    size_t size;         /* sizeof as the caller's header saw it: set by the init */
     unsigned iterations; /* at most (100); stops earlier when no word moves */
     uint64_t seed;       /* k-means++ seeding (1) */
     int normalize;       /* cluster the unit-length vectors, i.e. by cosine (1) */
@@ -640,7 +674,8 @@ typedef struct {
     void *user;
 } nerkit_kmeans_opts;
 
-void nerkit_kmeans_opts_init(nerkit_kmeans_opts *o);
+void nerkit_kmeans_opts_init_sized(nerkit_kmeans_opts *o, size_t size);
+#define nerkit_kmeans_opts_init(o) nerkit_kmeans_opts_init_sized((o), sizeof *(o))
 
 /* k-means of every word of v, once for each of ks[0..nks): level l has
  * ks[l] clusters, ids 0 .. ks[l]-1. */
