@@ -4,9 +4,44 @@
  * The whole public API. Types are opaque; every call that can fail returns a
  * status code (or NULL) and, when given a nerkit_error, fills in a message
  * that names the file, line or byte offset and what was wrong. The library
- * never prints, never calls exit(), and keeps no global mutable state: a
- * loaded model is read-only and may be shared by any number of threads, each
- * with its own nerkit_tagger.
+ * never prints and never calls exit().
+ *
+ * Threads. The library keeps no global state: every call works on the
+ * objects it is given, so calls on different objects may run at the same
+ * time on any threads, and every function is re-entrant. It changes no
+ * process-wide setting (signals, locale, umask, OpenBLAS's thread count:
+ * a program may set that one, see nerkit_model_load). Objects are of two
+ * kinds:
+ *   - read-only once made, shared by any number of threads at once:
+ *     nerkit_model, nerkit_corpus, nerkit_vectors, nerkit_clusters (saving
+ *     one only reads it). Only their _free must not run while another
+ *     thread still uses them.
+ *   - working state, used by one call at a time (it may pass from one
+ *     thread to another between calls): nerkit_tagger, nerkit_tokens,
+ *     nerkit_eval, and each nerkit_error, option and output buffer a
+ *     call is given.
+ * Standard input ("-") and a FILE * given for output are the process's;
+ * two calls at once must not read the one or write the other.
+ *
+ * Lifetimes. Whatever a _new, _load, _read, _parse, nerkit_train,
+ * nerkit_embed or nerkit_kmeans returns belongs to the caller, who frees
+ * it with the _free of its type (each accepts NULL), once; nerkit_read_file's
+ * buffer is freed with free(). A const char * or other pointer a getter
+ * returns points into its object and lives as long as the object (or,
+ * for nerkit_tokens, until it is next changed); nerkit_version,
+ * nerkit_strerror and nerkit_scheme_name return static strings. A tagger
+ * keeps a pointer to its model, so the model must outlive its taggers:
+ * tagging with a tagger whose model was freed reads freed memory (the
+ * library cannot detect it). nerkit_tagger_free does not touch the model,
+ * so the two may be freed in either order once tagging is over. The
+ * library keeps no pointer to anything else it is given past the call
+ * (paths, option structs, documents, corpora given to nerkit_train).
+ *
+ * Callbacks (message, progress) are called during the call that was given
+ * them, never after it returns, one at a time from the thread each one's
+ * comment names; what they are passed lives until they return. They may
+ * call nerkit functions on other objects, and must not free or change the
+ * objects the running call uses.
  */
 #ifndef NERKIT_H
 #define NERKIT_H
@@ -102,6 +137,7 @@ int nerkit_scheme_parse(const char *name);
 
 /* ------------------------------------------------------------------ corpus */
 
+/* A labelled or unlabelled corpus: read-only once made. */
 typedef struct nerkit_corpus nerkit_corpus;
 
 typedef struct {
@@ -131,7 +167,8 @@ int nerkit_read_file(const char *path, char **data, size_t *len, nerkit_error *e
  * folders recursively (nerkit_bulk_tag, nerkit_embed), so their files are
  * checked too, and message (may be NULL) gets one line per entry the walk
  * leaves out (links back to a folder already read, a second link to a file,
- * FIFOs, devices, broken links); else a folder is not walked. */
+ * FIFOs, devices, broken links), from the calling thread; else a folder is
+ * not walked. */
 int nerkit_check_io(const char *output, const char *const *inputs, size_t ninputs, int folders,
                     void (*message)(const char *line, void *user), void *user,
                     nerkit_error *err);
@@ -184,11 +221,16 @@ int nerkit_corpus_write_columns(const nerkit_corpus *c, const char *const *label
 
 /* ------------------------------------------------------------------- model */
 
+/* Read-only once loaded or trained: one model serves any number of
+ * threads, each tagging with its own nerkit_tagger, and nerkit_bulk_tag
+ * calls running at once. */
 typedef struct nerkit_model nerkit_model;
 
 /* Loads a model file. A truncated, corrupted, foreign or newer-version file
  * is refused with a message; nothing is ever read out of bounds. OpenBLAS's
- * thread count is left as the program set it; a program that tags in
+ * thread count is left as the program set it (the library never sets it:
+ * it is the whole process's, and the library keeps no global state); a
+ * program that tags in
  * parallel with one tagger per thread should set it to one
  * (openblas_set_num_threads(1)), as nerkit-tag does: the products are too
  * small to split, and idle BLAS threads spin beside the taggers. */
@@ -227,7 +269,9 @@ void nerkit_corpus_label_strings(const nerkit_corpus *c, const nerkit_model *m,
 
 typedef struct nerkit_tagger nerkit_tagger;
 
-/* Per-thread scratch space for tagging with a model. */
+/* Scratch space for tagging with a model: one call at a time, so one per
+ * thread that tags; its memory only grows. It points to m, which must
+ * outlive it (see the top of this file). */
 nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err);
 void nerkit_tagger_free(nerkit_tagger *t);
 
@@ -266,7 +310,7 @@ int nerkit_tag_corpus(nerkit_tagger *t, const nerkit_corpus *c, uint16_t *labels
  * whole; 's and n't split. Each token has its offsets in the original text
  * and the text the model sees (curly quotes and dashes normalized, invalid
  * UTF-8 bytes read as U+FFFD). A nerkit_tokens is reused across calls: its
- * memory only grows. */
+ * memory only grows. It is working state: one call at a time. */
 typedef struct nerkit_tokens nerkit_tokens;
 
 typedef struct {
@@ -326,8 +370,12 @@ typedef struct {
     nerkit_scheme scheme;    /* scheme of CoNLL output labels (AUTO = the model's) */
     int confidence;          /* each entity with its probability (CRF models) */
     size_t nbest;            /* 0, or this many best labellings per sentence */
-    /* One line per error or warning, in input order, from one thread at a
-     * time; and the running totals now and then. Either may be NULL. */
+    /* Either may be NULL. message: one line per error or warning, in input
+     * order, from the thread that writes out (one the library starts, not
+     * the calling thread), one line at a time. progress: the running
+     * totals now and then, from the calling thread, which reads the
+     * inputs: so the two may run at the same time, and must lock what
+     * they share. */
     void (*message)(const char *line, void *user);
     void (*progress)(const nerkit_bulk_stats *stats, void *user);
     void *user;
@@ -344,7 +392,9 @@ void nerkit_bulk_opts_init_sized(nerkit_bulk_opts *o, size_t size);
  * Memory stays bounded by the queue, whatever the input size. Returns
  * NERKIT_OK, or an error when any input failed; all that was read before a
  * failure is written out complete. Invalid UTF-8 is no failure: it is read
- * as U+FFFD, with a message, and counted in stats->warnings. */
+ * as U+FFFD, with a message, and counted in stats->warnings (stats may be
+ * NULL). out is written by a thread the call starts; every thread it
+ * starts has ended by the time it returns. */
 int nerkit_bulk_tag(const nerkit_model *m, const char *const *paths, size_t npaths, FILE *out,
                     const nerkit_bulk_opts *opts, nerkit_bulk_stats *stats, nerkit_error *err);
 
@@ -430,7 +480,8 @@ typedef struct {
 void nerkit_train_opts_init_sized(nerkit_train_opts *opts, size_t size);
 #define nerkit_train_opts_init(opts) nerkit_train_opts_init_sized((opts), sizeof *(opts))
 
-/* Called after each epoch; return non-zero to stop training. */
+/* Called after each epoch, from the calling thread; return non-zero to
+ * stop training. */
 typedef struct {
     unsigned epoch;
     double seconds;         /* for this epoch */
@@ -519,7 +570,8 @@ int nerkit_calibration(nerkit_tagger *t, const nerkit_corpus *c, nerkit_calibrat
 
 /* -------------------------------------------------------------- evaluation */
 
-/* Chunk-level scoring with exactly the rules and report of conlleval.pl. */
+/* Chunk-level scoring with exactly the rules and report of conlleval.pl.
+ * It is working state, fed by one call at a time. */
 typedef struct nerkit_eval nerkit_eval;
 
 nerkit_eval *nerkit_eval_new(void);
@@ -634,8 +686,9 @@ typedef struct {
     size_t max_words;      /* distinct words a thread counts before pruning the rarest (4 M) */
     size_t max_pairs;      /* distinct pairs held before pruning the rarest (128 M, 16 B each) */
     /* Either may be NULL. message: one warning line (invalid UTF-8 with its
-     * file, line and offset); progress: now and then, from the calling
-     * thread. */
+     * file, line and offset), from a thread the library starts, one line
+     * at a time; progress: now and then, from the calling thread. The two
+     * may run at the same time, and must lock what they share. */
     void (*message)(const char *line, void *user);
     void (*progress)(const nerkit_embed_progress *p, void *user);
     void *user;
@@ -670,7 +723,8 @@ typedef struct {
     unsigned iterations; /* at most (100); stops earlier when no word moves */
     uint64_t seed;       /* k-means++ seeding (1) */
     int normalize;       /* cluster the unit-length vectors, i.e. by cosine (1) */
-    void (*progress)(const nerkit_kmeans_progress *p, void *user); /* per iteration; may be NULL */
+    /* per iteration, from the calling thread; may be NULL */
+    void (*progress)(const nerkit_kmeans_progress *p, void *user);
     void *user;
 } nerkit_kmeans_opts;
 
