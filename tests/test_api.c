@@ -204,6 +204,7 @@ static void test_bulk_opts_sizes(void **state)
      * n-best lists past the cap, and callbacks at no address */
     nerkit_bulk_opts *old = sized(&full, sizeof full, offsetof(nerkit_bulk_opts, nbest));
     assert_int_equal(nerkit_bulk_check(m, old, &err), NERKIT_OK);
+    assert_int_equal(nerkit_bulk_check(m, NULL, &err), NERKIT_OK); /* all defaults */
     FILE *out = tmpfile();
     if (nerkit_bulk_tag(m, &path, 1, out, old, NULL, &err))
         fail_msg("%s", err.message);
@@ -307,6 +308,9 @@ static void test_embed_opts_sizes(void **state)
     assert_int_equal(nerkit_clusters_k(cl, 0), 2);
     nerkit_clusters_free(cl);
     free(kold);
+    cl = nerkit_kmeans(v, ks, 1, NULL, &err); /* all defaults */
+    assert_non_null(cl);
+    nerkit_clusters_free(cl);
     for (int kind = 0; kind < NREFUSED; kind++) {
         nerkit_kmeans_opts *o = sized(&kfull, sizeof kfull, refused_size(kind, sizeof kfull));
         memset(&err, 0, sizeof err);
