@@ -109,10 +109,11 @@ static int parse_format(const char *what, const char *s, const char *const *name
     exit(2);
 }
 
-static int tag_conll(const char *path, nerkit_tagger *t, const nerkit_bulk_opts *o)
+static int tag_conll(const char *path, nerkit_tagger *t, const nerkit_reader_opts *ro,
+                     const nerkit_bulk_opts *o)
 {
     nerkit_error err = {0}, werr = {0};
-    nerkit_corpus *c = nerkit_corpus_read_prefix(path, &o->conll, &err);
+    nerkit_corpus *c = nerkit_corpus_read_prefix(path, ro, &err);
     int rc = err.code != NERKIT_OK;
     if (c && nerkit_corpus_tag_write(t, c, o, stdout, &werr)) {
         fprintf(stderr, "nerkit-tag: %s: %s\n", path, werr.message);
@@ -131,6 +132,8 @@ int main(int argc, char **argv)
     char *model_path = NULL;
     nerkit_bulk_opts o;
     nerkit_bulk_opts_init(&o);
+    nerkit_reader_opts ro; /* columns of -i conll */
+    nerkit_reader_opts_init(&ro);
     int quiet = 0, out_given = 0;
     enum { O_TOK = 256, O_LAB, O_TAB, O_SCHEME, O_BYTES, O_KEEP, O_MAXDOC, O_CONF, O_NBEST };
     static const struct option longopts[] = {
@@ -163,9 +166,9 @@ int main(int argc, char **argv)
         /* past the line cap a document is never reached; the queue holds
          * two per thread, so this bounds its memory too */
         case O_MAXDOC: o.max_document = (size_t)cli_int(&a, optarg, 64, 64 << 20); break;
-        case O_TOK: o.conll.token_col = (int)cli_int(&a, optarg, -256, 256); break;
-        case O_LAB: o.conll.label_col = (int)cli_int(&a, optarg, -256, 256); break;
-        case O_TAB: o.conll.tab_only = 1; break;
+        case O_TOK: ro.token_col = (int)cli_int(&a, optarg, -256, 256); break;
+        case O_LAB: ro.label_col = (int)cli_int(&a, optarg, -256, 256); break;
+        case O_TAB: ro.tab_only = 1; break;
         case O_SCHEME: {
             int s = nerkit_scheme_parse(optarg);
             if (s <= 0) {
@@ -181,7 +184,7 @@ int main(int argc, char **argv)
         }
     }
     cli_one_stdin(&a, argc - optind, argv + optind);
-    if (o.conll.token_col == 0)
+    if (ro.token_col == 0)
         cli_usage_error(&a, "--token-col: columns count from 1 (or -1 for the last)");
     if (o.input == NERKIT_INPUT_CONLL && !out_given)
         o.output = NERKIT_OUTPUT_CONLL;
@@ -229,7 +232,7 @@ int main(int argc, char **argv)
             rc = 1;
         }
         for (size_t k = 0; t && k < npaths && (!rc || o.keep_going); k++)
-            rc |= tag_conll(paths[k], t, &o);
+            rc |= tag_conll(paths[k], t, &ro, &o);
         nerkit_tagger_free(t);
     } else {
         o.message = message;

@@ -4,9 +4,44 @@
  * The whole public API. Types are opaque; every call that can fail returns a
  * status code (or NULL) and, when given a nerkit_error, fills in a message
  * that names the file, line or byte offset and what was wrong. The library
- * never prints, never calls exit(), and keeps no global mutable state: a
- * loaded model is read-only and may be shared by any number of threads, each
- * with its own nerkit_tagger.
+ * never prints and never calls exit().
+ *
+ * Threads. The library keeps no global state: every call works on the
+ * objects it is given, so calls on different objects may run at the same
+ * time on any threads, and every function is re-entrant. It changes no
+ * process-wide setting (signals, locale, umask, OpenBLAS's thread count:
+ * a program may set that one, see nerkit_model_load). Objects are of two
+ * kinds:
+ *   - read-only once made, shared by any number of threads at once:
+ *     nerkit_model, nerkit_corpus, nerkit_vectors, nerkit_clusters (saving
+ *     one only reads it). Only their _free must not run while another
+ *     thread still uses them.
+ *   - working state, used by one call at a time (it may pass from one
+ *     thread to another between calls): nerkit_tagger, nerkit_tokens,
+ *     nerkit_eval, and each nerkit_error, option and output buffer a
+ *     call is given.
+ * Standard input ("-") and a FILE * given for output are the process's;
+ * two calls at once must not read the one or write the other.
+ *
+ * Lifetimes. Whatever a _new, _load, _read, _parse, nerkit_train,
+ * nerkit_embed or nerkit_kmeans returns belongs to the caller, who frees
+ * it with the _free of its type (each accepts NULL), once; nerkit_read_file's
+ * buffer is freed with free(). A const char * or other pointer a getter
+ * returns points into its object and lives as long as the object (or,
+ * for nerkit_tokens, until it is next changed); nerkit_version,
+ * nerkit_strerror and nerkit_scheme_name return static strings. A tagger
+ * keeps a pointer to its model, so the model must outlive its taggers:
+ * tagging with a tagger whose model was freed reads freed memory (the
+ * library cannot detect it). nerkit_tagger_free does not touch the model,
+ * so the two may be freed in either order once tagging is over. The
+ * library keeps no pointer to anything else it is given past the call
+ * (paths, option structs, documents, corpora given to nerkit_train).
+ *
+ * Callbacks (message, progress) are called during the call that was given
+ * them, never after it returns, one at a time from the thread each one's
+ * comment names; what they are passed lives until they return. They may
+ * call nerkit functions on other objects, and must not free or change the
+ * objects the running call uses.
  */
 #ifndef NERKIT_H
 #define NERKIT_H
@@ -26,7 +61,14 @@ extern "C" {
 #pragma GCC visibility push(default)
 #endif
 
-#define NERKIT_VERSION "0.1.0"
+/* The version of this header. A program may run against a newer shared
+ * library of the same major version (libnerkit.so.MAJOR): within a major
+ * version, functions, status codes and members at the end of the option
+ * structs are only ever added. nerkit_version() tells the library's. */
+#define NERKIT_VERSION_MAJOR 1
+#define NERKIT_VERSION_MINOR 0
+#define NERKIT_VERSION_PATCH 0
+#define NERKIT_VERSION "1.0.0"
 
 /* Threads any nerkit function starts at a caller's request (tagging,
  * training, embedding). Each tagging thread holds its queue slots and work
@@ -40,7 +82,8 @@ typedef enum {
     NERKIT_ERR_IO,      /* a file could not be opened, read or written */
     NERKIT_ERR_FORMAT,  /* malformed input: a corpus line, a label, UTF-8 */
     NERKIT_ERR_MODEL,   /* a model file that is truncated, corrupted or foreign */
-    NERKIT_ERR_VERSION, /* a model file written by a newer format version */
+    NERKIT_ERR_VERSION, /* a model file written by a newer format version, or options
+                           from a newer header than the library's */
     NERKIT_ERR_NOMEM,   /* out of memory */
     NERKIT_ERR_ARG,     /* an invalid argument or option */
     NERKIT_ERR_UNSUPPORTED, /* the model cannot do this (probabilities from a perceptron) */
@@ -51,6 +94,38 @@ typedef struct {
     nerkit_status code;
     char message[512];
 } nerkit_error;
+
+/* The library's version, "MAJOR.MINOR.PATCH": a static string. */
+const char *nerkit_version(void);
+
+/* A fixed sentence for a status code (a static string), "unknown error
+ * code" for any other number; nerkit_error.message says more. */
+const char *nerkit_strerror(nerkit_status code);
+
+/* Option structs (nerkit_reader_opts, nerkit_bulk_opts, nerkit_train_opts,
+ * nerkit_embed_opts, nerkit_kmeans_opts) grow: a later version adds members
+ * at their end, so that a program built against this header keeps working
+ * with a newer library. Their first member, size, is the struct's size as
+ * the program's header saw it; the init macro (nerkit_bulk_opts_init(&o)
+ * and so on) passes sizeof into the library's _init_sized function, which
+ * fills in the defaults and size, so an options struct must be set up by
+ * its init before its members are changed. A function that takes one
+ *   - gives the defaults to the members a smaller (older) struct lacks,
+ *     and never reads past its size;
+ *   - refuses a larger one, from a header newer than the library, with
+ *     NERKIT_ERR_VERSION: it cannot know what the extra members ask for;
+ *   - refuses one its init never set up (size 0, or no size any header
+ *     could have made) with NERKIT_ERR_ARG.
+ * NULL stands for all defaults. The function reads the struct during the
+ * call only; it keeps neither it nor a pointer into it.
+ * A new member is only ever added at the end, and it must make sizeof
+ * larger (the library checks that the structs have no padding at the end,
+ * which a new member could slip into unseen).
+ * Every other struct of this header is fixed within a major version:
+ * nerkit_error, nerkit_document, nerkit_span, nerkit_entity,
+ * nerkit_calibration_bin and nerkit_bulk_stats, which the caller
+ * allocates; and the progress structs the library passes to callbacks,
+ * which may gain members at their end, never read by an older program. */
 
 /* Tag schemes. Inside, nerkit always works in BILOU; the others are read and
  * written at the edges. AUTO means "detect from the labels". */
@@ -68,9 +143,11 @@ int nerkit_scheme_parse(const char *name);
 
 /* ------------------------------------------------------------------ corpus */
 
+/* A labelled or unlabelled corpus: read-only once made. */
 typedef struct nerkit_corpus nerkit_corpus;
 
 typedef struct {
+    size_t size;          /* sizeof as the caller's header saw it: set by the init */
     int token_col;        /* 1-based; negative counts from the end. Default 1. */
     int label_col;        /* 1-based; negative counts from the end; 0 = no labels.
                              Default -1 (last column). */
@@ -79,7 +156,8 @@ typedef struct {
 } nerkit_reader_opts;
 
 /* Fills in the defaults: token column 1, label column -1, spaces or tabs, AUTO. */
-void nerkit_reader_opts_init(nerkit_reader_opts *opts);
+void nerkit_reader_opts_init_sized(nerkit_reader_opts *opts, size_t size);
+#define nerkit_reader_opts_init(opts) nerkit_reader_opts_init_sized((opts), sizeof *(opts))
 
 /* Reads a whole file, gzip or plain (told apart by content; "-" is stdin),
  * into *data (malloc'd, the caller frees it) of *len bytes. */
@@ -95,7 +173,8 @@ int nerkit_read_file(const char *path, char **data, size_t *len, nerkit_error *e
  * folders recursively (nerkit_bulk_tag, nerkit_embed), so their files are
  * checked too, and message (may be NULL) gets one line per entry the walk
  * leaves out (links back to a folder already read, a second link to a file,
- * FIFOs, devices, broken links); else a folder is not walked. */
+ * FIFOs, devices, broken links), from the calling thread; else a folder is
+ * not walked. */
 int nerkit_check_io(const char *output, const char *const *inputs, size_t ninputs, int folders,
                     void (*message)(const char *line, void *user), void *user,
                     nerkit_error *err);
@@ -148,11 +227,16 @@ int nerkit_corpus_write_columns(const nerkit_corpus *c, const char *const *label
 
 /* ------------------------------------------------------------------- model */
 
+/* Read-only once loaded or trained: one model serves any number of
+ * threads, each tagging with its own nerkit_tagger, and nerkit_bulk_tag
+ * calls running at once. */
 typedef struct nerkit_model nerkit_model;
 
 /* Loads a model file. A truncated, corrupted, foreign or newer-version file
  * is refused with a message; nothing is ever read out of bounds. OpenBLAS's
- * thread count is left as the program set it; a program that tags in
+ * thread count is left as the program set it (the library never sets it:
+ * it is the whole process's, and the library keeps no global state); a
+ * program that tags in
  * parallel with one tagger per thread should set it to one
  * (openblas_set_num_threads(1)), as nerkit-tag does: the products are too
  * small to split, and idle BLAS threads spin beside the taggers. */
@@ -191,7 +275,9 @@ void nerkit_corpus_label_strings(const nerkit_corpus *c, const nerkit_model *m,
 
 typedef struct nerkit_tagger nerkit_tagger;
 
-/* Per-thread scratch space for tagging with a model. */
+/* Scratch space for tagging with a model: one call at a time, so one per
+ * thread that tags; its memory only grows. It points to m, which must
+ * outlive it (see the top of this file). */
 nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err);
 void nerkit_tagger_free(nerkit_tagger *t);
 
@@ -230,7 +316,7 @@ int nerkit_tag_corpus(nerkit_tagger *t, const nerkit_corpus *c, uint16_t *labels
  * whole; 's and n't split. Each token has its offsets in the original text
  * and the text the model sees (curly quotes and dashes normalized, invalid
  * UTF-8 bytes read as U+FFFD). A nerkit_tokens is reused across calls: its
- * memory only grows. */
+ * memory only grows. It is working state: one call at a time. */
 typedef struct nerkit_tokens nerkit_tokens;
 
 typedef struct {
@@ -279,6 +365,7 @@ typedef struct {
 } nerkit_bulk_stats;
 
 typedef struct {
+    size_t size;             /* sizeof as the caller's header saw it: set by the init */
     nerkit_input_format input;
     nerkit_output_format output;
     int threads;             /* tagging threads, 0 = one per core; at most NERKIT_THREADS_MAX */
@@ -287,11 +374,14 @@ typedef struct {
     size_t max_document;     /* bytes; longer text is cut at a sentence end */
     size_t max_line;         /* bytes; a longer line is an error, not a memory blow-up */
     nerkit_scheme scheme;    /* scheme of CoNLL output labels (AUTO = the model's) */
-    nerkit_reader_opts conll; /* columns of CoNLL input */
     int confidence;          /* each entity with its probability (CRF models) */
     size_t nbest;            /* 0, or this many best labellings per sentence */
-    /* One line per error or warning, in input order, from one thread at a
-     * time; and the running totals now and then. Either may be NULL. */
+    /* Either may be NULL. message: one line per error or warning, in input
+     * order, from the thread that writes out (one the library starts, not
+     * the calling thread), one line at a time. progress: the running
+     * totals now and then, from the calling thread, which reads the
+     * inputs: so the two may run at the same time, and must lock what
+     * they share. */
     void (*message)(const char *line, void *user);
     void (*progress)(const nerkit_bulk_stats *stats, void *user);
     void *user;
@@ -299,7 +389,8 @@ typedef struct {
 
 /* Fills in the defaults: text in, JSONL out, one thread per core, 1 MiB
  * documents, 64 MiB lines. */
-void nerkit_bulk_opts_init(nerkit_bulk_opts *o);
+void nerkit_bulk_opts_init_sized(nerkit_bulk_opts *o, size_t size);
+#define nerkit_bulk_opts_init(o) nerkit_bulk_opts_init_sized((o), sizeof *(o))
 
 /* Tags every input (files; folders, recursively in sorted order; "-" for
  * standard input; gzip recognised by its magic bytes) and writes one record
@@ -307,7 +398,9 @@ void nerkit_bulk_opts_init(nerkit_bulk_opts *o);
  * Memory stays bounded by the queue, whatever the input size. Returns
  * NERKIT_OK, or an error when any input failed; all that was read before a
  * failure is written out complete. Invalid UTF-8 is no failure: it is read
- * as U+FFFD, with a message, and counted in stats->warnings. */
+ * as U+FFFD, with a message, and counted in stats->warnings (stats may be
+ * NULL). out is written by a thread the call starts; every thread it
+ * starts has ended by the time it returns. */
 int nerkit_bulk_tag(const nerkit_model *m, const char *const *paths, size_t npaths, FILE *out,
                     const nerkit_bulk_opts *opts, nerkit_bulk_stats *stats, nerkit_error *err);
 
@@ -348,6 +441,7 @@ enum {
 int nerkit_features_parse(const char *list, uint32_t *mask, nerkit_error *err);
 
 typedef struct {
+    size_t size;           /* sizeof as the caller's header saw it: set by the init */
     const char *algorithm; /* "perceptron" */
     uint32_t features;     /* NERKIT_FEAT_* mask */
     unsigned hash_bits;    /* feature table of 2^hash_bits rows */
@@ -389,9 +483,11 @@ typedef struct {
 } nerkit_train_opts;
 
 /* Fills in the defaults. */
-void nerkit_train_opts_init(nerkit_train_opts *opts);
+void nerkit_train_opts_init_sized(nerkit_train_opts *opts, size_t size);
+#define nerkit_train_opts_init(opts) nerkit_train_opts_init_sized((opts), sizeof *(opts))
 
-/* Called after each epoch; return non-zero to stop training. */
+/* Called after each epoch, from the calling thread; return non-zero to
+ * stop training. */
 typedef struct {
     unsigned epoch;
     double seconds;         /* for this epoch */
@@ -480,7 +576,8 @@ int nerkit_calibration(nerkit_tagger *t, const nerkit_corpus *c, nerkit_calibrat
 
 /* -------------------------------------------------------------- evaluation */
 
-/* Chunk-level scoring with exactly the rules and report of conlleval.pl. */
+/* Chunk-level scoring with exactly the rules and report of conlleval.pl.
+ * It is working state, fed by one call at a time. */
 typedef struct nerkit_eval nerkit_eval;
 
 nerkit_eval *nerkit_eval_new(void);
@@ -578,6 +675,7 @@ typedef struct {
 } nerkit_embed_progress;
 
 typedef struct {
+    size_t size;           /* sizeof as the caller's header saw it: set by the init */
     unsigned dim;          /* vector size (100) */
     unsigned window;       /* tokens on each side (5) */
     uint64_t min_count;    /* a word must occur this often to get a vector (5) */
@@ -594,14 +692,16 @@ typedef struct {
     size_t max_words;      /* distinct words a thread counts before pruning the rarest (4 M) */
     size_t max_pairs;      /* distinct pairs held before pruning the rarest (128 M, 16 B each) */
     /* Either may be NULL. message: one warning line (invalid UTF-8 with its
-     * file, line and offset); progress: now and then, from the calling
-     * thread. */
+     * file, line and offset), from a thread the library starts, one line
+     * at a time; progress: now and then, from the calling thread. The two
+     * may run at the same time, and must lock what they share. */
     void (*message)(const char *line, void *user);
     void (*progress)(const nerkit_embed_progress *p, void *user);
     void *user;
 } nerkit_embed_opts;
 
-void nerkit_embed_opts_init(nerkit_embed_opts *o);
+void nerkit_embed_opts_init_sized(nerkit_embed_opts *o, size_t size);
+#define nerkit_embed_opts_init(o) nerkit_embed_opts_init_sized((o), sizeof *(o))
 
 /* Learns vectors from inputs (files; folders, recursively; "-" for stdin;
  * gzip or plain), read as text documents separated by blank lines. The
@@ -625,14 +725,17 @@ typedef struct {
 } nerkit_kmeans_progress;
 
 typedef struct {
+    size_t size;         /* sizeof as the caller's header saw it: set by the init */
     unsigned iterations; /* at most (100); stops earlier when no word moves */
     uint64_t seed;       /* k-means++ seeding (1) */
     int normalize;       /* cluster the unit-length vectors, i.e. by cosine (1) */
-    void (*progress)(const nerkit_kmeans_progress *p, void *user); /* per iteration; may be NULL */
+    /* per iteration, from the calling thread; may be NULL */
+    void (*progress)(const nerkit_kmeans_progress *p, void *user);
     void *user;
 } nerkit_kmeans_opts;
 
-void nerkit_kmeans_opts_init(nerkit_kmeans_opts *o);
+void nerkit_kmeans_opts_init_sized(nerkit_kmeans_opts *o, size_t size);
+#define nerkit_kmeans_opts_init(o) nerkit_kmeans_opts_init_sized((o), sizeof *(o))
 
 /* k-means of every word of v, once for each of ks[0..nks): level l has
  * ks[l] clusters, ids 0 .. ks[l]-1. */

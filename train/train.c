@@ -7,30 +7,27 @@
 #include <stdlib.h>
 #include <string.h>
 
-void nerkit_train_opts_init(nerkit_train_opts *o)
+NK_OPTS_LAST(nerkit_train_opts, stop);
+
+void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
 {
-    o->algorithm = "perceptron";
-    o->features = NERKIT_FEAT_ALL;
-    o->hash_bits = 22;
-    o->min_count = 1;
-    o->epochs = 30;
-    o->patience = 4;
-    o->seed = 1;
-    o->threads = 1;
-    o->optimizer = "lbfgs";
-    o->l1 = 0;
-    o->l2 = 0.5;
-    o->iterations = 300;
-    o->iteration_patience = 20;
-    o->delta = 1e-5;
-    o->eta = 0.05;
-    o->cluster_files = NULL;
-    o->ncluster_files = 0;
-    o->vectors_file = NULL;
-    o->lexicon_words = 50000;
-    o->checkpoint = NULL;
-    o->resume = NULL;
-    o->stop = NULL;
+    const nerkit_train_opts d = {.size = sizeof d,
+                                 .algorithm = "perceptron",
+                                 .features = NERKIT_FEAT_ALL,
+                                 .hash_bits = 22,
+                                 .min_count = 1,
+                                 .epochs = 30,
+                                 .patience = 4,
+                                 .seed = 1,
+                                 .threads = 1,
+                                 .optimizer = "lbfgs",
+                                 .l2 = 0.5,
+                                 .iterations = 300,
+                                 .iteration_patience = 20,
+                                 .delta = 1e-5,
+                                 .eta = 0.05,
+                                 .lexicon_words = 50000};
+    nk_opts_init(o, size, &d, sizeof d);
 }
 
 void nk_train_shuffle(size_t *order, size_t n, uint64_t seed, unsigned pass)
@@ -182,14 +179,13 @@ out:
 }
 
 nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
-                           const nerkit_train_opts *opts, nerkit_progress_fn progress,
+                           const nerkit_train_opts *given, nerkit_progress_fn progress,
                            void *user, nerkit_error *err)
 {
-    nerkit_train_opts defaults;
-    if (!opts) {
-        nerkit_train_opts_init(&defaults);
-        opts = &defaults;
-    }
+    nerkit_train_opts o;
+    const nerkit_train_opts *opts = &o;
+    if (NK_OPTS_TAKE(&o, given, nerkit_train_opts_init, err))
+        return NULL;
     bool crf = strcmp(opts->algorithm, "crf") == 0;
     if (!crf && strcmp(opts->algorithm, "perceptron") != 0)
         return nk_fail_null(err, NERKIT_ERR_ARG, "unknown training algorithm '%s'",

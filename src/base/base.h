@@ -22,6 +22,21 @@ int nk_fail(nerkit_error *err, nerkit_status code, const char *fmt, ...)
 void *nk_fail_null(nerkit_error *err, nerkit_status code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* Option structs that grow (nerkit.h). nk_opts_init writes defaults
+ * (known bytes) into the caller's struct of `size` bytes, and no further.
+ * NK_OPTS_TAKE gives full the defaults of init and over them the members
+ * the caller's struct has, or refuses it; given NULL leaves the defaults. */
+void nk_opts_init(void *o, size_t size, const void *defaults, size_t known);
+int nk_opts_take(void *full, const void *given, size_t known, const char *init,
+                 nerkit_error *err);
+#define NK_OPTS_TAKE(full, given, init, err) \
+    (init(full), nk_opts_take((full), (given), sizeof *(full), #init, (err)))
+/* A member added later must make its struct larger, or the sizes of two
+ * versions would be the same: so no padding at the end for it to fill. */
+#define NK_OPTS_LAST(type, last)                                                  \
+    _Static_assert(sizeof(type) == offsetof(type, last) + sizeof(((type *)0)->last), \
+                   #type " has padding at its end")
+
 /* Allocation that reports NOMEM through err. */
 void *nk_alloc(size_t n, size_t size, nerkit_error *err);
 

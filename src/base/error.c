@@ -70,9 +70,64 @@ bool nk_resize(void *pp, size_t n, size_t elsize)
     return p != NULL;
 }
 
+/* Larger than any option struct will grow: a size past it is garbage. */
+#define OPTS_MAX 4096
+
+void nk_opts_init(void *o, size_t size, const void *defaults, size_t known)
+{
+    if (size < sizeof size)
+        return; /* not even room for the size */
+    memset(o, 0, size);
+    memcpy(o, defaults, size < known ? size : known);
+    memcpy(o, &size, sizeof size);
+}
+
+int nk_opts_take(void *full, const void *given, size_t known, const char *init,
+                 nerkit_error *err)
+{
+    if (!given)
+        return NERKIT_OK;
+    size_t size;
+    memcpy(&size, given, sizeof size);
+    /* every header's struct has members after size and ends aligned for it */
+    bool made = size > sizeof size && size % _Alignof(size_t) == 0 && size <= OPTS_MAX;
+    if (!made)
+        return nk_fail(err, NERKIT_ERR_ARG,
+                       "options not initialised with %s (their size reads %zu)", init, size);
+    if (size > known)
+        return nk_fail(err, NERKIT_ERR_VERSION,
+                       "options of %zu bytes from a newer nerkit.h than this library's (%zu "
+                       "bytes, version %s): the program needs the library it was built for",
+                       size, known, NERKIT_VERSION);
+    memcpy(full, given, size);
+    memcpy(full, &known, sizeof known);
+    return NERKIT_OK;
+}
+
 double nk_now(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+const char *nerkit_version(void)
+{
+    return NERKIT_VERSION;
+}
+
+const char *nerkit_strerror(nerkit_status code)
+{
+    switch (code) {
+    case NERKIT_OK: return "success";
+    case NERKIT_ERR_IO: return "a file could not be opened, read or written";
+    case NERKIT_ERR_FORMAT: return "malformed input";
+    case NERKIT_ERR_MODEL: return "a model file that is truncated, corrupted or foreign";
+    case NERKIT_ERR_VERSION: return "made by a newer version of nerkit";
+    case NERKIT_ERR_NOMEM: return "out of memory";
+    case NERKIT_ERR_ARG: return "an invalid argument or option";
+    case NERKIT_ERR_UNSUPPORTED: return "the model cannot do this";
+    case NERKIT_ERR_INTERRUPTED: return "stopped on request";
+    }
+    return "unknown error code";
 }

@@ -28,19 +28,22 @@
 #define MAX_LINE ((size_t)64 << 20)
 #define PAIRBUF (1 << 22)    /* raw pairs a worker gathers before sorting (32 MiB) */
 
-void nerkit_embed_opts_init(nerkit_embed_opts *o)
+NK_OPTS_LAST(nerkit_embed_opts, user);
+
+void nerkit_embed_opts_init_sized(nerkit_embed_opts *o, size_t size)
 {
-    memset(o, 0, sizeof *o);
-    o->dim = 100;
-    o->window = 5;
-    o->min_count = 5;
-    o->cds = 0.75;
-    o->eig = 0.5;
-    o->oversample = 20;
-    o->power_iters = 3;
-    o->seed = 1;
-    o->max_words = (size_t)1 << 22;
-    o->max_pairs = (size_t)1 << 27;
+    const nerkit_embed_opts d = {.size = sizeof d,
+                                 .dim = 100,
+                                 .window = 5,
+                                 .min_count = 5,
+                                 .cds = 0.75,
+                                 .eig = 0.5,
+                                 .oversample = 20,
+                                 .power_iters = 3,
+                                 .seed = 1,
+                                 .max_words = (size_t)1 << 22,
+                                 .max_pairs = (size_t)1 << 27};
+    nk_opts_init(o, size, &d, sizeof d);
 }
 
 enum { PASS_VOCAB, PASS_COOC };
@@ -439,10 +442,12 @@ static void embed_free(embed *e)
     pthread_mutex_destroy(&e->cooc_mu);
 }
 
-nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths, const nerkit_embed_opts *o,
-                             nerkit_error *err)
+nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths,
+                             const nerkit_embed_opts *given, nerkit_error *err)
 {
-    if (check_opts(o, err))
+    nerkit_embed_opts opts;
+    const nerkit_embed_opts *o = &opts;
+    if (NK_OPTS_TAKE(&opts, given, nerkit_embed_opts_init, err) || check_opts(o, err))
         return NULL;
     embed e = {.o = o, .start = nk_now()};
     pthread_mutex_init(&e.mu, NULL);

@@ -19,12 +19,12 @@
 
 #define BATCH_FLOATS (1 << 21) /* batch x k distances: 8 MiB */
 
-void nerkit_kmeans_opts_init(nerkit_kmeans_opts *o)
+NK_OPTS_LAST(nerkit_kmeans_opts, user);
+
+void nerkit_kmeans_opts_init_sized(nerkit_kmeans_opts *o, size_t size)
 {
-    memset(o, 0, sizeof *o);
-    o->iterations = 100;
-    o->seed = 1;
-    o->normalize = 1;
+    const nerkit_kmeans_opts d = {.size = sizeof d, .iterations = 100, .seed = 1, .normalize = 1};
+    nk_opts_init(o, size, &d, sizeof d);
 }
 
 void nk_sqdist(const float *X, size_t n, size_t d, const float *xnorm, const float *C, size_t k,
@@ -205,8 +205,12 @@ static int work_alloc(kmeans_work *w, size_t n, size_t d, size_t kmax, nerkit_er
 }
 
 nerkit_clusters *nerkit_kmeans(const nerkit_vectors *v, const size_t *ks, size_t nks,
-                               const nerkit_kmeans_opts *o, nerkit_error *err)
+                               const nerkit_kmeans_opts *given, nerkit_error *err)
 {
+    nerkit_kmeans_opts opts;
+    const nerkit_kmeans_opts *o = &opts;
+    if (NK_OPTS_TAKE(&opts, given, nerkit_kmeans_opts_init, err))
+        return NULL;
     const size_t n = v->words.n, d = v->dim;
     size_t kmax = 0;
     for (size_t l = 0; l < nks; l++) {

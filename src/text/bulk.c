@@ -117,23 +117,29 @@ static int write_out(void *user, const nk_buf *out, nerkit_error *err)
     return NERKIT_OK;
 }
 
-void nerkit_bulk_opts_init(nerkit_bulk_opts *o)
+NK_OPTS_LAST(nerkit_bulk_opts, user);
+
+void nerkit_bulk_opts_init_sized(nerkit_bulk_opts *o, size_t size)
 {
-    memset(o, 0, sizeof *o);
-    o->input = NERKIT_INPUT_TEXT;
-    o->output = NERKIT_OUTPUT_JSONL;
-    o->max_document = 1 << 20;
-    o->max_line = 64u << 20;
-    nerkit_reader_opts_init(&o->conll);
+    const nerkit_bulk_opts d = {.size = sizeof d,
+                                .input = NERKIT_INPUT_TEXT,
+                                .output = NERKIT_OUTPUT_JSONL,
+                                .max_document = 1 << 20,
+                                .max_line = 64u << 20};
+    nk_opts_init(o, size, &d, sizeof d);
 }
 
 int nerkit_bulk_tag(const nerkit_model *m, const char *const *paths, size_t npaths, FILE *out,
-                    const nerkit_bulk_opts *o, nerkit_bulk_stats *stats, nerkit_error *err)
+                    const nerkit_bulk_opts *given, nerkit_bulk_stats *stats, nerkit_error *err)
 {
+    nerkit_bulk_opts opts;
+    const nerkit_bulk_opts *o = &opts;
+    int rc = NK_OPTS_TAKE(&opts, given, nerkit_bulk_opts_init, err);
+    if (rc)
+        return rc;
     if (o->input == NERKIT_INPUT_CONLL)
         return nk_fail(err, NERKIT_ERR_ARG, "CoNLL input is read with nerkit_corpus_read");
-    int rc = nerkit_bulk_check(m, o, err);
-    if (rc)
+    if ((rc = nerkit_bulk_check(m, o, err)))
         return rc;
     if (o->max_document < 64 || o->max_line < o->max_document)
         return nk_fail(err, NERKIT_ERR_ARG, "document cap must be at least 64 bytes and no more "

@@ -374,12 +374,13 @@ static int parse_lines(nerkit_corpus *c, const nerkit_reader_opts *o, nerkit_err
     return NERKIT_OK;
 }
 
-void nerkit_reader_opts_init(nerkit_reader_opts *o)
+NK_OPTS_LAST(nerkit_reader_opts, scheme);
+
+void nerkit_reader_opts_init_sized(nerkit_reader_opts *o, size_t size)
 {
-    o->token_col = 1;
-    o->label_col = -1;
-    o->tab_only = 0;
-    o->scheme = NERKIT_SCHEME_AUTO;
+    const nerkit_reader_opts d = {
+        .size = sizeof d, .token_col = 1, .label_col = -1, .scheme = NERKIT_SCHEME_AUTO};
+    nk_opts_init(o, size, &d, sizeof d);
 }
 
 /* Parses data; on a line the reader refuses, *keep (when keep is not NULL)
@@ -389,11 +390,10 @@ static nerkit_corpus *parse(const char *data, size_t len, const char *name,
 {
     if (keep)
         *keep = 0;
-    nerkit_reader_opts defaults;
-    if (!opts) {
-        nerkit_reader_opts_init(&defaults);
-        opts = &defaults;
-    }
+    nerkit_reader_opts o;
+    if (NK_OPTS_TAKE(&o, opts, nerkit_reader_opts_init, err))
+        return NULL;
+    opts = &o;
     nerkit_corpus *c = nk_alloc(1, sizeof *c, err);
     if (!c)
         return NULL;

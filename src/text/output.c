@@ -260,8 +260,13 @@ int nk_format(nk_buf *out, const nerkit_model *m, const nk_tagged *d, nk_tagwork
     return out->failed ? NERKIT_ERR_NOMEM : NERKIT_OK;
 }
 
-int nerkit_bulk_check(const nerkit_model *m, const nerkit_bulk_opts *o, nerkit_error *err)
+int nerkit_bulk_check(const nerkit_model *m, const nerkit_bulk_opts *given, nerkit_error *err)
 {
+    nerkit_bulk_opts opts;
+    const nerkit_bulk_opts *o = &opts;
+    int rc = NK_OPTS_TAKE(&opts, given, nerkit_bulk_opts_init, err);
+    if (rc)
+        return rc;
     if (o->confidence && !nerkit_model_has_probabilities(m))
         return nk_fail(err, NERKIT_ERR_UNSUPPORTED,
                        "no confidences: this model was trained by the %s, which gives scores, "
@@ -305,12 +310,14 @@ static int write_conll(nerkit_tagger *t, const nerkit_corpus *c, const nerkit_mo
     return rc;
 }
 
-int nerkit_corpus_tag_write(nerkit_tagger *t, const nerkit_corpus *c, const nerkit_bulk_opts *o,
-                            FILE *out, nerkit_error *err)
+int nerkit_corpus_tag_write(nerkit_tagger *t, const nerkit_corpus *c,
+                            const nerkit_bulk_opts *given, FILE *out, nerkit_error *err)
 {
     const nerkit_model *m = nk_tagger_model(t);
-    int rc = nerkit_bulk_check(m, o, err);
-    if (rc)
+    nerkit_bulk_opts opts;
+    const nerkit_bulk_opts *o = &opts;
+    int rc = NK_OPTS_TAKE(&opts, given, nerkit_bulk_opts_init, err);
+    if (rc || (rc = nerkit_bulk_check(m, o, err)))
         return rc;
     if (o->output == NERKIT_OUTPUT_CONLL)
         return write_conll(t, c, m, o, out, err);
