@@ -5,7 +5,7 @@
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 objs=""
-for o in src/dense.o src/svd.o src/kmeans.o cli/nerkit-embed.o bench/dense_bench.o; do
+for o in src/core/dense.o src/embed/svd.o src/embed/kmeans.o cli/nerkit-embed.o bench/dense_bench.o; do
     objs="$objs $tmp/b/$o"
 done
 # shellcheck disable=SC2086
