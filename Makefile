@@ -171,7 +171,7 @@ model: $(BIN)/nerkit-train $(BIN)/nerkit-embed
 	    -o models/en-conll03.nerkit
 
 demo: all
-	$(BIN)/nerkit-tag -m models/en-conll03.nerkit -o inline data/sample.txt
+	$(BIN)/nerkit-tag -m models/en-conll03.nerkit -f inline data/sample.txt
 
 # Tagging speed: CoNLL-2003 dev x 20 through -i conll (median of 5 runs,
 # peak memory), then raw gzip text stage by stage and thread by thread.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tagging speed of `nerkit-tag -i conll -o conll` on the CoNLL-2003 dev set
+# Tagging speed of `nerkit-tag -i conll -f conll` on the CoNLL-2003 dev set
 # repeated 20 times (about 1.03 M tokens): median wall time of RUNS runs
 # (default 5), tokens per second, and peak resident memory.
 #
@@ -17,7 +17,7 @@ for _ in $(seq 20); do cat "$D/conll2003/dev.txt"; done > "$tmp/dev20.conll"
 tokens=$(grep -v -e '^-DOCSTART-' -e '^\s*$' -c "$tmp/dev20.conll")
 for r in $(seq "$RUNS"); do
     /usr/bin/time -f "%e %M" -o "$tmp/time.$r" \
-        "$BIN/nerkit-tag" -m "$MODEL" -i conll -o conll "$tmp/dev20.conll" > /dev/null
+        "$BIN/nerkit-tag" -m "$MODEL" -i conll -f conll "$tmp/dev20.conll" > /dev/null
 done
 cat "$tmp"/time.* | sort -n | awk -v n="$RUNS" -v tok="$tokens" '
     { t[NR] = $1; if ($2 > mem) mem = $2 }

@@ -18,7 +18,7 @@ trap 'rm -rf "$tmp"' EXIT
 (set +o pipefail; cat "$D"/unlabeled/*.txt | head -c 5000000 > "$tmp/text.txt")
 # tokens as the tagger cuts them: CoNLL output has one line per token, plus
 # one -DOCSTART- line and blank lines per document
-tokens=$("$BIN/nerkit-tag" -m "$MODEL" -q -o conll "$tmp/text.txt" |
+tokens=$("$BIN/nerkit-tag" -m "$MODEL" -q -f conll "$tmp/text.txt" |
          grep -v -c -e '^-DOCSTART-' -e '^\s*$')
 echo "$MODEL: $tokens tokens, median of $RUNS runs"
 printf '%-22s %8s %12s\n' mode threads tokens/s
@@ -29,7 +29,7 @@ for j in 1 2; do
         for r in $(seq "$RUNS"); do
             # shellcheck disable=SC2086
             /usr/bin/time -f "%e" -o "$tmp/t.$r" "$BIN/nerkit-tag" -m "$MODEL" -j "$j" -q \
-                -o jsonl $opt "$tmp/text.txt" > /dev/null
+                -f jsonl $opt "$tmp/text.txt" > /dev/null
         done
         cat "$tmp"/t.* | sort -n | awk -v n="$RUNS" -v tok="$tokens" -v m="$mode" -v j="$j" \
             '{ t[NR] = $1 } END { printf "%-22s %8d %12.0f\n", m, j, tok / t[int((n + 1) / 2)] }'

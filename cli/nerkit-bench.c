@@ -4,7 +4,7 @@
  *
  * Stages run one after the other on one thread over the whole input held
  * in memory: read (and decompress), tokenize, tag (features, scores,
- * Viterbi). Then the whole pipeline of nerkit-tag (-i text -o jsonl to
+ * Viterbi). Then the whole pipeline of nerkit-tag (-i text -f jsonl to
  * /dev/null) runs with 1 .. N threads. Each figure is the median of the
  * runs.
  */

@@ -16,7 +16,7 @@
 
 static void usage(FILE *f)
 {
-    fputs("usage: nerkit-tag [-m MODEL] [-i FORMAT] [-o FORMAT] [options] [FILE|FOLDER|-]...\n"
+    fputs("usage: nerkit-tag [-m MODEL] [-i FORMAT] [-f FORMAT] [options] [FILE|FOLDER|-]...\n"
           "\n"
           "Tags each input (standard input when none is given) and writes the entities to\n"
           "standard output, one record per document, in input order. Folders are read\n"
@@ -30,7 +30,7 @@ static void usage(FILE *f)
           "                        jsonl: one JSON object per line with a \"text\" field;\n"
           "                               the other fields are passed through\n"
           "                        conll: a CoNLL column file (tokens given)\n"
-          "  -o, --output FORMAT   jsonl: {\"text\", \"entities\":[{\"start\",\"end\",\"label\",\"text\"}]}\n"
+          "  -f, --format FORMAT   jsonl: {\"text\", \"entities\":[{\"start\",\"end\",\"label\",\"text\"}]}\n"
           "                               (default; offsets in characters, end exclusive)\n"
           "                        conll: token and label per line (with -i conll: every\n"
           "                               input line kept, the label appended; the default)\n"
@@ -138,7 +138,7 @@ int main(int argc, char **argv)
     enum { O_TOK = 256, O_LAB, O_TAB, O_SCHEME, O_BYTES, O_KEEP, O_MAXDOC, O_CONF, O_NBEST };
     static const struct option longopts[] = {
         {"model", required_argument, 0, 'm'},       {"input", required_argument, 0, 'i'},
-        {"output", required_argument, 0, 'o'},      {"threads", required_argument, 0, 'j'},
+        {"format", required_argument, 0, 'f'},      {"threads", required_argument, 0, 'j'},
         {"quiet", no_argument, 0, 'q'},             {"byte-offsets", no_argument, 0, O_BYTES},
         {"keep-going", no_argument, 0, O_KEEP},     {"max-doc", required_argument, 0, O_MAXDOC},
         {"token-col", required_argument, 0, O_TOK}, {"label-col", required_argument, 0, O_LAB},
@@ -146,15 +146,15 @@ int main(int argc, char **argv)
         {"confidence", no_argument, 0, O_CONF},     {"nbest", required_argument, 0, O_NBEST},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     cli_args a;
-    cli_start(&a, "nerkit-tag", longopts, "m:i:o:j:qh", NULL);
+    cli_start(&a, "nerkit-tag", longopts, "m:i:f:j:qh", NULL);
     cli_blas_one_thread();
     int c;
     while ((c = cli_next(&a, argc, argv)) != -1) {
         switch (c) {
         case 'm': model_path = strdup(optarg); break;
         case 'i': o.input = (nerkit_input_format)parse_format("input", optarg, inputs, 4); break;
-        case 'o':
-            o.output = (nerkit_output_format)parse_format("output", optarg, outputs, 4);
+        case 'f':
+            o.output = (nerkit_output_format)parse_format("format", optarg, outputs, 4);
             out_given = 1;
             break;
         case 'j': o.threads = (int)cli_int(&a, optarg, 1, NERKIT_THREADS_MAX); break;
@@ -194,9 +194,9 @@ int main(int argc, char **argv)
         cli_not_with(&a, (const int[]){'j', O_MAXDOC, 0},
                      "to -i conll, which tags each file whole on one thread");
     if (o.output != NERKIT_OUTPUT_CONLL)
-        cli_not_with(&a, (const int[]){O_SCHEME, 0}, "without -o conll");
+        cli_not_with(&a, (const int[]){O_SCHEME, 0}, "without -f conll");
     if (o.output != NERKIT_OUTPUT_JSONL)
-        cli_not_with(&a, (const int[]){O_BYTES, 0}, "without -o jsonl");
+        cli_not_with(&a, (const int[]){O_BYTES, 0}, "without -f jsonl");
     if (!model_path && !(model_path = default_model())) {
         fprintf(stderr, "nerkit-tag: no model: give -m, set NERKIT_MODEL, or install "
                         "models/" DEFAULT_MODEL " beside the program\n");

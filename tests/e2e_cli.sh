@@ -31,7 +31,7 @@ for i in 1 2 3 4 5 6 7 8; do sed -n '3,$p' "$tmp/train.conll"; echo; done > "$tm
 sed 's/$/\r/' "$tmp/train.conll" > "$tmp/crlf.conll"
 tr ' ' '\t' < "$tmp/train.conll" > "$tmp/tab.conll"
 for f in train crlf tab; do
-    "$BIN/nerkit-tag" -m "$tmp/m.nerkit" -i conll -o conll "$tmp/$f.conll" > "$tmp/$f.out" ||
+    "$BIN/nerkit-tag" -m "$tmp/m.nerkit" -i conll -f conll "$tmp/$f.conll" > "$tmp/$f.out" ||
         bad "tag $f"
     # strip the appended column and compare with the input byte for byte
     sed -E 's/[ \t][^ \t\r]+(\r?)$/\1/' "$tmp/$f.out" | awk 'NF==0 {print; next} {print}' > "$tmp/$f.strip"

@@ -11,7 +11,7 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 awk -v a="$start" -v b="$end" 'BEGIN { printf "trained in %.1f s\n", b - a }'
 
-"$BIN/nerkit-tag" -m "$tmp/m.nerkit" -i conll -o conll "$D/conll2003/dev.txt" > "$tmp/pred"
+"$BIN/nerkit-tag" -m "$tmp/m.nerkit" -i conll -f conll "$D/conll2003/dev.txt" > "$tmp/pred"
 "$BIN/nerkit-eval" "$tmp/pred" > "$tmp/ours"
 "$BIN/nerkit-eval" -m "$tmp/m.nerkit" "$D/conll2003/dev.txt" > "$tmp/ours-m"
 perl "$D/eval/conlleval.pl" < "$tmp/pred" > "$tmp/theirs"

@@ -86,7 +86,7 @@ unchanged "embed --neighbors >> its vectors leaves them whole" "$tmp/v.vec" "$tm
 
 # standard output appended to an input: the input would grow while it is read
 expect_error "tag >> an input" "standard output is the same file as input .*big.txt" \
-    timeout 30 sh -c '"$0" -q -m "$1" -o inline "$2" >> "$2"' "$BIN/nerkit-tag" "$tmp/m.nerkit" \
+    timeout 30 sh -c '"$0" -q -m "$1" -f inline "$2" >> "$2"' "$BIN/nerkit-tag" "$tmp/m.nerkit" \
     "$tmp/big.txt"
 unchanged "tag >> an input leaves it whole" "$tmp/big.txt" "$tmp/big.copy"
 expect_error "tag < F >> F" "standard output is the same file as input <stdin>" \
@@ -164,9 +164,9 @@ ln -s .. "$tmp/loop/b/up"
 ln -s . "$tmp/loop/self"
 ln -s ../a/one.txt "$tmp/loop/b/again.txt"
 check "tag a folder with links back up ends" \
-    sh -c 'timeout 60 "$0" -q -m "$1" -o tsv "$2" > "$3" 2> "$4"' "$BIN/nerkit-tag" \
+    sh -c 'timeout 60 "$0" -q -m "$1" -f tsv "$2" > "$3" 2> "$4"' "$BIN/nerkit-tag" \
     "$tmp/m.nerkit" "$tmp/loop" "$tmp/loop.tsv" "$tmp/loop.err"
-"$BIN/nerkit-tag" -q -m "$tmp/m.nerkit" -o tsv "$tmp/loop/a/one.txt" "$tmp/loop/b/two.txt" \
+"$BIN/nerkit-tag" -q -m "$tmp/m.nerkit" -f tsv "$tmp/loop/a/one.txt" "$tmp/loop/b/two.txt" \
     > "$tmp/once.tsv"
 check "each file of the folder is tagged once" \
     test "$(cut -f2- "$tmp/loop.tsv" | sort)" = "$(cut -f2- "$tmp/once.tsv" | sort)"
@@ -179,10 +179,10 @@ check "embed a folder with links back up ends" \
 check "embed names the link back up as skipped" grep -q "loop/self: skipped" "$tmp/loop.err"
 mkdir "$tmp/loop/empty"
 check "a folder with an empty folder in it" \
-    sh -c '"$0" -q -m "$1" -o tsv "$2" > /dev/null 2>&1' "$BIN/nerkit-tag" "$tmp/m.nerkit" "$tmp/loop"
+    sh -c '"$0" -q -m "$1" -f tsv "$2" > /dev/null 2>&1' "$BIN/nerkit-tag" "$tmp/m.nerkit" "$tmp/loop"
 mkfifo "$tmp/loop/pipe"
 check "a FIFO inside a folder is skipped, not waited on" \
-    sh -c 'timeout 60 "$0" -q -m "$1" -o tsv "$2" > /dev/null 2> "$3"' "$BIN/nerkit-tag" \
+    sh -c 'timeout 60 "$0" -q -m "$1" -f tsv "$2" > /dev/null 2> "$3"' "$BIN/nerkit-tag" \
     "$tmp/m.nerkit" "$tmp/loop" "$tmp/loop.err"
 check "the FIFO is named as skipped" grep -q "loop/pipe: skipped: not a regular file" \
     "$tmp/loop.err"

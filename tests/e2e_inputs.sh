@@ -15,11 +15,11 @@ M=$tmp/m.nerkit
 # -i conll: the sentences before a bad last line are tagged and written
 { head -14 "$tmp/train.conll"; printf 'Oslo B-LOC extra\n'; } > "$tmp/badlast.conll"
 for out in conll jsonl; do
-    "$TAG" -m "$M" -i conll -o $out "$tmp/badlast.conll" > "$tmp/out.$out" 2> "$tmp/err"
+    "$TAG" -m "$M" -i conll -f $out "$tmp/badlast.conll" > "$tmp/out.$out" 2> "$tmp/err"
     rc=$?
     n=$(grep -o 'Anna' "$tmp/out.$out" | wc -l)
     [ $rc = 1 ] && grep -q "badlast.conll:15: 3 columns where earlier lines have 2" "$tmp/err" && [ "$n" -ge 2 ] &&
-        ok "-i conll -o $out: the sentences before a bad line written" ||
+        ok "-i conll -f $out: the sentences before a bad line written" ||
         bad "-i conll -o $out: bad last line (status $rc, Anna $n times)"
 done
 cut -d' ' -f1,2 "$tmp/out.conll" | cmp -s - <(head -14 "$tmp/train.conll") &&
@@ -64,7 +64,7 @@ awk 'NF { print $1, $2, "O"; next } { print }' "$tmp/train.conll" > "$tmp/mid.co
 
 # a 2-column file is "gold guess" to conlleval; "token label" would score
 # the words as gold labels
-"$TAG" -m "$M" -i conll -o conll --label-col 0 "$tmp/tokens.conll" > "$tmp/tagged.conll"
+"$TAG" -m "$M" -i conll -f conll --label-col 0 "$tmp/tokens.conll" > "$tmp/tagged.conll"
 expect_error "eval FILE of token and label" "tagged.conll:1: 2 columns and 'Anna' is not a label" \
     "$EVAL" "$tmp/tagged.conll"
 grep -q "nerkit-eval GOLD PRED" "$tmp/err" && ok "the message says what to give" || bad "the message says what to give"

@@ -53,7 +53,7 @@ check "statically, with pkg-config --static" \
 check "the static program runs without the shared library" \
     sh -c "'$tmp/tag-static' '$P/share/nerkit/en-conll03.nerkit' | grep -qx 'Paris B-LOC'"
 check "the installed nerkit-tag finds the installed model" \
-    sh -c "echo 'Angela Merkel visited Paris.' | '$P/bin/nerkit-tag' -o inline | grep -q '\[PER Angela Merkel\]'"
+    sh -c "echo 'Angela Merkel visited Paris.' | '$P/bin/nerkit-tag' -f inline | grep -q '\[PER Angela Merkel\]'"
 
 printf '#include <nerkit.h>\nint main(void)\n{\n    nerkit_train_opts o;\n    nerkit_train_opts_init(&o);\n    return o.epochs > 0 ? 0 : 1;\n}\n' > "$tmp/train.c"
 # shellcheck disable=SC2046

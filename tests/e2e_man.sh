@@ -53,7 +53,8 @@ for p in $PROGRAMS; do
         bad "$page lists what $p --help does not: $extra"
 done
 
-grep -oE '\bnerkit_[a-z0-9_]+ *\(' include/nerkit.h | sed 's/ *($//' | sort -u > "$tmp/api"
+# functions and function-like macros: a name right before its parenthesis
+grep -oE '\bnerkit_[a-z0-9_]+\(' include/nerkit.h | sed 's/($//' | sort -u > "$tmp/api"
 missing=$(while read -r f; do grep -qw -- "$f" "$MANDIR/nerkit.3" || printf '%s ' "$f"; done < "$tmp/api")
 [ -z "$missing" ] && ok "nerkit.3 names every function of nerkit.h ($(wc -l < "$tmp/api"))" ||
     bad "nerkit.3 lacks: $missing"

@@ -106,10 +106,10 @@ usage "embed --iterations when learning" "--iterations does not apply without --
 usage "tag --token-col without -i conll" "--token-col does not apply without -i conll" \
     "$TAG" -m "$M" --token-col 2 "$tmp/doc.txt"
 usage "tag -j with -i conll" "--threads does not apply to -i conll" "$TAG" -m "$M" -i conll -j 2 "$tmp/train.conll"
-usage "tag --scheme without -o conll" "--scheme does not apply without -o conll" \
+usage "tag --scheme without -f conll" "--scheme does not apply without -f conll" \
     "$TAG" -m "$M" --scheme BIOES "$tmp/doc.txt"
-usage "tag --byte-offsets with -o tsv" "--byte-offsets does not apply without -o jsonl" \
-    "$TAG" -m "$M" -o tsv --byte-offsets "$tmp/doc.txt"
+usage "tag --byte-offsets with -f tsv" "--byte-offsets does not apply without -f jsonl" \
+    "$TAG" -m "$M" -f tsv --byte-offsets "$tmp/doc.txt"
 usage "eval --tab without -m" "--tab does not apply without -m" "$EVAL" --tab "$tmp/pred.conll"
 usage "eval --delimiter with GOLD PRED" "--delimiter does not apply to GOLD PRED" \
     "$EVAL" --delimiter x "$tmp/train.conll" "$tmp/pred.conll"
@@ -134,6 +134,8 @@ removed "embed -d (now --dim)" d "$EMBED" -d 12 -o "$tmp/x.vec" "$tmp/doc.txt"
 removed "embed -V (now --max-vocab)" V "$EMBED" -V 100 -o "$tmp/x.vec" "$tmp/doc.txt"
 removed "embed -c (now --clusters)" c "$EMBED" -c 4 -o "$tmp/x.vec" "$tmp/v.vec"
 removed "eval -d (now --delimiter)" d "$EVAL" -d x "$tmp/pred.conll"
+removed "tag -o (now -f, the output format)" o "$TAG" -m "$M" -o inline "$tmp/doc.txt"
+check "tag -o wrote no file named after a format" test ! -e inline
 
 # empty values and standard input twice: each would do nothing, silently
 echo Oslo > "$tmp/in"

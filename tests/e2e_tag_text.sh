@@ -32,7 +32,7 @@ while (my $l = <STDIN>) {
     }
 }
 print "$n entities, $bad bad\n"; exit($bad || !$n ? 1 : 0);'
-"$TAG" -m $M -i lines -o jsonl --byte-offsets "$tmp/docs.txt" > "$tmp/out.jsonl"
+"$TAG" -m $M -i lines -f jsonl --byte-offsets "$tmp/docs.txt" > "$tmp/out.jsonl"
 check "jsonl offsets slice back (characters and bytes)" perl -e "$perl_slices" < "$tmp/out.jsonl"
 grep -q '"label":"PER","text":"Angela Merkel"' "$tmp/out.jsonl" && ok "CJK document tagged" || bad "CJK document tagged"
 
@@ -44,7 +44,7 @@ check "jsonl input offsets slice back" perl -e "$perl_slices" < "$tmp/out2.jsonl
 check "jsonl fields passed through" grep -q '^{"id":"d2","meta":{"n":2},"text":' "$tmp/out2.jsonl"
 
 # TSV: doc, start, end, label, text; doc is the id (or the document number)
-"$TAG" -m $M -i jsonl -o tsv "$tmp/in.jsonl" > "$tmp/out.tsv"
+"$TAG" -m $M -i jsonl -f tsv "$tmp/in.jsonl" > "$tmp/out.tsv"
 check "tsv offsets slice back" perl -CSD -e '
     open my $f, "<:utf8", $ARGV[0] or die; my @t = <$f>; chomp @t;
     my ($n, $bad) = (0, 0);
@@ -54,7 +54,7 @@ check "tsv offsets slice back" perl -CSD -e '
     print "$n entities, $bad bad\n"; exit($bad || !$n ? 1 : 0);' "$tmp/docs.txt" "$tmp/out.tsv"
 
 # inline: removing the marks gives the text back, and each mark holds an entity
-"$TAG" -m $M -i lines -o inline "$tmp/docs.txt" > "$tmp/out.inline"
+"$TAG" -m $M -i lines -f inline "$tmp/docs.txt" > "$tmp/out.inline"
 check "inline marks wrap the entities" perl -CSD -e '
     open my $f, "<:utf8", $ARGV[0] or die; my @t = <$f>; chomp @t;
     open my $g, "<:utf8", $ARGV[1] or die; my @o = grep { length } map { chomp; $_ } <$g>;
@@ -64,7 +64,7 @@ check "inline marks wrap the entities" perl -CSD -e '
     exit $bad;' "$tmp/docs.txt" "$tmp/out.inline"
 
 # CoNLL out of raw text: token and label per line, ready for nerkit-eval
-"$TAG" -m $M -i lines -o conll "$tmp/docs.txt" > "$tmp/out.conll"
+"$TAG" -m $M -i lines -f conll "$tmp/docs.txt" > "$tmp/out.conll"
 check "conll output has tokens and labels" grep -q '^Witkoff I-PER$' "$tmp/out.conll"
 
 # -j 2 is -j 1: a folder of plain and gzip files, and a gzip file named apart

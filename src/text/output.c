@@ -274,7 +274,7 @@ int nerkit_bulk_check(const nerkit_model *m, const nerkit_bulk_opts *given, nerk
                        nerkit_model_algorithm(m));
     if (o->confidence && o->output == NERKIT_OUTPUT_CONLL)
         return nk_fail(err, NERKIT_ERR_ARG,
-                       "confidences are given per entity: use -o jsonl, tsv or inline");
+                       "confidences are given per entity: use -f jsonl, tsv or inline");
     if (o->threads < 0 || o->threads > NERKIT_THREADS_MAX)
         return nk_fail(err, NERKIT_ERR_ARG, "%d threads: want 1 to %d (or 0, one per core)",
                        o->threads, NERKIT_THREADS_MAX);
@@ -282,7 +282,7 @@ int nerkit_bulk_check(const nerkit_model *m, const nerkit_bulk_opts *given, nerk
         return nk_fail(err, NERKIT_ERR_ARG, "n-best lists hold at most %d sequences",
                        NERKIT_NBEST_MAX);
     if (o->nbest && (o->output == NERKIT_OUTPUT_TSV || o->output == NERKIT_OUTPUT_INLINE))
-        return nk_fail(err, NERKIT_ERR_ARG, "n-best lists need -o jsonl or conll");
+        return nk_fail(err, NERKIT_ERR_ARG, "n-best lists need -f jsonl or conll");
     return NERKIT_OK;
 }
 
