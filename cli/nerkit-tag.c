@@ -129,7 +129,8 @@ int main(int argc, char **argv)
 {
     static const char *const inputs[] = {"text", "lines", "jsonl", "conll"};
     static const char *const outputs[] = {"jsonl", "conll", "inline", "tsv"};
-    char *model_path = NULL;
+    const char *model_arg = NULL; /* copied only once the options are read: a usage error
+                                     exits in the middle */
     nerkit_bulk_opts o;
     nerkit_bulk_opts_init(&o);
     nerkit_reader_opts ro; /* columns of -i conll */
@@ -151,7 +152,7 @@ int main(int argc, char **argv)
     int c;
     while ((c = cli_next(&a, argc, argv)) != -1) {
         switch (c) {
-        case 'm': model_path = strdup(optarg); break;
+        case 'm': model_arg = optarg; break;
         case 'i': o.input = (nerkit_input_format)parse_format("input", optarg, inputs, 4); break;
         case 'f':
             o.output = (nerkit_output_format)parse_format("format", optarg, outputs, 4);
@@ -197,7 +198,8 @@ int main(int argc, char **argv)
         cli_not_with(&a, (const int[]){O_SCHEME, 0}, "without -f conll");
     if (o.output != NERKIT_OUTPUT_JSONL)
         cli_not_with(&a, (const int[]){O_BYTES, 0}, "without -f jsonl");
-    if (!model_path && !(model_path = default_model())) {
+    char *model_path = model_arg ? strdup(model_arg) : default_model();
+    if (!model_path) {
         fprintf(stderr, "nerkit-tag: no model: give -m, set NERKIT_MODEL, or install "
                         "models/" DEFAULT_MODEL " beside the program\n");
         return 2;
