@@ -145,14 +145,14 @@ expect_error "embed -o into a missing folder" "its folder .*nodir does not exist
     "$BIN/nerkit-embed" -q -m 1 -d 2 -o "$tmp/nodir/u.vec" "$tmp/u.txt"
 
 # an endless device as a corpus: refused at its first NUL byte, not read into memory for ever
-expect_error "train -t /dev/zero" "/dev/zero: NUL byte at byte offset 0" \
+expect_error "train -t /dev/zero" "/dev/zero:1: NUL byte at byte offset 0" \
     timeout 20 sh -c "$cap"' exec "$@"' sh $T -t /dev/zero -o "$tmp/out.nerkit"
 expect_error "bench on /dev/urandom" "/dev/urandom: NUL byte" \
     timeout 20 sh -c "$cap"' exec "$@"' sh "$BIN/nerkit-bench" -m "$tmp/m.nerkit" \
     -r 1 /dev/urandom
-expect_error "eval /dev/zero" "/dev/zero: NUL byte at byte offset 0" \
+expect_error "eval /dev/zero" "/dev/zero:1: NUL byte at byte offset 0" \
     timeout 20 sh -c "$cap"' exec "$@"' sh "$BIN/nerkit-eval" /dev/zero
-expect_error "eval GOLD /dev/zero" "/dev/zero: NUL byte at byte offset 0" \
+expect_error "eval GOLD /dev/zero" "/dev/zero:1: NUL byte at byte offset 0" \
     timeout 20 sh -c "$cap"' exec "$@"' sh "$BIN/nerkit-eval" "$tmp/x.conll" /dev/zero
 
 # ---- folders whose links lead back up are read once, and say what they skip

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Bad input from an attacker, against every program: each must end with a
+# message naming the file and line (or byte offset) and what is wrong, a
+# non-zero status, and nothing lost: no crash, hang, silent skip, truncated
+# or invalid output, or memory that grows with what the input expands to.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+TAG="$BIN/nerkit-tag" TRAIN="$BIN/nerkit-train" EVAL="$BIN/nerkit-eval"
+BENCH="$BIN/nerkit-bench" EMBED="$BIN/nerkit-embed"
+
+for i in 1 2 3 4 5 6; do printf 'Anna B-PER\nBerg I-PER\nlives O\nin O\nOslo B-LOC\n. O\n\n'; done > "$tmp/train.conll"
+"$TRAIN" -q -t "$tmp/train.conll" -o "$tmp/m.nerkit" --hash-bits 12 -e 2 || bad "train a small model"
+M=$tmp/m.nerkit
+
+# peak KB NAME LIMIT CMD...: CMD fails and its peak memory stays under LIMIT KB
+peak() {
+    local name=$1 limit=$2 kb
+    shift 2
+    if /usr/bin/time -f %M -o "$tmp/mem" "$@" > "$tmp/out" 2> "$tmp/err"; then
+        bad "$name (exit 0)"
+        return
+    fi
+    kb=$(tail -1 "$tmp/mem")
+    if [ "$kb" -lt "$limit" ]; then ok "$name ($kb KB)"; else bad "$name ($kb KB, stderr: $(head -c 200 "$tmp/err"))"; fi
+}
+
+# a gzip bomb: 256 MiB of zeros in 250 KB. A corpus is read whole, so the
+# whole expansion was held (twice over, as the buffer doubled) before the
+# parser saw the NUL bytes; they stop it now as they arrive.
+head -c 268435456 /dev/zero | gzip -1 > "$tmp/bomb.gz"
+peak "train -t gzip bomb: bounded memory" 120000 "$TRAIN" -q -t "$tmp/bomb.gz" -o "$tmp/x.nerkit"
+grep -q "bomb.gz:1: NUL byte at byte offset 0" "$tmp/err" && ok "train -t gzip bomb: named" || bad "train -t gzip bomb: message $(head -c 200 "$tmp/err")"
+peak "eval gzip bomb: bounded memory" 120000 "$EVAL" "$tmp/bomb.gz"
+peak "tag -i conll gzip bomb: bounded memory" 120000 "$TAG" -m "$M" -i conll "$tmp/bomb.gz"
+printf 'Anna B-PER\nBerg I-PER\n\0\n' | gzip > "$tmp/nul3.gz"
+expect_error "gzip corpus with a NUL on line 3" "nul3.gz:3: NUL byte" "$TRAIN" -q -t "$tmp/nul3.gz" -o "$tmp/x.nerkit"
+
+finish e2e_attack
