@@ -339,7 +339,9 @@ static bool add_text(reader *rd, record r, const char *text, size_t len, const c
         r.part++;
     }
     r.text_len = len;
-    return len == 0 || add_record(rd, &r, text, json);
+    /* an empty text between blank lines is no document, but a JSONL object
+     * with an empty "text" is a record: it gets its output line */
+    return (len == 0 && !json) || add_record(rd, &r, text, json);
 }
 
 static bool is_blank(const char *s, size_t n)

@@ -35,4 +35,12 @@ peak "tag -i conll gzip bomb: bounded memory" 120000 "$TAG" -m "$M" -i conll "$t
 printf 'Anna B-PER\nBerg I-PER\n\0\n' | gzip > "$tmp/nul3.gz"
 expect_error "gzip corpus with a NUL on line 3" "nul3.gz:3: NUL byte" "$TRAIN" -q -t "$tmp/nul3.gz" -o "$tmp/x.nerkit"
 
+# a JSONL object whose "text" is empty is still a record: dropping it lost
+# its id without a word, and the output no longer had a line per object
+printf '{"id":1,"text":""}\n{"id":2,"text":"Anna"}\n' > "$tmp/empty-text.jsonl"
+"$TAG" -m "$M" -i jsonl "$tmp/empty-text.jsonl" > "$tmp/out" 2> "$tmp/err"
+check "JSONL empty text: one record per object" \
+    grep -q '^{"id":1,"text":"","entities":\[\]}$' "$tmp/out"
+check "JSONL empty text: the next record follows" test "$(wc -l < "$tmp/out")" = 2
+
 finish e2e_attack
