@@ -79,6 +79,10 @@ size_t nk_json_decode_string(const char *s, size_t n, char *out);
 
 /* Appends s as a JSON string; an invalid UTF-8 byte becomes U+FFFD. */
 int nk_buf_json_string(nk_buf *b, const char *s, size_t n);
+/* Appends n bytes of JSON as they were written, each byte that is not part
+ * of a valid UTF-8 character replaced by U+FFFD (as nk_buf_json_string
+ * does): JSON text is UTF-8, and a member passed through must stay so. */
+int nk_buf_json_raw(nk_buf *b, const char *s, size_t n);
 
 /* ---- UTF-8 and character classes (utf8.c) */
 

@@ -370,3 +370,25 @@ int nk_buf_json_string(nk_buf *b, const char *s, size_t n)
     nk_buf_putc(b, '"');
     return b->failed ? NERKIT_ERR_NOMEM : NERKIT_OK;
 }
+
+int nk_buf_json_raw(nk_buf *b, const char *s, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = (unsigned char)s[i] < 0x80
+                       ? 1
+                       : nk_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        if (k) {
+            i += k;
+            run += k;
+            continue;
+        }
+        nk_buf_put(b, s + i - run, run);
+        run = 0;
+        nk_buf_put(b, "\xEF\xBF\xBD", 3);
+        i++;
+    }
+    nk_buf_put(b, s + n - run, run);
+    return b->failed ? NERKIT_ERR_NOMEM : NERKIT_OK;
+}

@@ -86,15 +86,24 @@ static int work_batch(pipe_t *p, void *state, slot *s, nerkit_error *err)
                     .json = r->json_len ? s->arena.p + r->json_off : NULL,
                     .json_len = r->json_len, .file = r->file, .offset = r->offset,
                     .line = r->line, .seq = r->seq, .part = r->part, .cut = r->cut};
-        size_t bad = o->warn_utf8 ? nk_utf8_check((const unsigned char *)d.text, d.len) : d.len;
-        if (bad < d.len) {
+        /* JSONL: the other members are passed through, so their bytes are
+         * checked too; a whole line (not cut) holds the text as written,
+         * and its offset in the line is exact */
+        size_t bad = d.len, in_json = d.json_len;
+        if (o->warn_utf8) {
+            bad = nk_utf8_check((const unsigned char *)d.text, d.len);
+            if (d.json)
+                in_json = nk_utf8_check((const unsigned char *)d.json, d.json_len);
+        }
+        if (bad < d.len || in_json < d.json_len) {
             /* text input keeps line breaks: count them to name the line */
             unsigned line = d.line;
             if (!d.json)
                 for (size_t k = 0; k < bad; k++)
                     line += d.text[k] == '\n';
+            uint64_t at = !d.json ? bad : in_json < d.json_len && !d.cut ? in_json : 0;
             nk_buf_printf(&s->b.msgs, "%s:%u: invalid UTF-8 at byte offset %llu (read as U+FFFD)\n",
-                          d.file, line, (unsigned long long)(d.offset + (d.json ? 0 : bad)));
+                          d.file, line, (unsigned long long)(d.offset + at));
             s->b.warnings++;
         }
         int rc = o->work(state, &s->b, &d, err);

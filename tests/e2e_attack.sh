@@ -43,4 +43,18 @@ check "JSONL empty text: one record per object" \
     grep -q '^{"id":1,"text":"","entities":\[\]}$' "$tmp/out"
 check "JSONL empty text: the next record follows" test "$(wc -l < "$tmp/out")" = 2
 
+# invalid UTF-8 in a member passed through (a key, an id) was copied as it
+# was: the output was not JSON (JSON is UTF-8), with status 0 and no word.
+# It is read as U+FFFD, like the text, reported at its byte, status 1.
+printf '{"id":"\xff","text":"Anna"}\n{"te\xfext":"x","text":"Anna \xfd"}\n' > "$tmp/bad-member.jsonl"
+"$TAG" -m "$M" -i jsonl "$tmp/bad-member.jsonl" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+check "JSONL invalid UTF-8 in a member: status 1" test $rc = 1
+check "JSONL invalid UTF-8 in a member: named at its byte" \
+    grep -q "bad-member.jsonl:1: invalid UTF-8 at byte offset 7" "$tmp/err"
+check "JSONL invalid UTF-8 in a key: named at its byte" \
+    grep -q "bad-member.jsonl:2: invalid UTF-8 at byte offset 29" "$tmp/err"
+check "JSONL invalid UTF-8 in members: every record is JSON" \
+    perl -MJSON::PP -ne 'my $o = decode_json($_); $n++; END { exit !($n == 2) }' "$tmp/out"
+
 finish e2e_attack
