@@ -57,4 +57,14 @@ check "JSONL invalid UTF-8 in a key: named at its byte" \
 check "JSONL invalid UTF-8 in members: every record is JSON" \
     perl -MJSON::PP -ne 'my $o = decode_json($_); $n++; END { exit !($n == 2) }' "$tmp/out"
 
+# nerkit-embed into a full device: the message named "(null)" (the
+# temporary file a device does not have)
+# (more than a stdio buffer of output, so that a write fails before the end)
+awk 'BEGIN { srand(1); for (d = 0; d < 100; d++) { for (i = 0; i < 40; i++) printf "w%d ", int(rand() * 300); print "\n" } }' > "$tmp/words.txt"
+expect_error "embed -o /dev/full names the device" "^nerkit-embed: /dev/full: write failed: No space left" \
+    "$EMBED" -q -o /dev/full --dim 8 -m 1 "$tmp/words.txt"
+awk 'BEGIN { print "3000 2"; for (i = 0; i < 3000; i++) print "word" i, i % 7, i % 5 }' > "$tmp/v.vec"
+expect_error "embed --clusters -o /dev/full names the device" "^nerkit-embed: /dev/full: write failed" \
+    "$EMBED" -q --clusters 2 -o /dev/full "$tmp/v.vec"
+
 finish e2e_attack
