@@ -67,4 +67,18 @@ awk 'BEGIN { print "3000 2"; for (i = 0; i < 3000; i++) print "word" i, i % 7, i
 expect_error "embed --clusters -o /dev/full names the device" "^nerkit-embed: /dev/full: write failed" \
     "$EMBED" -q --clusters 2 -o /dev/full "$tmp/v.vec"
 
+# a corpus whose labels are all O trained a model that can only say O, with
+# status 0 (a label column that is not the entity column, say)
+printf 'Anna O\nBerg O\nlives O\n\n' > "$tmp/all-o.conll"
+expect_error "train on labels that are all O" "all-o.conll: the training corpus has no entities: every label is O" \
+    "$TRAIN" -q -t "$tmp/all-o.conll" -o "$tmp/o.nerkit"
+check "train on labels that are all O: no model" test ! -e "$tmp/o.nerkit"
+expect_error "train --algo crf on labels that are all O" "no entities" \
+    "$TRAIN" -q --algo crf -t "$tmp/all-o.conll" -o "$tmp/o.nerkit"
+# standard input as both corpora: the dev set read nothing
+"$TRAIN" -q -t - -d - -o "$tmp/x.nerkit" < "$tmp/train.conll" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+check "train -t - -d -: a usage error" test $rc = 2
+check "train -t - -d -: says why" grep -q "standard input (-) given more than once" "$tmp/err"
+
 finish e2e_attack

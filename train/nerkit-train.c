@@ -190,6 +190,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    char *inputs[] = {(char *)train_path, (char *)(dev_path ? dev_path : "")};
+    cli_one_stdin(&a, 2, inputs);
     if (ro.label_col == 0) {
         fprintf(stderr, "nerkit-train: training needs a label column\n");
         return 2;
