@@ -295,6 +295,12 @@ typedef struct {
  * documents, 64 MiB lines. */
 void nerkit_bulk_opts_init(nerkit_bulk_opts *o);
 
+/* How many bytes of text (len of them) bulk tagging takes as one document
+ * when its cap is max (at least 64): len when len <= max, else the cut
+ * point nerkit_bulk_tag uses (a sentence end, else a line break or a space,
+ * else a character boundary), never 0. */
+size_t nerkit_document_cut(const char *text, size_t len, size_t max);
+
 /* Tags every input (files; folders, recursively in sorted order; "-" for
  * standard input; gzip recognised by its magic bytes) and writes one record
  * per document to out, in input order whatever the number of threads.

@@ -328,6 +328,13 @@ size_t nk_cut_point(const char *s, size_t max)
     return max;
 }
 
+size_t nerkit_document_cut(const char *text, size_t len, size_t max)
+{
+    if (max < 64)
+        max = 64;
+    return len <= max ? len : nk_cut_point(text, max);
+}
+
 /* Queues text as documents no longer than the cap; r gives where it is. */
 static bool add_text(reader *rd, record r, const char *text, size_t len, const char *json)
 {

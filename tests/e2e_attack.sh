@@ -81,4 +81,28 @@ rc=$?
 check "train -t - -d -: a usage error" test $rc = 2
 check "train -t - -d -: says why" grep -q "standard input (-) given more than once" "$tmp/err"
 
+# nerkit-bench: an empty input printed a report of inf and -nan, status 0
+: > "$tmp/empty.txt"
+expect_error "bench on an empty file" "the input has no tokens: nothing to measure" \
+    "$BENCH" -m "$M" -r 1 -j 1 "$tmp/empty.txt"
+check "bench on an empty file: no report" test ! -s "$tmp/out"
+# a failure in the pipeline runs came after the stage lines were printed:
+# half a report, status 1
+printf 'Anna Berg\0lives in Oslo.\n' > "$tmp/nul.txt"
+expect_error "bench on a NUL byte" "nul.txt:1: NUL byte at byte offset 9" \
+    "$BENCH" -m "$M" -r 1 -j 1 "$tmp/nul.txt"
+check "bench on a NUL byte: no half report" test ! -s "$tmp/out"
+expect_error "bench on a missing file: named once" "^nerkit-bench: $tmp/nope: cannot open" \
+    "$BENCH" -m "$M" -r 1 -j 1 "$tmp/nope"
+# the stages took a text without blank lines as one document, of any size:
+# 6 MB of one-word lines took 1.8 GB; they are cut as nerkit-tag cuts them
+yes Oslo | head -n 1500000 > "$tmp/lines.txt"
+/usr/bin/time -f %M -o "$tmp/mem" "$BENCH" -m "$M" -r 1 -j 1 "$tmp/lines.txt" > "$tmp/out" 2> "$tmp/err"
+kb=$(tail -1 "$tmp/mem")
+case "${B:-}" in
+*asan*) ok "bench on 1.5 M lines: memory not measured under ASan" ;;
+*) check "bench on 1.5 M lines without a blank one: bounded memory ($kb KB)" test "$kb" -lt 250000 ;;
+esac
+check "bench: the stages see the pipeline's documents" grep -q "^input: 1 file(s), 7.5 MB of text, 8 documents" "$tmp/out"
+
 finish e2e_attack
