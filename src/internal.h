@@ -65,10 +65,10 @@ int nk_json_members(const char *line, size_t len, nk_json_member *out, size_t ma
 bool nk_json_key_is(const nk_json_member *m, const char *key);
 
 /* Checks that line is one JSON object and finds its top-level member named
- * key, however many members come before it (the last, if repeated): *any
- * tells whether there is one. Errors as nk_json_members. */
-int nk_json_find(const char *line, size_t len, const char *key, nk_json_member *found, bool *any,
-                 size_t *error_at);
+ * key, however many members come before it (the last, if repeated): *count
+ * tells how many there are. Errors as nk_json_members. */
+int nk_json_find(const char *line, size_t len, const char *key, nk_json_member *found,
+                 size_t *count, size_t *error_at);
 
 /* Appends the checked object line without its members named key. */
 int nk_json_without(const char *line, size_t len, const char *key, nk_buf *out);

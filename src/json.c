@@ -251,7 +251,7 @@ bool nk_json_key_is(const nk_json_member *m, const char *key)
 typedef struct {
     const char *key;
     nk_json_member *found;
-    bool any;
+    size_t count;
 } finding;
 
 static void find_member(const nk_json_member *m, void *user)
@@ -259,16 +259,16 @@ static void find_member(const nk_json_member *m, void *user)
     finding *f = user;
     if (nk_json_key_is(m, f->key)) {
         *f->found = *m; /* a repeated key: the last one counts, as in most parsers */
-        f->any = true;
+        f->count++;
     }
 }
 
-int nk_json_find(const char *line, size_t len, const char *key, nk_json_member *found, bool *any,
-                 size_t *error_at)
+int nk_json_find(const char *line, size_t len, const char *key, nk_json_member *found,
+                 size_t *count, size_t *error_at)
 {
-    finding f = {key, found, false};
+    finding f = {key, found, 0};
     int rc = walk_members(line, len, find_member, &f, error_at);
-    *any = f.any;
+    *count = f.count;
     return rc;
 }
 

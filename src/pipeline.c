@@ -373,14 +373,18 @@ static int add_json(reader *rd, const record *at, const char *line, size_t len, 
 {
     size_t error_at;
     nk_json_member text;
-    bool any;
-    if (nk_json_find(line, len, "text", &text, &any, &error_at))
+    size_t count;
+    if (nk_json_find(line, len, "text", &text, &count, &error_at))
         return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: invalid JSON at byte %zu of the line "
                        "(offset %llu)", at->file, at->line, error_at + 1,
                        (unsigned long long)(at->offset + error_at));
-    if (!any || text.value[0] != '"')
+    if (!count || text.value[0] != '"')
         return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: no \"text\" string in the object",
                        at->file, at->line);
+    /* both would be written out, and readers differ on which one counts */
+    if (count > 1)
+        return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: \"text\" given %zu times in the object: "
+                       "which one to tag is ambiguous", at->file, at->line, count);
     /* no escape decodes to more bytes than it is written with */
     rd->scratch.len = 0;
     if (!nk_buf_reserve(&rd->scratch, text.value_len))

@@ -105,4 +105,12 @@ case "${B:-}" in
 esac
 check "bench: the stages see the pipeline's documents" grep -q "^input: 1 file(s), 7.5 MB of text, 8 documents" "$tmp/out"
 
+# "text" twice: the last was tagged and both written out, so a reader that
+# takes the first (or refuses duplicates) saw entities of another text
+printf '{"text":"Anna"}\n{"text":"Oslo","t\\u0065xt":"Anna Berg"}\n' > "$tmp/dup.jsonl"
+expect_error "JSONL \"text\" given twice" 'dup.jsonl:2: "text" given 2 times in the object' \
+    "$TAG" -m "$M" -i jsonl "$tmp/dup.jsonl"
+check "JSONL \"text\" given twice: the record before is written" \
+    grep -q '^{"text":"Anna","entities":\[{' "$tmp/out"
+
 finish e2e_attack
