@@ -79,6 +79,13 @@ void nerkit_reader_opts_init(nerkit_reader_opts *opts);
  * into *data (malloc'd, the caller frees it) of *len bytes. */
 int nerkit_read_file(const char *path, char **data, size_t *len, nerkit_error *err);
 
+/* Makes the message s (NUL-terminated, in a buffer of cap bytes) one line
+ * of valid UTF-8, as every message of the library is whatever file name or
+ * text it quotes: a control byte (a line break in a file name) and a byte
+ * that is not UTF-8 become \xNN; the rest is kept. Cut to fit cap (and to
+ * 1023 bytes). */
+void nerkit_one_line(char *s, size_t cap);
+
 /* Before a program reads or writes anything: refuses (NERKIT_ERR_ARG, with
  * a message naming both) to write output when it is the same file as one of
  * the inputs (after links; files of input folders too; "-" is standard

@@ -45,6 +45,7 @@ static int add_skip(nk_pathlist *l, nerkit_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    nerkit_one_line(line, sizeof line);
     char *copy = strdup(line);
     if (!copy || !nk_resize(&l->skipped, l->nskipped + 1, sizeof *l->skipped)) {
         free(copy);

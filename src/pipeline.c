@@ -102,8 +102,11 @@ static int work_batch(pipe_t *p, void *state, slot *s, nerkit_error *err)
                 for (size_t k = 0; k < bad; k++)
                     line += d.text[k] == '\n';
             uint64_t at = !d.json ? bad : in_json < d.json_len && !d.cut ? in_json : 0;
-            nk_buf_printf(&s->b.msgs, "%s:%u: invalid UTF-8 at byte offset %llu (read as U+FFFD)\n",
-                          d.file, line, (unsigned long long)(d.offset + at));
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s:%u: invalid UTF-8 at byte offset %llu (read as U+FFFD)",
+                     d.file, line, (unsigned long long)(d.offset + at));
+            nerkit_one_line(msg, sizeof msg);
+            nk_buf_printf(&s->b.msgs, "%s\n", msg);
             s->b.warnings++;
         }
         int rc = o->work(state, &s->b, &d, err);

@@ -113,4 +113,30 @@ expect_error "JSONL \"text\" given twice" 'dup.jsonl:2: "text" given 2 times in 
 check "JSONL \"text\" given twice: the record before is written" \
     grep -q '^{"text":"Anna","entities":\[{' "$tmp/out"
 
+# a file name with a line break or bytes that are not UTF-8: each message
+# stays one line of UTF-8 (the byte as \xNN), from every program
+nl="$tmp/two"$'\n'"lines" bin="$tmp/not"$'\xff'"utf8"
+printf 'Anna\0Berg\n' > "$nl"
+printf 'Anna\0Berg\n' > "$bin"
+one_line() { # NAME PATTERN CMD...: fails with exactly one line on stderr, matching
+    local name=$1 pattern=$2
+    shift 2
+    if "$@" > "$tmp/out" 2> "$tmp/err"; then bad "$name (exit 0)"
+    elif [ "$(wc -l < "$tmp/err")" = 1 ] && grep -q -- "$pattern" "$tmp/err" && iconv -f UTF-8 -t UTF-8 "$tmp/err" > /dev/null 2>&1; then ok "$name"
+    else bad "$name (stderr: $(head -c 300 "$tmp/err" | od -c | head -3))"; fi
+}
+one_line "tag: a line break in a file name" 'two\\x0alines:1: NUL byte' "$TAG" -m "$M" "$nl"
+one_line "tag: a byte that is not UTF-8 in a file name" 'not\\xffutf8:1: NUL byte' "$TAG" -m "$M" "$bin"
+one_line "train: a line break in a file name" 'two\\x0alines:1: NUL byte' "$TRAIN" -q -t "$nl" -o "$tmp/x.nerkit"
+one_line "eval: a line break in a file name" 'two\\x0alines' "$EVAL" "$nl"
+one_line "eval GOLD PRED: a line break in PRED's name" 'two\\x0alines' "$EVAL" "$tmp/train.conll" "$nl"
+one_line "embed: a line break in a file name" 'two\\x0alines:1: NUL byte' "$EMBED" -q -o "$tmp/x.vec" "$nl"
+one_line "bench: a line break in a file name" 'two\\x0alines' "$BENCH" -m "$M" -r 1 -j 1 "$nl"
+one_line "tag -m: a line break in a model's name" 'two\\x0alines: not a nerkit model' "$TAG" -m "$nl" "$tmp/empty.txt"
+mkdir -p "$tmp/walk"
+mkfifo "$tmp/walk/fifo"$'\n'"x"
+"$TAG" -m "$M" "$tmp/walk" > "$tmp/out" 2> "$tmp/err"
+check "tag: a skipped folder entry with a line break: one line" \
+    test "$(grep -c 'fifo\\x0ax: skipped: not a regular file' "$tmp/err")" = 1 -a "$(wc -l < "$tmp/err")" = 1
+
 finish e2e_attack
