@@ -82,7 +82,8 @@ double cli_real(const cli_args *a, const char *s, double lo, double hi)
     errno = 0;
     double v = strtod(s, &end);
     bool start = (*s >= '0' && *s <= '9') || *s == '.' || *s == '-';
-    if (!start || *end || errno || !isfinite(v) || v < lo || v > hi)
+    /* decimal only: strtod would also read hexadecimal (0x10 is 16) */
+    if (!start || strpbrk(s, "xXpP") || *end || errno || !isfinite(v) || v < lo || v > hi)
         cli_usage_error(a, "%s: '%s' is not a number from %g to %g", a->opt, s, lo, hi);
     return v;
 }

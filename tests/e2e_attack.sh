@@ -139,4 +139,12 @@ mkfifo "$tmp/walk/fifo"$'\n'"x"
 check "tag: a skipped folder entry with a line break: one line" \
     test "$(grep -c 'fifo\\x0ax: skipped: not a regular file' "$tmp/err")" = 1 -a "$(wc -l < "$tmp/err")" = 1
 
+# a real number written in hexadecimal was read as one (0x10 = 16)
+"$TRAIN" -q --algo crf --delta 0x10 -t "$tmp/train.conll" -o "$tmp/x.nerkit" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+check "train --delta 0x10: a usage error" test $rc = 2
+check "train --delta 0x10: says why" grep -q -- "--delta: '0x10' is not a number" "$tmp/err"
+"$EMBED" -q --cds 0x1p-1 -o "$tmp/x.vec" "$tmp/words.txt" > "$tmp/out" 2> "$tmp/err"
+check "embed --cds 0x1p-1: a usage error" test $? = 2
+
 finish e2e_attack
