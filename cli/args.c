@@ -119,3 +119,25 @@ int cli_close_stdout(const cli_args *a, int rc)
     }
     return rc;
 }
+
+static const int held_signals[3] = {SIGINT, SIGTERM, SIGHUP};
+static volatile sig_atomic_t held_signal;
+
+static void note_signal(int sig) { held_signal = sig; }
+
+void cli_hold_signals(cli_held *h)
+{
+    struct sigaction sa = {.sa_handler = note_signal};
+    sigemptyset(&sa.sa_mask);
+    held_signal = 0;
+    for (int k = 0; k < 3; k++)
+        sigaction(held_signals[k], &sa, &h->old[k]);
+}
+
+void cli_release_signals(cli_held *h)
+{
+    for (int k = 0; k < 3; k++)
+        sigaction(held_signals[k], &h->old[k], NULL);
+    if (held_signal)
+        raise(held_signal);
+}

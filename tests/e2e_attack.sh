@@ -147,4 +147,27 @@ check "train --delta 0x10: says why" grep -q -- "--delta: '0x10' is not a number
 "$EMBED" -q --cds 0x1p-1 -o "$tmp/x.vec" "$tmp/words.txt" > "$tmp/out" 2> "$tmp/err"
 check "embed --cds 0x1p-1: a usage error" test $? = 2
 
+# SIGTERM (or SIGHUP, or Ctrl-C) while nerkit-embed writes its output killed it between
+# the write and the rename: the target was untouched, but a temporary file
+# of the half-written vectors stayed beside it. The signal now waits for the
+# save and ends the program after it: the file whole, nothing else.
+awk 'BEGIN { srand(3); for (d = 0; d < 3000; d++) { for (i = 0; i < 300; i++) printf "w%d ", int(rand() * rand() * 20000); print "\n" } }' > "$tmp/many.txt"
+mkdir -p "$tmp/sig"
+for sig in TERM HUP; do
+    rm -f "$tmp/sig/"*
+    "$EMBED" -q -j 1 -o "$tmp/sig/v.vec" --dim 64 -m 2 "$tmp/many.txt" 2> "$tmp/err" &
+    pid=$!
+    for i in $(seq 3000); do ls "$tmp/sig/"v.vec.tmp.* > /dev/null 2>&1 && break; sleep 0.01; done
+    kill -$sig $pid
+    wait $pid
+    rc=$?
+    left=$(ls "$tmp/sig" | tr '\n' ' ')
+    if [ "$left" = "v.vec " ] && [ "$(head -1 "$tmp/sig/v.vec")" = "19150 64" ] &&
+        [ "$(wc -l < "$tmp/sig/v.vec")" = 19151 ] && [ $rc != 0 ]; then
+        ok "SIG$sig while embed saves: the file whole, no temporary file (status $rc)"
+    else
+        bad "SIG$sig while embed saves: status $rc, left: $left"
+    fi
+done
+
 finish e2e_attack

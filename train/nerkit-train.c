@@ -271,11 +271,17 @@ int main(int argc, char **argv)
     } else if (!m) {
         fprintf(stderr, "nerkit-train: %s\n", err.message);
         rc = 1;
-    } else if (nerkit_model_save(m, out_path, &err)) {
-        fprintf(stderr, "nerkit-train: %s\n", err.message);
-        rc = 1;
-    } else if (!quiet) {
-        fprintf(stderr, "model written to %s\n", out_path);
+    } else {
+        cli_held held;
+        cli_hold_signals(&held);
+        int saved = nerkit_model_save(m, out_path, &err);
+        cli_release_signals(&held);
+        if (saved) {
+            fprintf(stderr, "nerkit-train: %s\n", err.message);
+            rc = 1;
+        } else if (!quiet) {
+            fprintf(stderr, "model written to %s\n", out_path);
+        }
     }
     nerkit_model_free(m);
     nerkit_corpus_free(train);
