@@ -5,12 +5,7 @@
 # or invalid output, or memory that grows with what the input expands to.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-TAG="$BIN/nerkit-tag" TRAIN="$BIN/nerkit-train" EVAL="$BIN/nerkit-eval"
-BENCH="$BIN/nerkit-bench" EMBED="$BIN/nerkit-embed"
-
-for i in 1 2 3 4 5 6; do printf 'Anna B-PER\nBerg I-PER\nlives O\nin O\nOslo B-LOC\n. O\n\n'; done > "$tmp/train.conll"
-"$TRAIN" -q -t "$tmp/train.conll" -o "$tmp/m.nerkit" --hash-bits 12 -e 2 || bad "train a small model"
-M=$tmp/m.nerkit
+small_model
 
 # peak KB NAME LIMIT CMD...: CMD fails and its peak memory stays under LIMIT KB
 peak() {
