@@ -141,3 +141,20 @@ void cli_release_signals(cli_held *h)
     if (held_signal)
         raise(held_signal);
 }
+
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+volatile sig_atomic_t *cli_stop_on_signals(void)
+{
+    struct sigaction sa = {.sa_handler = request_stop, .sa_flags = SA_RESETHAND};
+    sigemptyset(&sa.sa_mask);
+    for (int k = 0; k < 3; k++)
+        sigaction(held_signals[k], &sa, NULL);
+    return &stop_requested;
+}

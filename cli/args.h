@@ -69,6 +69,10 @@ typedef struct {
 void cli_hold_signals(cli_held *h);
 void cli_release_signals(cli_held *h);
 
+/* Makes SIGINT, SIGTERM and SIGHUP set the flag returned, once: a program
+ * that polls it stops cleanly; a second signal ends it at once. */
+volatile sig_atomic_t *cli_stop_on_signals(void);
+
 /* Flushes standard output; returns rc, or 1 after a write error, reported
  * unless rc already said something failed. */
 int cli_close_stdout(const cli_args *a, int rc);

@@ -296,6 +296,10 @@ typedef struct {
     void (*message)(const char *line, void *user);
     void (*progress)(const nerkit_bulk_stats *stats, void *user);
     void *user;
+    /* Polled between lines of input: once *stop is non-zero (a signal
+     * handler sets it), reading ends, every document read is written out
+     * whole, and the call fails with NERKIT_ERR_INTERRUPTED. May be NULL. */
+    volatile sig_atomic_t *stop;
 } nerkit_bulk_opts;
 
 /* Fills in the defaults: text in, JSONL out, one thread per core, 1 MiB

@@ -510,6 +510,7 @@ typedef struct {
     void (*message)(const char *line, void *user);
     void (*progress)(const nerkit_bulk_stats *stats, void *user);
     void *report_user;
+    volatile sig_atomic_t *stop; /* as nerkit_bulk_opts's */
 } nk_pipe_opts;
 
 /* Runs files through the pipeline. Returns the first failure of a worker,

@@ -425,6 +425,14 @@ static int read_file(reader *rd, const char *path, nerkit_error *err)
     int got;
     bool ok = true;
     while (ok && !rc && (got = nk_lines_next(&lr, &line, &len, &off, err)) == 1) {
+        if (o->stop && *o->stop) {
+            /* the document being gathered is left out: it is not whole */
+            rd->doc.len = 0;
+            rc = nk_fail(err, NERKIT_ERR_INTERRUPTED, "interrupted at %s:%u; the records "
+                         "written are those of the documents before, each whole",
+                         lr.name, lr.lineno);
+            break;
+        }
         if (copy && (fwrite(line, 1, len, copy) != len || putc('\n', copy) == EOF)) {
             rc = nk_fail(err, NERKIT_ERR_IO, "cannot copy standard input to a temporary file: %s",
                          strerror(errno));
@@ -525,7 +533,7 @@ int nk_pipe_run(const nk_pathlist *files, const nk_pipe_opts *o, nerkit_bulk_sta
             pthread_mutex_lock(&p.mu);
             p.stats.files_done++;
             pthread_mutex_unlock(&p.mu);
-            if (frc && !o->keep_going) {
+            if (frc && (!o->keep_going || frc == NERKIT_ERR_INTERRUPTED)) {
                 /* the run's error: the caller reports it after all the output */
                 input_rc = frc;
                 input_err = ferr;

@@ -165,4 +165,27 @@ for sig in TERM HUP; do
     fi
 done
 
+# SIGTERM (or Ctrl-C, SIGHUP) while nerkit-tag writes: it died wherever its
+# writer was, often in the middle of a JSON record. It now stops reading,
+# writes every document read so far whole, and exits with status 130.
+yes 'Anna Berg lives in Oslo .' | head -n 2000000 > "$tmp/long.txt"
+for sig in TERM INT; do
+    # (a background job of a script ignores SIGINT: give it its default back)
+    ( trap - INT; exec "$TAG" -m "$M" -j 2 -i lines "$tmp/long.txt" > "$tmp/tagged.jsonl" 2> "$tmp/err" ) &
+    pid=$!
+    for i in $(seq 3000); do [ -s "$tmp/tagged.jsonl" ] && break; sleep 0.01; done
+    kill -$sig $pid
+    wait $pid
+    rc=$?
+    n=$(wc -l < "$tmp/tagged.jsonl")
+    if [ $rc = 130 ] && [ "$n" -lt 2000000 ] && [ "$(tail -c 1 "$tmp/tagged.jsonl" | od -An -tx1)" = " 0a" ] &&
+        perl -MJSON::PP -ne 'decode_json($_)->{text} eq "Anna Berg lives in Oslo ." or exit 1' "$tmp/tagged.jsonl" &&
+        grep -q "interrupted at .*long.txt:[0-9]*; the records written are those of the documents before" "$tmp/err"; then
+        ok "SIG$sig while tag writes: status 130, $n whole records"
+    else
+        bad "SIG$sig while tag writes: status $rc, $n lines, last byte $(tail -c 1 "$tmp/tagged.jsonl" | od -An -c), $(head -c 200 "$tmp/err")"
+    fi
+done
+rm -f "$tmp/long.txt" "$tmp/tagged.jsonl"
+
 finish e2e_attack
