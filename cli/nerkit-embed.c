@@ -270,6 +270,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "nerkit-embed: no output: give -o FILE\n");
         return 2;
     }
+    cli_one_stdin(&a, ninputs, argv + optind);
     if (!ninputs) {
         fprintf(stderr, "nerkit-embed: no input (give files, folders, or - for standard "
                         "input)\n");

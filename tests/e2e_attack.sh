@@ -188,4 +188,10 @@ for sig in TERM INT; do
 done
 rm -f "$tmp/long.txt" "$tmp/tagged.jsonl"
 
+# nerkit-embed - -: the same usage error (status 2) as in the other programs
+"$EMBED" -q -o "$tmp/x.vec" - - < "$tmp/words.txt" > "$tmp/out" 2> "$tmp/err"
+rc=$?
+check "embed - -: a usage error" test $rc = 2
+check "embed - -: says why" grep -q "standard input (-) given more than once" "$tmp/err"
+
 finish e2e_attack
