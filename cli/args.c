@@ -82,7 +82,8 @@ double cli_real(const cli_args *a, const char *s, double lo, double hi)
     errno = 0;
     double v = strtod(s, &end);
     bool start = (*s >= '0' && *s <= '9') || *s == '.' || *s == '-';
-    if (!start || *end || errno || !isfinite(v) || v < lo || v > hi)
+    /* decimal only: strtod would also read hexadecimal (0x10 is 16) */
+    if (!start || strpbrk(s, "xXpP") || *end || errno || !isfinite(v) || v < lo || v > hi)
         cli_usage_error(a, "%s: '%s' is not a number from %g to %g", a->opt, s, lo, hi);
     return v;
 }
@@ -117,4 +118,43 @@ int cli_close_stdout(const cli_args *a, int rc)
         rc = 1;
     }
     return rc;
+}
+
+static const int held_signals[3] = {SIGINT, SIGTERM, SIGHUP};
+static volatile sig_atomic_t held_signal;
+
+static void note_signal(int sig) { held_signal = sig; }
+
+void cli_hold_signals(cli_held *h)
+{
+    struct sigaction sa = {.sa_handler = note_signal};
+    sigemptyset(&sa.sa_mask);
+    held_signal = 0;
+    for (int k = 0; k < 3; k++)
+        sigaction(held_signals[k], &sa, &h->old[k]);
+}
+
+void cli_release_signals(cli_held *h)
+{
+    for (int k = 0; k < 3; k++)
+        sigaction(held_signals[k], &h->old[k], NULL);
+    if (held_signal)
+        raise(held_signal);
+}
+
+static volatile sig_atomic_t stop_requested;
+
+static void request_stop(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+volatile sig_atomic_t *cli_stop_on_signals(void)
+{
+    struct sigaction sa = {.sa_handler = request_stop, .sa_flags = SA_RESETHAND};
+    sigemptyset(&sa.sa_mask);
+    for (int k = 0; k < 3; k++)
+        sigaction(held_signals[k], &sa, NULL);
+    return &stop_requested;
 }

@@ -9,6 +9,7 @@
 #define NERKIT_CLI_ARGS_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdbool.h>
 
 typedef struct {
@@ -56,6 +57,21 @@ _Noreturn void cli_usage_error(const cli_args *a, const char *fmt, ...)
  * the cores from the taggers. Sets OpenBLAS to one thread, as a program's
  * choice; the library leaves its host's BLAS alone. */
 void cli_blas_one_thread(void);
+
+/* Holds SIGINT, SIGTERM and SIGHUP while an output file is saved: such a
+ * signal, from any thread, is only noted, and cli_release_signals puts the
+ * old handlers back and raises it again once the file is whole and in
+ * place, rather than dying between the write and the rename with a
+ * temporary file left beside it. */
+typedef struct {
+    struct sigaction old[3];
+} cli_held;
+void cli_hold_signals(cli_held *h);
+void cli_release_signals(cli_held *h);
+
+/* Makes SIGINT, SIGTERM and SIGHUP set the flag returned, once: a program
+ * that polls it stops cleanly; a second signal ends it at once. */
+volatile sig_atomic_t *cli_stop_on_signals(void);
 
 /* Flushes standard output; returns rc, or 1 after a write error, reported
  * unless rc already said something failed. */

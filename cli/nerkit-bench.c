@@ -44,9 +44,12 @@ static char *read_all(char **paths, int n, size_t *len)
     for (int i = 0; i < n; i++) {
         char *data, *grown = NULL;
         size_t k;
-        nerkit_error err = {.message = "out of memory"};
+        nerkit_error err = {0};
+        /* the library's messages name the file */
         if (nerkit_read_file(paths[i], &data, &k, &err) == NERKIT_OK &&
-            (grown = realloc(all, *len + k + 2))) {
+            !(grown = realloc(all, *len + k + 2)))
+            snprintf(err.message, sizeof err.message, "%s: out of memory", paths[i]);
+        if (grown) {
             all = grown;
             memcpy(all + *len, data, k);
             memcpy(all + *len + k, "\n\n", 2);
@@ -54,7 +57,7 @@ static char *read_all(char **paths, int n, size_t *len)
         }
         free(data);
         if (!grown) {
-            fprintf(stderr, "nerkit-bench: %s: %s\n", paths[i], err.message);
+            fprintf(stderr, "nerkit-bench: %s\n", err.message);
             free(all);
             return NULL;
         }
@@ -66,8 +69,10 @@ typedef struct {
     size_t off, len;
 } doc_span;
 
-/* Documents are separated by blank lines, as nerkit-tag -i text reads them. */
-static doc_span *split_documents(const char *s, size_t len, size_t *ndocs)
+/* Documents are separated by blank lines, and cut at the document cap,
+ * as nerkit-tag -i text reads them: a text without blank lines is not one
+ * document of any size, whose tagging memory would grow with it. */
+static doc_span *split_documents(const char *s, size_t len, size_t max, size_t *ndocs)
 {
     size_t cap = 1024, n = 0, start = 0;
     doc_span *d = malloc(cap * sizeof *d);
@@ -75,13 +80,22 @@ static doc_span *split_documents(const char *s, size_t len, size_t *ndocs)
         bool blank = i == len || (s[i] == '\n' && (i == 0 || s[i - 1] == '\n'));
         if (!blank)
             continue;
-        if (i > start + 1) {
-            if (n == cap)
-                d = realloc(d, (cap *= 2) * sizeof *d);
-            if (!d)
-                break;
-            d[n].off = start;
-            d[n++].len = i - start;
+        /* the document without its final line break */
+        size_t off = start, rest = i > start + 1 ? i - start - 1 : 0;
+        while (d && rest > 0) {
+            size_t k = nerkit_document_cut(s + off, rest, max);
+            if (n == cap) {
+                doc_span *grown = realloc(d, (cap *= 2) * sizeof *d);
+                if (!grown)
+                    free(d);
+                d = grown;
+            }
+            if (d) {
+                d[n].off = off;
+                d[n++].len = k;
+            }
+            off += k;
+            rest -= k;
         }
         start = i + 1;
     }
@@ -156,6 +170,18 @@ int main(int argc, char **argv)
     nerkit_tagger *tagger = nerkit_tagger_new(m, &err);
     uint16_t *labels = NULL;
     size_t cap_labels = 0;
+    /* the documents of the stages are those of the pipeline */
+    nerkit_bulk_opts defaults;
+    nerkit_bulk_opts_init(&defaults);
+    /* the report is printed only once every run has succeeded: a run that
+     * fails leaves no half a report on standard output */
+    char *report = NULL;
+    size_t report_len = 0;
+    FILE *rep = open_memstream(&report, &report_len);
+    if (!t_read || !t_tok || !t_tag || !tk || !tagger || !rep) {
+        fprintf(stderr, "nerkit-bench: %s\n", tagger ? "out of memory" : err.message);
+        return 1;
+    }
     for (int r = 0; r < runs; r++) {
         double t0 = now();
         free(text);
@@ -163,20 +189,32 @@ int main(int argc, char **argv)
             return 1;
         t_read[r] = now() - t0;
         free(docs);
-        docs = split_documents(text, len, &ndocs);
+        if (!(docs = split_documents(text, len, defaults.max_document, &ndocs))) {
+            fprintf(stderr, "nerkit-bench: out of memory\n");
+            return 1;
+        }
         double tok = 0, tag = 0;
         ntokens = 0;
         for (size_t d = 0; d < ndocs; d++) {
             double a = now();
-            if (nerkit_tokenize(tk, text + docs[d].off, docs[d].len, &err))
+            if (nerkit_tokenize(tk, text + docs[d].off, docs[d].len, &err)) {
+                fprintf(stderr, "nerkit-bench: %s\n", err.message);
                 return 1;
+            }
             double b = now();
             nerkit_document doc;
             nerkit_tokens_document(tk, &doc);
-            if (doc.ntokens > cap_labels)
-                labels = realloc(labels, (cap_labels = 2 * doc.ntokens) * sizeof *labels);
-            if (nerkit_tag_document(tagger, &doc, labels, &err))
+            if (doc.ntokens > cap_labels) {
+                free(labels);
+                if (!(labels = malloc((cap_labels = 2 * doc.ntokens) * sizeof *labels))) {
+                    fprintf(stderr, "nerkit-bench: out of memory\n");
+                    return 1;
+                }
+            }
+            if (nerkit_tag_document(tagger, &doc, labels, &err)) {
+                fprintf(stderr, "nerkit-bench: %s\n", err.message);
                 return 1;
+            }
             tag += now() - b;
             tok += b - a;
             ntokens += doc.ntokens;
@@ -184,28 +222,41 @@ int main(int argc, char **argv)
         t_tok[r] = tok;
         t_tag[r] = tag;
     }
+    /* the pipeline has taggers of its own */
+    nerkit_tokens_free(tk);
+    nerkit_tagger_free(tagger);
+    free(labels);
+    if (ntokens == 0) {
+        fprintf(stderr, "nerkit-bench: the input%s no tokens: nothing to measure\n",
+                argc - optind > 1 ? "s have" : " has");
+        return 1;
+    }
     double mb = (double)len / 1e6;
-    printf("input: %d file(s), %.1f MB of text, %zu documents, %zu tokens\n", argc - optind, mb,
-           ndocs, ntokens);
-    printf("%-28s %9s %10s %14s\n", "stage (1 thread)", "seconds", "MB/s", "tokens/s");
+    fprintf(rep, "input: %d file(s), %.1f MB of text, %zu documents, %zu tokens\n", argc - optind,
+            mb, ndocs, ntokens);
+    fprintf(rep, "%-28s %9s %10s %14s\n", "stage (1 thread)", "seconds", "MB/s", "tokens/s");
     double s;
     s = median(t_read, runs);
-    printf("%-28s %9.3f %10.1f %14.0f\n", "read + decompress", s, mb / s, ntokens / s);
+    fprintf(rep, "%-28s %9.3f %10.1f %14.0f\n", "read + decompress", s, mb / s, ntokens / s);
     s = median(t_tok, runs);
-    printf("%-28s %9.3f %10.1f %14.0f\n", "tokenize + split sentences", s, mb / s, ntokens / s);
+    fprintf(rep, "%-28s %9.3f %10.1f %14.0f\n", "tokenize + split sentences", s, mb / s,
+            ntokens / s);
     s = median(t_tag, runs);
-    printf("%-28s %9.3f %10.1f %14.0f\n", "tag (features, Viterbi)", s, mb / s, ntokens / s);
+    fprintf(rep, "%-28s %9.3f %10.1f %14.0f\n", "tag (features, Viterbi)", s, mb / s, ntokens / s);
 
-    printf("%-28s %9s %10s %14s %8s\n", "nerkit-tag pipeline", "seconds", "MB/s", "tokens/s",
-           "speedup");
+    fprintf(rep, "%-28s %9s %10s %14s %8s\n", "nerkit-tag pipeline", "seconds", "MB/s", "tokens/s",
+            "speedup");
     FILE *devnull = fopen("/dev/null", "w");
+    if (!devnull) {
+        fprintf(stderr, "nerkit-bench: /dev/null: cannot open\n");
+        return 1;
+    }
     double base = 0;
-    for (int j = 1; j <= threads && devnull; j++) {
+    for (int j = 1; j <= threads; j++) {
         double *t = calloc((size_t)runs, sizeof *t);
         nerkit_bulk_stats st = {0};
-        for (int r = 0; r < runs; r++) {
-            nerkit_bulk_opts o;
-            nerkit_bulk_opts_init(&o);
+        for (int r = 0; t && r < runs; r++) {
+            nerkit_bulk_opts o = defaults;
             o.threads = j;
             double a = now();
             if (nerkit_bulk_tag(m, (const char *const *)argv + optind, (size_t)(argc - optind),
@@ -215,25 +266,31 @@ int main(int argc, char **argv)
             }
             t[r] = now() - a;
         }
+        if (!t) {
+            fprintf(stderr, "nerkit-bench: out of memory\n");
+            return 1;
+        }
         s = median(t, runs);
         if (j == 1)
             base = s;
         char name[32];
         snprintf(name, sizeof name, "  %d thread%s", j, j == 1 ? "" : "s");
-        printf("%-28s %9.3f %10.1f %14.0f %7.2fx\n", name, s, mb / s, (double)st.tokens / s,
-               base / s);
+        fprintf(rep, "%-28s %9.3f %10.1f %14.0f %7.2fx\n", name, s, mb / s, (double)st.tokens / s,
+                base / s);
         free(t);
     }
-    if (devnull)
-        fclose(devnull);
+    fclose(devnull);
+    if (fclose(rep) != 0 || !report) {
+        fprintf(stderr, "nerkit-bench: out of memory\n");
+        return 1;
+    }
+    fwrite(report, 1, report_len, stdout);
+    free(report);
     free(t_read);
     free(t_tok);
     free(t_tag);
     free(text);
     free(docs);
-    free(labels);
-    nerkit_tokens_free(tk);
-    nerkit_tagger_free(tagger);
     nerkit_model_free(m);
     return cli_close_stdout(&a, 0);
 }

@@ -130,7 +130,10 @@ static int clusters(const char *list, const char *in, const char *out, nerkit_km
     nerkit_clusters *c = nerkit_kmeans(v, ks, n, ko, &err);
     if (ko->progress)
         fputc('\n', stderr);
+    cli_held held;
+    cli_hold_signals(&held);
     int rc = !c || nerkit_clusters_save(c, out, &err) != NERKIT_OK;
+    cli_release_signals(&held);
     if (rc)
         fprintf(stderr, "nerkit-embed: %s\n", err.message);
     nerkit_clusters_free(c);
@@ -267,6 +270,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "nerkit-embed: no output: give -o FILE\n");
         return 2;
     }
+    cli_one_stdin(&a, ninputs, argv + optind);
     if (!ninputs) {
         fprintf(stderr, "nerkit-embed: no input (give files, folders, or - for standard "
                         "input)\n");
@@ -301,7 +305,10 @@ int main(int argc, char **argv)
     nerkit_vectors *v = nerkit_embed((const char *const *)argv + optind, (size_t)ninputs, &o, &err);
     if (o.progress)
         fputc('\n', stderr);
+    cli_held held;
+    cli_hold_signals(&held);
     int rc = !v || nerkit_vectors_save(v, out, format, &err) != NERKIT_OK;
+    cli_release_signals(&held);
     if (rc)
         fprintf(stderr, "nerkit-embed: %s\n", err.message);
     nerkit_vectors_free(v);

@@ -391,25 +391,32 @@ int main(int argc, char **argv)
         return 1;
     }
     reader a = {0}, b = {0};
+    /* messages name the files on one line, whatever bytes the names hold */
+    const char *pa = argv[optind], *pb = nargs > 1 ? argv[optind + 1] : NULL;
+    char shown_a[1024], shown_b[1024];
+    snprintf(shown_a, sizeof shown_a, "%s", pa);
+    snprintf(shown_b, sizeof shown_b, "%s", pb ? pb : "");
+    nerkit_one_line(shown_a, sizeof shown_a);
+    nerkit_one_line(shown_b, sizeof shown_b);
     char *mem = NULL, *bmem = NULL;
     size_t memlen = 0;
     int rc = -1;
     if (model_path) {
-        a.name = argv[optind];
-        if (tag_to_memory(model_path, a.name, &ro, &mem, &memlen) == 0) {
+        a.name = shown_a;
+        if (tag_to_memory(model_path, pa, &ro, &mem, &memlen) == 0) {
             /* an empty file has nothing to score, but still a report */
             a.f = memlen ? fmemopen(mem, memlen, "r") : NULL;
             rc = a.f ? eval_columns(ev, &a, ro.label_col) : memlen ? -1 : 0;
         }
     } else if (nargs == 1) {
-        a.name = argv[optind];
+        a.name = shown_a;
         a.delim = delim;
-        if ((a.f = open_input(a.name, &mem)))
+        if ((a.f = open_input(pa, &mem)))
             rc = eval_columns(ev, &a, ro.label_col);
     } else {
-        a.name = argv[optind];
-        b.name = argv[optind + 1];
-        if ((a.f = open_input(a.name, &mem)) && (b.f = open_input(b.name, &bmem)))
+        a.name = shown_a;
+        b.name = shown_b;
+        if ((a.f = open_input(pa, &mem)) && (b.f = open_input(pb, &bmem)))
             rc = eval_pair(ev, &a, &b, ro.label_col);
     }
     if (rc == 0 && (nerkit_eval_report(ev, stdout) || fflush(stdout) != 0)) {

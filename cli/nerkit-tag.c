@@ -239,6 +239,8 @@ int main(int argc, char **argv)
     } else {
         o.message = message;
         o.progress = !quiet && isatty(2) ? progress : NULL;
+        /* a kill stops the reading, not a record half written */
+        o.stop = cli_stop_on_signals();
         nerkit_bulk_stats st;
         rc = nerkit_bulk_tag(m, paths, npaths, stdout, &o, &st, &err) != NERKIT_OK;
         if (o.progress) {
@@ -247,6 +249,8 @@ int main(int argc, char **argv)
         }
         if (rc)
             fprintf(stderr, "nerkit-tag: %s\n", err.message);
+        if (rc && err.code == NERKIT_ERR_INTERRUPTED)
+            rc = 130;
         /* tagged all the same, but the output does not hold the input's bytes */
         if (!rc && st.warnings) {
             fprintf(stderr, "nerkit-tag: %zu document%s with invalid UTF-8 (see above)\n",

@@ -163,6 +163,13 @@ void nerkit_reader_opts_init_sized(nerkit_reader_opts *opts, size_t size);
  * into *data (malloc'd, the caller frees it) of *len bytes. */
 int nerkit_read_file(const char *path, char **data, size_t *len, nerkit_error *err);
 
+/* Makes the message s (NUL-terminated, in a buffer of cap bytes) one line
+ * of valid UTF-8, as every message of the library is whatever file name or
+ * text it quotes: a control byte (a line break in a file name) and a byte
+ * that is not UTF-8 become \xNN; the rest is kept. Cut to fit cap (and to
+ * 1023 bytes). */
+void nerkit_one_line(char *s, size_t cap);
+
 /* Before a program reads or writes anything: refuses (NERKIT_ERR_ARG, with
  * a message naming both) to write output when it is the same file as one of
  * the inputs (after links; files of input folders too; "-" is standard
@@ -385,12 +392,22 @@ typedef struct {
     void (*message)(const char *line, void *user);
     void (*progress)(const nerkit_bulk_stats *stats, void *user);
     void *user;
+    /* Polled between lines of input: once *stop is non-zero (a signal
+     * handler sets it), reading ends, every document read is written out
+     * whole, and the call fails with NERKIT_ERR_INTERRUPTED. May be NULL. */
+    volatile sig_atomic_t *stop;
 } nerkit_bulk_opts;
 
 /* Fills in the defaults: text in, JSONL out, one thread per core, 1 MiB
  * documents, 64 MiB lines. */
 void nerkit_bulk_opts_init_sized(nerkit_bulk_opts *o, size_t size);
 #define nerkit_bulk_opts_init(o) nerkit_bulk_opts_init_sized((o), sizeof *(o))
+
+/* How many bytes of text (len of them) bulk tagging takes as one document
+ * when its cap is max (at least 64): len when len <= max, else the cut
+ * point nerkit_bulk_tag uses (a sentence end, else a line break or a space,
+ * else a character boundary), never 0. */
+size_t nerkit_document_cut(const char *text, size_t len, size_t max);
 
 /* Tags every input (files; folders, recursively in sorted order; "-" for
  * standard input; gzip recognised by its magic bytes) and writes one record

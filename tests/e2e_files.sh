@@ -60,10 +60,10 @@ unchanged "train -o the --clusters file leaves it whole" "$tmp/c.txt" "$tmp/c.co
 # going on from a checkpoint and saving to it again is the normal use
 $T -t "$tmp/x.conll" --checkpoint "$tmp/ck2" -o "$tmp/out.nerkit" || bad "write a checkpoint"
 check "train --resume F --checkpoint F is allowed" \
-    $T -t "$tmp/x.conll" -e 2 --resume "$tmp/ck2" --checkpoint "$tmp/ck2" -o "$tmp/out.nerkit"
+    ${T% -e 1} -t "$tmp/x.conll" -e 2 --resume "$tmp/ck2" --checkpoint "$tmp/ck2" -o "$tmp/out.nerkit"
 cp "$tmp/ck2" "$tmp/ck2.copy"
 expect_error "train -o the --resume file" "same file as input .*ck2" \
-    $T -t "$tmp/x.conll" -e 3 --resume "$tmp/ck2" -o "$tmp/ck2"
+    ${T% -e 1} -t "$tmp/x.conll" -e 3 --resume "$tmp/ck2" -o "$tmp/ck2"
 expect_error "train -o the --checkpoint file" "same file as input .*ck2" \
     $T -t "$tmp/x.conll" --checkpoint "$tmp/ck2" -o "$tmp/ck2"
 unchanged "train -o the --checkpoint file leaves it whole" "$tmp/ck2" "$tmp/ck2.copy"
@@ -145,14 +145,14 @@ expect_error "embed -o into a missing folder" "its folder .*nodir does not exist
     "$BIN/nerkit-embed" -q --min-count 1 --dim 2 -o "$tmp/nodir/u.vec" "$tmp/u.txt"
 
 # an endless device as a corpus: refused at its first NUL byte, not read into memory for ever
-expect_error "train -t /dev/zero" "/dev/zero: NUL byte at byte offset 0" \
+expect_error "train -t /dev/zero" "/dev/zero:1: NUL byte at byte offset 0" \
     timeout 20 sh -c "$cap"' exec "$@"' sh $T -t /dev/zero -o "$tmp/out.nerkit"
-expect_error "bench on /dev/urandom" "/dev/urandom: NUL byte" \
+expect_error "bench on /dev/urandom" "/dev/urandom:[0-9]*: NUL byte" \
     timeout 20 sh -c "$cap"' exec "$@"' sh "$BIN/nerkit-bench" -m "$tmp/m.nerkit" \
     -r 1 /dev/urandom
-expect_error "eval /dev/zero" "/dev/zero: NUL byte at byte offset 0" \
+expect_error "eval /dev/zero" "/dev/zero:1: NUL byte at byte offset 0" \
     timeout 20 sh -c "$cap"' exec "$@"' sh "$BIN/nerkit-eval" /dev/zero
-expect_error "eval GOLD /dev/zero" "/dev/zero: NUL byte at byte offset 0" \
+expect_error "eval GOLD /dev/zero" "/dev/zero:1: NUL byte at byte offset 0" \
     timeout 20 sh -c "$cap"' exec "$@"' sh "$BIN/nerkit-eval" "$tmp/x.conll" /dev/zero
 
 # ---- folders whose links lead back up are read once, and say what they skip

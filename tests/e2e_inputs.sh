@@ -6,11 +6,7 @@
 # (and line); nerkit-eval's --label-col honoured in every form.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-TAG="$BIN/nerkit-tag" TRAIN="$BIN/nerkit-train" EVAL="$BIN/nerkit-eval"
-
-for i in 1 2 3 4 5 6; do printf 'Anna B-PER\nBerg I-PER\nlives O\nin O\nOslo B-LOC\n. O\n\n'; done > "$tmp/train.conll"
-"$TRAIN" -q -t "$tmp/train.conll" -o "$tmp/m.nerkit" --hash-bits 12 -e 2 || bad "train a small model"
-M=$tmp/m.nerkit
+small_model
 
 # -i conll: the sentences before a bad last line are tagged and written
 { head -14 "$tmp/train.conll"; printf 'Oslo B-LOC extra\n'; } > "$tmp/badlast.conll"

@@ -8,12 +8,7 @@
 # end.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-TAG="$BIN/nerkit-tag" TRAIN="$BIN/nerkit-train" EVAL="$BIN/nerkit-eval"
-BENCH="$BIN/nerkit-bench" EMBED="$BIN/nerkit-embed"
-
-for i in 1 2 3 4 5 6; do printf 'Anna B-PER\nBerg I-PER\nlives O\nin O\nOslo B-LOC\n. O\n\n'; done > "$tmp/train.conll"
-"$TRAIN" -q -t "$tmp/train.conll" -o "$tmp/m.nerkit" --hash-bits 12 -e 2 || bad "train a small model"
-M=$tmp/m.nerkit
+small_model
 printf 'Anna Berg lives in Oslo.\n' > "$tmp/doc.txt"
 awk '{ print $0, $NF }' "$tmp/train.conll" | sed 's/^ $//' > "$tmp/pred.conll"
 printf '4 2\nanna 1 0\nberg 0 1\nlives 1 1\noslo 0.5 1\n' > "$tmp/v.vec"

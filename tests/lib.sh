@@ -37,6 +37,16 @@ need_conll03() {
     done
 }
 
+# small_model: the five programs as $TAG $TRAIN $EVAL $BENCH $EMBED, a tiny
+# corpus $tmp/train.conll and a model $M trained on it in a blink
+small_model() {
+    TAG="$BIN/nerkit-tag" TRAIN="$BIN/nerkit-train" EVAL="$BIN/nerkit-eval"
+    BENCH="$BIN/nerkit-bench" EMBED="$BIN/nerkit-embed"
+    for i in 1 2 3 4 5 6; do printf 'Anna B-PER\nBerg I-PER\nlives O\nin O\nOslo B-LOC\n. O\n\n'; done > "$tmp/train.conll"
+    "$TRAIN" -q -t "$tmp/train.conll" -o "$tmp/m.nerkit" --hash-bits 12 -e 2 || bad "train a small model"
+    M=$tmp/m.nerkit
+}
+
 # finish NAME: the summary line, and the script's status
 finish() {
     echo "$1: $pass passed, $fail failed"

@@ -190,6 +190,8 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    char *inputs[] = {(char *)train_path, (char *)(dev_path ? dev_path : "")};
+    cli_one_stdin(&a, 2, inputs);
     if (ro.label_col == 0) {
         fprintf(stderr, "nerkit-train: training needs a label column\n");
         return 2;
@@ -269,11 +271,17 @@ int main(int argc, char **argv)
     } else if (!m) {
         fprintf(stderr, "nerkit-train: %s\n", err.message);
         rc = 1;
-    } else if (nerkit_model_save(m, out_path, &err)) {
-        fprintf(stderr, "nerkit-train: %s\n", err.message);
-        rc = 1;
-    } else if (!quiet) {
-        fprintf(stderr, "model written to %s\n", out_path);
+    } else {
+        cli_held held;
+        cli_hold_signals(&held);
+        int saved = nerkit_model_save(m, out_path, &err);
+        cli_release_signals(&held);
+        if (saved) {
+            fprintf(stderr, "nerkit-train: %s\n", err.message);
+            rc = 1;
+        } else if (!quiet) {
+            fprintf(stderr, "model written to %s\n", out_path);
+        }
     }
     nerkit_model_free(m);
     nerkit_corpus_free(train);

@@ -197,6 +197,13 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
         return nk_fail_null(err, NERKIT_ERR_ARG, "the training corpus has no tokens");
     if (!nerkit_corpus_has_labels(train))
         return nk_fail_null(err, NERKIT_ERR_ARG, "the training corpus has no label column");
+    /* a model that can only say O is of no use: most likely the label
+     * column is not the entity column */
+    if (nerkit_corpus_ntypes(train) == 0)
+        return nk_fail_null(err, NERKIT_ERR_ARG,
+                            "%s: the training corpus has no entities: every label is O (is "
+                            "--label-col the column of the entity labels?)",
+                            nk_corpus_name(train));
     /* a dev set that cannot be scored would pick epochs by an F1 of 0 */
     if (dev && !nerkit_corpus_has_labels(dev))
         return nk_fail_null(err, NERKIT_ERR_ARG,

@@ -102,6 +102,14 @@ void nk_atomic_abort(nk_atomic *a)
     memset(a, 0, sizeof *a);
 }
 
+int nk_atomic_write_failed(nk_atomic *a, nerkit_error *err)
+{
+    int rc = nk_fail(err, NERKIT_ERR_IO, "%s: write failed: %s", a->tmp ? a->tmp : a->path,
+                     strerror(errno));
+    nk_atomic_abort(a);
+    return rc;
+}
+
 int nk_atomic_write(const char *path, const void *data, size_t len, nerkit_error *err)
 {
     nk_atomic a;

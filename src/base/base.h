@@ -175,6 +175,9 @@ typedef struct {
 int nk_atomic_open(nk_atomic *a, const char *path, nerkit_error *err);
 int nk_atomic_commit(nk_atomic *a, nerkit_error *err);
 void nk_atomic_abort(nk_atomic *a);
+/* After a failed write to a->f: "FILE: write failed: why" (FILE the
+ * temporary file, or the device written directly), and the abort. */
+int nk_atomic_write_failed(nk_atomic *a, nerkit_error *err);
 /* All of data to path through the above. */
 int nk_atomic_write(const char *path, const void *data, size_t len, nerkit_error *err);
 

@@ -16,6 +16,35 @@ static void fill(nerkit_error *err, nerkit_status code, const char *fmt, va_list
         return;
     err->code = code;
     vsnprintf(err->message, sizeof err->message, fmt, ap);
+    nerkit_one_line(err->message, sizeof err->message);
+}
+
+void nerkit_one_line(char *s, size_t cap)
+{
+    char in[1024];
+    size_t n = strlen(s), o = 0;
+    if (n >= sizeof in)
+        n = sizeof in - 1;
+    memcpy(in, s, n);
+    for (size_t i = 0; i < n;) {
+        unsigned char c = (unsigned char)in[i];
+        uint32_t cp;
+        size_t k = c < 0x80 ? (c >= 0x20 && c != 0x7f) : nk_utf8_decode((const unsigned char *)in + i, n - i, &cp);
+        if (k) {
+            if (o + k >= cap)
+                break;
+            memcpy(s + o, in + i, k);
+            o += k;
+            i += k;
+            continue;
+        }
+        if (o + 4 >= cap)
+            break;
+        snprintf(s + o, 5, "\\x%02x", c);
+        o += 4;
+        i++;
+    }
+    s[o] = '\0';
 }
 
 int nk_fail(nerkit_error *err, nerkit_status code, const char *fmt, ...)

@@ -45,6 +45,7 @@ static int add_skip(nk_pathlist *l, nerkit_error *err, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
+    nerkit_one_line(line, sizeof line);
     char *copy = strdup(line);
     if (!copy || !nk_resize(&l->skipped, l->nskipped + 1, sizeof *l->skipped)) {
         free(copy);
@@ -556,18 +557,27 @@ int nerkit_read_file(const char *path, char **data, size_t *len, nerkit_error *e
     int rc = nk_lines_open(&r, path, SIZE_MAX / 4, err);
     if (rc)
         return rc;
-    /* a device or pipe may never end (/dev/zero): text has no NUL byte,
-     * so the first one stops it before it fills the memory */
+    /* a device or pipe may never end (/dev/zero), and gzip may inflate to
+     * any size (a gigabyte of zeros is a few megabytes compressed): text
+     * has no NUL byte, so the first one stops such input before it fills
+     * the memory. A plain file is as big as it is; its NUL bytes are left
+     * to the parser, which names their line. */
     struct stat st;
     bool endless = fstat(r.src->fd, &st) != 0 || !S_ISREG(st.st_mode);
     while (!r.eof && !rc) {
         size_t from = r.end;
         rc = fill(&r, err);
-        const char *nul = endless && !rc ? memchr(r.buf + from, '\0', r.end - from) : NULL;
-        if (nul)
-            rc = nk_fail(err, NERKIT_ERR_FORMAT, "%s: NUL byte at byte offset %zu: binary data, "
-                                                 "not text",
-                         r.name, (size_t)(nul - r.buf));
+        const char *nul = (endless || r.src->gzip) && !rc
+                              ? memchr(r.buf + from, '\0', r.end - from)
+                              : NULL;
+        if (nul) {
+            unsigned line = 1;
+            for (const char *q = r.buf; q < nul; q++)
+                line += *q == '\n';
+            rc = nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: NUL byte at byte offset %zu: binary "
+                                                 "data, not text",
+                         r.name, line, (size_t)(nul - r.buf));
+        }
     }
     if (rc) {
         nk_lines_close(&r);

@@ -497,11 +497,8 @@ int nerkit_vectors_save(const nerkit_vectors *v, const char *path, nerkit_vec_fo
         }
         putc('\n', a.f);
     }
-    if (ferror(a.f)) {
-        rc = nk_fail(err, NERKIT_ERR_IO, "%s: write failed: %s", a.tmp, strerror(errno));
-        nk_atomic_abort(&a);
-        return rc;
-    }
+    if (ferror(a.f))
+        return nk_atomic_write_failed(&a, err);
     return nk_atomic_commit(&a, err);
 }
 
@@ -765,10 +762,7 @@ int nerkit_clusters_save(const nerkit_clusters *c, const char *path, nerkit_erro
         }
         putc('\n', a.f);
     }
-    if (ferror(a.f)) {
-        rc = nk_fail(err, NERKIT_ERR_IO, "%s: write failed: %s", a.tmp, strerror(errno));
-        nk_atomic_abort(&a);
-        return rc;
-    }
+    if (ferror(a.f))
+        return nk_atomic_write_failed(&a, err);
     return nk_atomic_commit(&a, err);
 }

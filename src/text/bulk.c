@@ -117,7 +117,7 @@ static int write_out(void *user, const nk_buf *out, nerkit_error *err)
     return NERKIT_OK;
 }
 
-NK_OPTS_LAST(nerkit_bulk_opts, user);
+NK_OPTS_LAST(nerkit_bulk_opts, stop);
 
 void nerkit_bulk_opts_init_sized(nerkit_bulk_opts *o, size_t size)
 {
@@ -152,7 +152,8 @@ int nerkit_bulk_tag(const nerkit_model *m, const char *const *paths, size_t npat
         .keep_going = o->keep_going, .warn_utf8 = true,
         .worker_new = tagger_new, .worker_free = tagger_free, .work = tag_doc,
         .emit = write_out, .user = &k,
-        .message = o->message, .progress = o->progress, .report_user = o->user};
+        .message = o->message, .progress = o->progress, .report_user = o->user,
+        .stop = o->stop};
     nk_pathlist files;
     if ((rc = nk_paths_expand(paths, npaths, &files, err)))
         return rc;

@@ -251,7 +251,7 @@ bool nk_json_key_is(const nk_json_member *m, const char *key)
 typedef struct {
     const char *key;
     nk_json_member *found;
-    bool any;
+    size_t count;
 } finding;
 
 static void find_member(const nk_json_member *m, void *user)
@@ -259,16 +259,16 @@ static void find_member(const nk_json_member *m, void *user)
     finding *f = user;
     if (nk_json_key_is(m, f->key)) {
         *f->found = *m; /* a repeated key: the last one counts, as in most parsers */
-        f->any = true;
+        f->count++;
     }
 }
 
-int nk_json_find(const char *line, size_t len, const char *key, nk_json_member *found, bool *any,
-                 size_t *error_at)
+int nk_json_find(const char *line, size_t len, const char *key, nk_json_member *found,
+                 size_t *count, size_t *error_at)
 {
-    finding f = {key, found, false};
+    finding f = {key, found, 0};
     int rc = walk_members(line, len, find_member, &f, error_at);
-    *any = f.any;
+    *count = f.count;
     return rc;
 }
 
@@ -368,5 +368,27 @@ int nk_buf_json_string(nk_buf *b, const char *s, size_t n)
     }
     nk_buf_put(b, s + n - run, run);
     nk_buf_putc(b, '"');
+    return b->failed ? NERKIT_ERR_NOMEM : NERKIT_OK;
+}
+
+int nk_buf_json_raw(nk_buf *b, const char *s, size_t n)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < n;) {
+        uint32_t cp;
+        size_t k = (unsigned char)s[i] < 0x80
+                       ? 1
+                       : nk_utf8_decode((const unsigned char *)s + i, n - i, &cp);
+        if (k) {
+            i += k;
+            run += k;
+            continue;
+        }
+        nk_buf_put(b, s + i - run, run);
+        run = 0;
+        nk_buf_put(b, "\xEF\xBF\xBD", 3);
+        i++;
+    }
+    nk_buf_put(b, s + n - run, run);
     return b->failed ? NERKIT_ERR_NOMEM : NERKIT_OK;
 }

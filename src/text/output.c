@@ -99,7 +99,7 @@ static void format_jsonl(nk_buf *b, const nerkit_model *m, const nk_tagged *d, n
                 continue;
             if (any)
                 nk_buf_putc(b, ',');
-            nk_buf_put(b, mb->member, mb->member_len);
+            nk_buf_json_raw(b, mb->member, mb->member_len);
             any = true;
         }
         if (d->cut) {

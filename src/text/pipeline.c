@@ -86,15 +86,27 @@ static int work_batch(pipe_t *p, void *state, slot *s, nerkit_error *err)
                     .json = r->json_len ? s->arena.p + r->json_off : NULL,
                     .json_len = r->json_len, .file = r->file, .offset = r->offset,
                     .line = r->line, .seq = r->seq, .part = r->part, .cut = r->cut};
-        size_t bad = o->warn_utf8 ? nk_utf8_check((const unsigned char *)d.text, d.len) : d.len;
-        if (bad < d.len) {
+        /* JSONL: the other members are passed through, so their bytes are
+         * checked too; a whole line (not cut) holds the text as written,
+         * and its offset in the line is exact */
+        size_t bad = d.len, in_json = d.json_len;
+        if (o->warn_utf8) {
+            bad = nk_utf8_check((const unsigned char *)d.text, d.len);
+            if (d.json)
+                in_json = nk_utf8_check((const unsigned char *)d.json, d.json_len);
+        }
+        if (bad < d.len || in_json < d.json_len) {
             /* text input keeps line breaks: count them to name the line */
             unsigned line = d.line;
             if (!d.json)
                 for (size_t k = 0; k < bad; k++)
                     line += d.text[k] == '\n';
-            nk_buf_printf(&s->b.msgs, "%s:%u: invalid UTF-8 at byte offset %llu (read as U+FFFD)\n",
-                          d.file, line, (unsigned long long)(d.offset + (d.json ? 0 : bad)));
+            uint64_t at = !d.json ? bad : in_json < d.json_len && !d.cut ? in_json : 0;
+            char msg[1024];
+            snprintf(msg, sizeof msg, "%s:%u: invalid UTF-8 at byte offset %llu (read as U+FFFD)",
+                     d.file, line, (unsigned long long)(d.offset + at));
+            nerkit_one_line(msg, sizeof msg);
+            nk_buf_printf(&s->b.msgs, "%s\n", msg);
             s->b.warnings++;
         }
         int rc = o->work(state, &s->b, &d, err);
@@ -319,6 +331,13 @@ size_t nk_cut_point(const char *s, size_t max)
     return max;
 }
 
+size_t nerkit_document_cut(const char *text, size_t len, size_t max)
+{
+    if (max < 64)
+        max = 64;
+    return len <= max ? len : nk_cut_point(text, max);
+}
+
 /* Queues text as documents no longer than the cap; r gives where it is. */
 static bool add_text(reader *rd, record r, const char *text, size_t len, const char *json)
 {
@@ -339,7 +358,9 @@ static bool add_text(reader *rd, record r, const char *text, size_t len, const c
         r.part++;
     }
     r.text_len = len;
-    return len == 0 || add_record(rd, &r, text, json);
+    /* an empty text between blank lines is no document, but a JSONL object
+     * with an empty "text" is a record: it gets its output line */
+    return (len == 0 && !json) || add_record(rd, &r, text, json);
 }
 
 static bool is_blank(const char *s, size_t n)
@@ -355,14 +376,18 @@ static int add_json(reader *rd, const record *at, const char *line, size_t len, 
 {
     size_t error_at;
     nk_json_member text;
-    bool any;
-    if (nk_json_find(line, len, "text", &text, &any, &error_at))
+    size_t count;
+    if (nk_json_find(line, len, "text", &text, &count, &error_at))
         return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: invalid JSON at byte %zu of the line "
                        "(offset %llu)", at->file, at->line, error_at + 1,
                        (unsigned long long)(at->offset + error_at));
-    if (!any || text.value[0] != '"')
+    if (!count || text.value[0] != '"')
         return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: no \"text\" string in the object",
                        at->file, at->line);
+    /* both would be written out, and readers differ on which one counts */
+    if (count > 1)
+        return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: \"text\" given %zu times in the object: "
+                       "which one to tag is ambiguous", at->file, at->line, count);
     /* no escape decodes to more bytes than it is written with */
     rd->scratch.len = 0;
     if (!nk_buf_reserve(&rd->scratch, text.value_len))
@@ -400,6 +425,14 @@ static int read_file(reader *rd, const char *path, nerkit_error *err)
     int got;
     bool ok = true;
     while (ok && !rc && (got = nk_lines_next(&lr, &line, &len, &off, err)) == 1) {
+        if (o->stop && *o->stop) {
+            /* the document being gathered is left out: it is not whole */
+            rd->doc.len = 0;
+            rc = nk_fail(err, NERKIT_ERR_INTERRUPTED, "interrupted at %s:%u; the records "
+                         "written are those of the documents before, each whole",
+                         lr.name, lr.lineno);
+            break;
+        }
         if (copy && (fwrite(line, 1, len, copy) != len || putc('\n', copy) == EOF)) {
             rc = nk_fail(err, NERKIT_ERR_IO, "cannot copy standard input to a temporary file: %s",
                          strerror(errno));
@@ -499,7 +532,7 @@ int nk_pipe_run(const nk_pathlist *files, const nk_pipe_opts *o, nerkit_bulk_sta
             pthread_mutex_lock(&p.mu);
             p.stats.files_done++;
             pthread_mutex_unlock(&p.mu);
-            if (frc && !o->keep_going) {
+            if (frc && (!o->keep_going || frc == NERKIT_ERR_INTERRUPTED)) {
                 /* the run's error: the caller reports it after all the output */
                 input_rc = frc;
                 input_err = ferr;

@@ -32,10 +32,10 @@ int nk_json_members(const char *line, size_t len, nk_json_member *out, size_t ma
 bool nk_json_key_is(const nk_json_member *m, const char *key);
 
 /* Checks that line is one JSON object and finds its top-level member named
- * key, however many members come before it (the last, if repeated): *any
- * tells whether there is one. Errors as nk_json_members. */
-int nk_json_find(const char *line, size_t len, const char *key, nk_json_member *found, bool *any,
-                 size_t *error_at);
+ * key, however many members come before it (the last, if repeated): *count
+ * tells how many there are. Errors as nk_json_members. */
+int nk_json_find(const char *line, size_t len, const char *key, nk_json_member *found,
+                 size_t *count, size_t *error_at);
 
 /* Appends the checked object line without its members named key. */
 int nk_json_without(const char *line, size_t len, const char *key, nk_buf *out);
@@ -46,6 +46,10 @@ size_t nk_json_decode_string(const char *s, size_t n, char *out);
 
 /* Appends s as a JSON string; an invalid UTF-8 byte becomes U+FFFD. */
 int nk_buf_json_string(nk_buf *b, const char *s, size_t n);
+/* Appends n bytes of JSON as they were written, each byte that is not part
+ * of a valid UTF-8 character replaced by U+FFFD (as nk_buf_json_string
+ * does): JSON text is UTF-8, and a member passed through must stay so. */
+int nk_buf_json_raw(nk_buf *b, const char *s, size_t n);
 
 /* ---- the threaded document pipeline (pipeline.c) */
 
@@ -96,6 +100,7 @@ typedef struct {
     void (*message)(const char *line, void *user);
     void (*progress)(const nerkit_bulk_stats *stats, void *user);
     void *report_user;
+    volatile sig_atomic_t *stop; /* as nerkit_bulk_opts's */
 } nk_pipe_opts;
 
 /* Runs files through the pipeline. Returns the first failure of a worker,

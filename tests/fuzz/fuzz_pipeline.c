@@ -53,9 +53,9 @@ static void check_lengths(const nk_buf *out, size_t max)
         const char *line = out->p + i, *nl = memchr(line, '\n', out->len - i);
         size_t n = (size_t)(nl - line);
         nk_json_member text;
-        bool any;
-        size_t at;
-        FZ_CHECK(nk_json_find(line, n, "text", &text, &any, &at) == 0 && any, "record without text");
+        size_t count, at;
+        FZ_CHECK(nk_json_find(line, n, "text", &text, &count, &at) == 0 && count == 1,
+                 "record without one text");
         char *dec = malloc(text.value_len);
         FZ_CHECK(dec, "out of memory");
         size_t k = nk_json_decode_string(text.value, text.value_len, dec), chars = 0;
