@@ -178,20 +178,23 @@ int main(int argc, char **argv)
     char *report = NULL;
     size_t report_len = 0;
     FILE *rep = open_memstream(&report, &report_len);
+    FILE *devnull = NULL;
+    double *t = NULL;
+    int rc = 1; /* every early end below has said why */
     if (!t_read || !t_tok || !t_tag || !tk || !tagger || !rep) {
         fprintf(stderr, "nerkit-bench: %s\n", tagger ? "out of memory" : err.message);
-        return 1;
+        goto done;
     }
     for (int r = 0; r < runs; r++) {
         double t0 = now();
         free(text);
         if (!(text = read_all(argv + optind, argc - optind, &len)))
-            return 1;
+            goto done;
         t_read[r] = now() - t0;
         free(docs);
         if (!(docs = split_documents(text, len, defaults.max_document, &ndocs))) {
             fprintf(stderr, "nerkit-bench: out of memory\n");
-            return 1;
+            goto done;
         }
         double tok = 0, tag = 0;
         ntokens = 0;
@@ -199,7 +202,7 @@ int main(int argc, char **argv)
             double a = now();
             if (nerkit_tokenize(tk, text + docs[d].off, docs[d].len, &err)) {
                 fprintf(stderr, "nerkit-bench: %s\n", err.message);
-                return 1;
+                goto done;
             }
             double b = now();
             nerkit_document doc;
@@ -208,12 +211,12 @@ int main(int argc, char **argv)
                 free(labels);
                 if (!(labels = malloc((cap_labels = 2 * doc.ntokens) * sizeof *labels))) {
                     fprintf(stderr, "nerkit-bench: out of memory\n");
-                    return 1;
+                    goto done;
                 }
             }
             if (nerkit_tag_document(tagger, &doc, labels, &err)) {
                 fprintf(stderr, "nerkit-bench: %s\n", err.message);
-                return 1;
+                goto done;
             }
             tag += now() - b;
             tok += b - a;
@@ -226,10 +229,13 @@ int main(int argc, char **argv)
     nerkit_tokens_free(tk);
     nerkit_tagger_free(tagger);
     free(labels);
+    tk = NULL;
+    tagger = NULL;
+    labels = NULL;
     if (ntokens == 0) {
         fprintf(stderr, "nerkit-bench: the input%s no tokens: nothing to measure\n",
                 argc - optind > 1 ? "s have" : " has");
-        return 1;
+        goto done;
     }
     double mb = (double)len / 1e6;
     fprintf(rep, "input: %d file(s), %.1f MB of text, %zu documents, %zu tokens\n", argc - optind,
@@ -246,14 +252,13 @@ int main(int argc, char **argv)
 
     fprintf(rep, "%-28s %9s %10s %14s %8s\n", "nerkit-tag pipeline", "seconds", "MB/s", "tokens/s",
             "speedup");
-    FILE *devnull = fopen("/dev/null", "w");
-    if (!devnull) {
+    if (!(devnull = fopen("/dev/null", "w"))) {
         fprintf(stderr, "nerkit-bench: /dev/null: cannot open\n");
-        return 1;
+        goto done;
     }
     double base = 0;
     for (int j = 1; j <= threads; j++) {
-        double *t = calloc((size_t)runs, sizeof *t);
+        t = calloc((size_t)runs, sizeof *t);
         nerkit_bulk_stats st = {0};
         for (int r = 0; t && r < runs; r++) {
             nerkit_bulk_opts o = defaults;
@@ -262,13 +267,13 @@ int main(int argc, char **argv)
             if (nerkit_bulk_tag(m, (const char *const *)argv + optind, (size_t)(argc - optind),
                                 devnull, &o, &st, &err)) {
                 fprintf(stderr, "nerkit-bench: %s\n", err.message);
-                return 1;
+                goto done;
             }
             t[r] = now() - a;
         }
         if (!t) {
             fprintf(stderr, "nerkit-bench: out of memory\n");
-            return 1;
+            goto done;
         }
         s = median(t, runs);
         if (j == 1)
@@ -278,19 +283,31 @@ int main(int argc, char **argv)
         fprintf(rep, "%-28s %9.3f %10.1f %14.0f %7.2fx\n", name, s, mb / s, (double)st.tokens / s,
                 base / s);
         free(t);
+        t = NULL;
     }
-    fclose(devnull);
     if (fclose(rep) != 0 || !report) {
+        rep = NULL;
         fprintf(stderr, "nerkit-bench: out of memory\n");
-        return 1;
+        goto done;
     }
+    rep = NULL;
     fwrite(report, 1, report_len, stdout);
+    rc = 0;
+done:
+    if (rep)
+        fclose(rep);
+    if (devnull)
+        fclose(devnull);
+    free(t);
     free(report);
     free(t_read);
     free(t_tok);
     free(t_tag);
     free(text);
     free(docs);
+    free(labels);
+    nerkit_tokens_free(tk);
+    nerkit_tagger_free(tagger);
     nerkit_model_free(m);
-    return cli_close_stdout(&a, 0);
+    return rc ? rc : cli_close_stdout(&a, 0);
 }
