@@ -464,14 +464,24 @@ int nerkit_vectors_save(const nerkit_vectors *v, const char *path, nerkit_vec_fo
     const size_t V = v->words.n, D = v->dim;
     nk_atomic a;
     int rc = check_storable(&v->words, " \t\n\r", "white space", path, err);
-    /* GloVe has no header line: a file that began with the gzip magic
-     * would be read back as gzip */
-    const unsigned char *first = V ? (const unsigned char *)nk_wordtab_word(&v->words, 0) : NULL;
-    if (!rc && f == NERKIT_VEC_GLOVE && first && first[0] == 0x1f && first[1] == 0x8b)
+    /* GloVe has no header line: a file that began with the magic bytes of
+     * gzip (or of a compression the readers refuse: bzip2, zstd, zip...)
+     * would be read back as that, not as vectors */
+    const char *what = NULL;
+    if (f == NERKIT_VEC_GLOVE && V) {
+        unsigned char head[8] = {0};
+        const char *w = nk_wordtab_word(&v->words, 0);
+        size_t n = strlen(w) < sizeof head - 1 ? strlen(w) : sizeof head - 1;
+        memcpy(head, w, n);
+        head[n++] = ' ';
+        what = head[0] == 0x1f && head[1] == 0x8b ? "gzip data"
+                                                  : nk_unsupported_compression(head, n);
+    }
+    if (!rc && what)
         rc = nk_fail(err, NERKIT_ERR_ARG,
-                     "%s: word 0 begins with the gzip magic bytes 1f 8b, which a GloVe file "
-                     "cannot begin with (it would read as gzip): save as word2vec instead",
-                     path);
+                     "%s: word 0 begins with the magic bytes of %s, which a GloVe file cannot "
+                     "begin with (it would be read as that): save as word2vec instead",
+                     path, what);
     if (!rc)
         rc = nk_atomic_open(&a, path, err);
     if (rc)
