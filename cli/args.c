@@ -2,12 +2,15 @@
 
 #include <cblas.h>
 #include <errno.h>
+#include <libgen.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void cli_start(cli_args *a, const char *prog, const struct option *longopts,
                const char *shortopts, const int *repeatable)
@@ -157,4 +160,26 @@ volatile sig_atomic_t *cli_stop_on_signals(void)
     for (int k = 0; k < 3; k++)
         sigaction(held_signals[k], &sa, NULL);
     return &stop_requested;
+}
+
+char *cli_default_model(void)
+{
+    const char *env = getenv("NERKIT_MODEL");
+    if (env && *env)
+        return strdup(env);
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    const char *dir = dirname(exe);
+    const char *places[] = {"%s/../models/" CLI_DEFAULT_MODEL,
+                            "%s/../share/nerkit/" CLI_DEFAULT_MODEL};
+    for (size_t k = 0; k < 2; k++) {
+        char path[PATH_MAX + 64];
+        snprintf(path, sizeof path, places[k], dir);
+        if (access(path, R_OK) == 0)
+            return strdup(path);
+    }
+    return NULL;
 }

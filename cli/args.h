@@ -12,6 +12,11 @@
 #include <signal.h>
 #include <stdbool.h>
 
+/* The model a program tags with when -m is not given (nerkit-tag,
+ * nerkit-bench): $NERKIT_MODEL, else this file in ../models/ (the build
+ * tree) or ../share/nerkit/ (an install) beside the program. */
+#define CLI_DEFAULT_MODEL "en-conll03.nerkit"
+
 typedef struct {
     const char *prog;
     const struct option *longopts;
@@ -26,6 +31,10 @@ typedef struct {
  * silent death that looks like a clean end. */
 void cli_start(cli_args *a, const char *prog, const struct option *longopts,
                const char *shortopts, const int *repeatable);
+
+/* The default model's path (see CLI_DEFAULT_MODEL), to free; NULL when
+ * there is none. */
+char *cli_default_model(void);
 
 /* getopt_long, refusing an option given twice unless it is repeatable. */
 int cli_next(cli_args *a, int argc, char **argv);

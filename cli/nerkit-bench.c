@@ -105,7 +105,7 @@ static doc_span *split_documents(const char *s, size_t len, size_t max, size_t *
 
 int main(int argc, char **argv)
 {
-    const char *model_path = getenv("NERKIT_MODEL");
+    const char *model_arg = NULL;
     int threads = 2, runs = 5;
     static const struct option longopts[] = {{"model", required_argument, 0, 'm'},
                                              {"threads", required_argument, 0, 'j'},
@@ -118,18 +118,20 @@ int main(int argc, char **argv)
     int c;
     while ((c = cli_next(&a, argc, argv)) != -1) {
         switch (c) {
-        case 'm': model_path = optarg; break;
+        case 'm': model_arg = optarg; break;
         case 'j': threads = (int)cli_int(&a, optarg, 1, NERKIT_THREADS_MAX); break;
         case 'r': runs = (int)cli_int(&a, optarg, 1, 1000); break;
         case 'h':
         default:
             fprintf(c == 'h' ? stdout : stderr,
-                    "usage: nerkit-bench -m MODEL [-j MAX_THREADS] [-r RUNS] FILE...\n"
+                    "usage: nerkit-bench [-m MODEL] [-j MAX_THREADS] [-r RUNS] FILE...\n"
                     "Speed of each tagging stage on one thread, then of the whole nerkit-tag\n"
                     "pipeline (text in, JSONL out) with 1 to MAX_THREADS threads; each figure\n"
                     "is the median of RUNS runs. Inputs: text, plain or gzip.\n"
                     "\n"
-                    "  -m, --model FILE      the model (default: $NERKIT_MODEL)\n"
+                    "  -m, --model FILE      the model. Without -m: $NERKIT_MODEL, else\n"
+                    "                        " CLI_DEFAULT_MODEL " in ../models/ or\n"
+                    "                        ../share/nerkit/ next to this program\n"
                     "  -j, --threads N       the pipeline on 1 to N threads, N <= 256 (2)\n"
                     "  -r, --runs N          runs of each measure, 1 to 1000 (5)\n"
                     "  -h, --help            this help\n");
@@ -137,8 +139,14 @@ int main(int argc, char **argv)
         }
     }
     cli_one_stdin(&a, argc - optind, argv + optind);
-    if (!model_path || optind == argc || threads < 1 || runs < 1) {
-        fprintf(stderr, "nerkit-bench: give -m MODEL (or NERKIT_MODEL) and input files\n");
+    if (optind == argc) {
+        fprintf(stderr, "nerkit-bench: give the input files to measure on\n");
+        return 2;
+    }
+    char *model_path = model_arg ? strdup(model_arg) : cli_default_model();
+    if (!model_path) {
+        fprintf(stderr, "nerkit-bench: no model: give -m, set NERKIT_MODEL, or install "
+                        "models/" CLI_DEFAULT_MODEL " beside the program\n");
         return 2;
     }
     nerkit_error err;
@@ -146,6 +154,7 @@ int main(int argc, char **argv)
     const char **in = malloc((size_t)(argc - optind + 1) * sizeof *in);
     if (!in) {
         fprintf(stderr, "nerkit-bench: out of memory\n");
+        free(model_path);
         return 1;
     }
     memcpy(in, argv + optind, (size_t)(argc - optind) * sizeof *in);
@@ -154,9 +163,11 @@ int main(int argc, char **argv)
     free(in);
     if (clash) {
         fprintf(stderr, "nerkit-bench: %s\n", err.message);
+        free(model_path);
         return 2;
     }
     nerkit_model *m = nerkit_model_load(model_path, &err);
+    free(model_path);
     if (!m) {
         fprintf(stderr, "nerkit-bench: %s\n", err.message);
         return 1;

@@ -12,7 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DEFAULT_MODEL "en-conll03.nerkit"
 
 static void usage(FILE *f)
 {
@@ -23,7 +22,7 @@ static void usage(FILE *f)
           "recursively in sorted order; gzip files are recognised by their content.\n"
           "\n"
           "  -m, --model FILE      the model. Without -m: $NERKIT_MODEL, else\n"
-          "                        " DEFAULT_MODEL " in ../models/ or ../share/nerkit/\n"
+          "                        " CLI_DEFAULT_MODEL " in ../models/ or ../share/nerkit/\n"
           "                        next to this program\n"
           "  -i, --input FORMAT    text: documents separated by blank lines (default)\n"
           "                        lines: one document per line\n"
@@ -55,29 +54,6 @@ static void usage(FILE *f)
           "Exit status: 0 when every input was read whole, 1 otherwise (everything read\n"
           "before a failure is still written complete), 2 for a usage error.\n",
           f);
-}
-
-/* The model when -m is not given: the environment, then the install tree
- * around this program. */
-static char *default_model(void)
-{
-    const char *env = getenv("NERKIT_MODEL");
-    if (env && *env)
-        return strdup(env);
-    char exe[PATH_MAX];
-    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n <= 0)
-        return NULL;
-    exe[n] = '\0';
-    const char *dir = dirname(exe);
-    const char *places[] = {"%s/../models/" DEFAULT_MODEL, "%s/../share/nerkit/" DEFAULT_MODEL};
-    for (size_t k = 0; k < 2; k++) {
-        char path[PATH_MAX + 64];
-        snprintf(path, sizeof path, places[k], dir);
-        if (access(path, R_OK) == 0)
-            return strdup(path);
-    }
-    return NULL;
 }
 
 static void message(const char *line, void *user)
@@ -198,10 +174,10 @@ int main(int argc, char **argv)
         cli_not_with(&a, (const int[]){O_SCHEME, 0}, "without -f conll");
     if (o.output != NERKIT_OUTPUT_JSONL)
         cli_not_with(&a, (const int[]){O_BYTES, 0}, "without -f jsonl");
-    char *model_path = model_arg ? strdup(model_arg) : default_model();
+    char *model_path = model_arg ? strdup(model_arg) : cli_default_model();
     if (!model_path) {
         fprintf(stderr, "nerkit-tag: no model: give -m, set NERKIT_MODEL, or install "
-                        "models/" DEFAULT_MODEL " beside the program\n");
+                        "models/" CLI_DEFAULT_MODEL " beside the program\n");
         return 2;
     }
     const char *stdin_only[] = {"-"};

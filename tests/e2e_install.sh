@@ -52,6 +52,8 @@ check "statically, with pkg-config --static" \
     "$P/lib/libnerkit.a" $(pkg-config --static --libs nerkit)
 check "the static program runs without the shared library" \
     sh -c "'$tmp/tag-static' '$P/share/nerkit/en-conll03.nerkit' | grep -qx 'Paris B-LOC'"
+check "the installed nerkit-bench finds the installed model" \
+    sh -c "echo 'Angela Merkel visited Paris.' > '$tmp/s.txt' && '$P/bin/nerkit-bench' -r 1 -j 1 '$tmp/s.txt' | grep -q '1 thread'"
 check "the installed nerkit-tag finds the installed model" \
     sh -c "echo 'Angela Merkel visited Paris.' | '$P/bin/nerkit-tag' -f inline | grep -q '\[PER Angela Merkel\]'"
 
