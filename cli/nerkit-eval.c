@@ -299,7 +299,7 @@ static void usage(FILE *f)
           "      --token-col N     token column for -m (default 1)\n"
           "      --tab             with -m: columns are separated by tabs only\n"
           "      --calibration     with -m: instead of the chunk report, how well the\n"
-          "                        model's entity probabilities (CRF models) match how\n"
+          "                        model's entity probabilities match how\n"
           "                        often its entities are right: a reliability table of\n"
           "                        10 bins and the expected calibration error\n"
           "  -h, --help            this help\n",

@@ -381,7 +381,7 @@ typedef struct {
     size_t max_document;     /* bytes; longer text is cut at a sentence end */
     size_t max_line;         /* bytes; a longer line is an error, not a memory blow-up */
     nerkit_scheme scheme;    /* scheme of CoNLL output labels (AUTO = the model's) */
-    int confidence;          /* each entity with its probability (CRF models) */
+    int confidence;          /* each entity with its probability (models with them) */
     size_t nbest;            /* 0, or this many best labellings per sentence */
     /* Either may be NULL. message: one line per error or warning, in input
      * order, from the thread that writes out (one the library starts, not
@@ -497,6 +497,12 @@ typedef struct {
      * non-zero (a SIGINT handler may set it), training ends with
      * NERKIT_ERR_INTERRUPTED and no model. May be NULL. */
     volatile sig_atomic_t *stop;
+    /* Perceptron: its scores times prob_scale are taken as log-potentials,
+     * which gives its label sequences and entities probabilities. 0 (the
+     * default) fits the scale on the dev set, when there is one, by
+     * maximum likelihood of the dev labels; without a dev set and without
+     * a scale, the model has no probabilities. */
+    double prob_scale;
 } nerkit_train_opts;
 
 /* Fills in the defaults. */
@@ -527,10 +533,14 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
 /* ------------------------------------ probabilities: confidence and n-best */
 
 /* A model trained with algorithm "crf" gives every label sequence of a
- * sentence a probability; a perceptron model only scores them, and the
- * calls below that need probabilities refuse it with
- * NERKIT_ERR_UNSUPPORTED and a message saying so. */
+ * sentence a probability, and so does a perceptron model whose scores were
+ * given a scale on held-out data (nerkit_train_opts.prob_scale); other
+ * models only score sequences, and the calls below that need probabilities
+ * refuse them with NERKIT_ERR_UNSUPPORTED and a message saying so. */
 int nerkit_model_has_probabilities(const nerkit_model *m);
+/* The factor that turns the model's scores into log-potentials: 1 for a
+ * CRF, fitted for a perceptron, 0 when the model has no probabilities. */
+double nerkit_model_prob_scale(const nerkit_model *m);
 
 /* An entity: tokens [start, end) and a type index (nerkit_model_type). */
 typedef struct {
@@ -567,7 +577,7 @@ int nerkit_tag_confidence(nerkit_tagger *t, const nerkit_document *doc, uint16_t
  *   scores[r * S + s]  that sequence's score (sum of its weights); rank 0 is
  *                      nerkit_tag_document's labelling, barring ties within
  *                      float rounding
- *   probs[r * S + s]   its probability (CRF models), -1 for models without
+ *   probs[r * S + s]   its probability, -1 for models without
  *                      probabilities; probs may be NULL
  *   found[s]           how many sequences sentence s has, at most k; a short
  *                      sentence may have fewer than k valid ones, and ranks

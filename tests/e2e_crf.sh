@@ -2,8 +2,9 @@
 # Trains a CRF on CoNLL-2003 train with 2 threads (dev chooses the
 # iteration) and checks its dev F1 against the perceptron's (90.82, so at
 # least 90.52) and the expected calibration error of its entity
-# confidences (at most 0.05); and that a perceptron model is refused
-# confidences with a message.
+# confidences (at most 0.05); that a perceptron trained with a dev set has
+# probabilities, and one trained without is refused confidences with a
+# message.
 #
 # Under AddressSanitizer (BIN in build-asan) everything runs about 3x
 # slower, so there it trains on the first quarter of train (dev F1 83.7,
@@ -43,11 +44,23 @@ else
     echo "FAIL: ECE '$ece' > $max_ece"
     fail=1
 fi
-if "$BIN/nerkit-eval" --calibration -m models/en-conll03.nerkit "$dev" > /dev/null 2> "$tmp/err"; then
-    echo "FAIL: calibration of a perceptron model did not fail"
+# a quick perceptron on the first tenth of train, with and without dev
+awk 'NR > 22000 && /^$/ { exit } { print }' "$train" > "$tmp/small.txt"
+"$BIN/nerkit-train" -q -e 3 -t "$tmp/small.txt" -d "$dev" -o "$tmp/pd.nerkit"
+"$BIN/nerkit-train" -q -e 3 -t "$tmp/small.txt" -o "$tmp/p.nerkit"
+pece=$("$BIN/nerkit-eval" --calibration -m "$tmp/pd.nerkit" "$dev" |
+    awk '/^expected calibration error/ { print $NF }')
+if awk -v e="$pece" -v m="$max_ece" 'BEGIN { exit !(e != "" && e <= m) }'; then
+    echo "ok: a perceptron trained with a dev set has probabilities: ECE $pece"
+else
+    echo "FAIL: perceptron with a dev set: ECE '$pece'"
+    fail=1
+fi
+if "$BIN/nerkit-eval" --calibration -m "$tmp/p.nerkit" "$dev" > /dev/null 2> "$tmp/err"; then
+    echo "FAIL: calibration of a perceptron model without probabilities did not fail"
     fail=1
 elif grep -q "no confidences" "$tmp/err"; then
-    echo "ok: a perceptron model is refused confidences: $(cat "$tmp/err")"
+    echo "ok: a perceptron without a dev set is refused confidences: $(cat "$tmp/err")"
 else
     echo "FAIL: unexpected message for a perceptron model: $(cat "$tmp/err")"
     fail=1

@@ -762,6 +762,113 @@ static void test_confidence_api(void **state)
     nerkit_tagger_free(t);
 }
 
+/* Mean -log P(gold labels) of c's sentences under m with its scores
+ * multiplied by s. */
+static double gold_nll(nerkit_model *m, const nerkit_corpus *c, double s)
+{
+    nerkit_error err;
+    nk_trainset ts = {0};
+    assert_int_equal(nk_trainset_build(&ts, c, m, &err), NERKIT_OK);
+    nerkit_tagger *t = nerkit_tagger_new(m, &err);
+    const size_t L = m->nlabels;
+    nk_fb fb = {0};
+    assert_int_equal(nk_fb_reserve(&fb, L, ts.longest, &err), NERKIT_OK);
+    double nll = 0;
+    for (size_t d = 0; d < nerkit_corpus_ndocuments(c); d++) {
+        nerkit_document doc;
+        size_t first = nerkit_corpus_document(c, d, &doc);
+        const float *em;
+        assert_int_equal(nk_tagger_score(t, &doc, &em, &err), NERKIT_OK);
+        for (size_t k = 0, a = 0; k < doc.nsentences; a += doc.sentence_len[k++]) {
+            size_t n = doc.sentence_len[k];
+            for (size_t i = 0; i < L * L; i++)
+                fb.T[i] = s * m->trans[i];
+            nk_fb_transitions(&fb, &m->lat);
+            for (size_t i = 0; i < n * L; i++)
+                fb.E[i] = s * em[a * L + i];
+            assert_true(nk_fb_forward(&fb, &m->lat, n));
+            nk_fb_backward(&fb, &m->lat, n);
+            nll -= log(nk_fb_path(&fb, 0, ts.gold + first + a, n));
+        }
+    }
+    nk_fb_free(&fb);
+    nerkit_tagger_free(t);
+    nk_trainset_free(&ts);
+    return nll / (double)nerkit_corpus_nsentences(c);
+}
+
+/* A perceptron trained with a dev set gets the scale that maximises the
+ * likelihood of the dev labels, and its confidences are the probabilities
+ * of its scaled scores; without a dev set it has none unless given one. */
+static void test_perceptron_probabilities(void **state)
+{
+    models *M = *state;
+    nerkit_corpus *tr = parse(M->text[0]);
+    /* a dev set the model cannot get all right (every other place called
+     * an organisation), or the likeliest scale would be infinite */
+    char *noisy = strdup(M->text[1]);
+    bool flip = false;
+    for (char *p = noisy; (p = strstr(p, "B-LOC")); p += 5, flip = !flip)
+        if (flip)
+            memcpy(p, "B-ORG", 5);
+    nerkit_corpus *dev = parse(noisy);
+    nerkit_train_opts o;
+    small_run(&o, NULL, 0, 0);
+    o.algorithm = "perceptron";
+    o.hash_bits = 14;
+    nerkit_error err;
+    nerkit_model *m = nerkit_train(tr, dev, &o, NULL, NULL, &err);
+    assert_non_null(m);
+    assert_true(nerkit_model_has_probabilities(m));
+    double s = nerkit_model_prob_scale(m);
+    assert_true(s > 0);
+    double at = gold_nll(m, dev, s);
+    assert_true(at > 0.01);
+    assert_true(at < gold_nll(m, dev, s * 0.9));
+    assert_true(at < gold_nll(m, dev, s * 1.1));
+
+    /* a confidence is the span's probability under the scaled scores */
+    const char *tok[] = {"Mr", "Greta", "Lutz", "went"};
+    size_t len[4] = {2, 5, 4, 4}, sent[] = {4};
+    nerkit_document doc = {tok, len, 4, sent, 1};
+    nerkit_tagger *t = nerkit_tagger_new(m, &err);
+    uint16_t labels[4];
+    nerkit_entity ents[4];
+    size_t nents;
+    assert_int_equal(nerkit_tag_confidence(t, &doc, labels, ents, &nents, &err), NERKIT_OK);
+    assert_true(nents >= 1);
+    const float *em;
+    assert_int_equal(nk_tagger_score(t, &doc, &em, &err), NERKIT_OK);
+    const size_t L = m->nlabels;
+    float sem[4 * MAXL], strans[MAXL * MAXL];
+    for (size_t i = 0; i < 4 * L; i++)
+        sem[i] = (float)(s * em[i]);
+    for (size_t i = 0; i < L * L; i++)
+        strans[i] = (float)(s * m->trans[i]);
+    brute B;
+    brute_sums(&m->lat, sem, strans, 4, &B);
+    for (size_t e = 0; e < nents; e++)
+        assert_close(ents[e].prob, B.span[ents[e].start][ents[e].end - 1][ents[e].type] / B.z,
+                     1e-5);
+    nerkit_tagger_free(t);
+    nerkit_model_free(m);
+
+    /* no dev set: no probabilities, unless a scale is given */
+    m = nerkit_train(tr, NULL, &o, NULL, NULL, &err);
+    assert_false(nerkit_model_has_probabilities(m));
+    nerkit_model_free(m);
+    o.prob_scale = 0.25;
+    m = nerkit_train(tr, NULL, &o, NULL, NULL, &err);
+    assert_true(nerkit_model_prob_scale(m) == 0.25);
+    nerkit_model_free(m);
+    o.algorithm = "crf";
+    assert_null(nerkit_train(tr, NULL, &o, NULL, NULL, &err));
+    assert_non_null(strstr(err.message, "probability scale"));
+    nerkit_corpus_free(tr);
+    nerkit_corpus_free(dev);
+    free(noisy);
+}
+
 static void test_entities(void **state)
 {
     (void)state;
@@ -897,6 +1004,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_confidence_api, setup_models, teardown_models),
         cmocka_unit_test_setup_teardown(test_nbest_api, setup_models, teardown_models),
         cmocka_unit_test_setup_teardown(test_calibration, setup_models, teardown_models),
+        cmocka_unit_test_setup_teardown(test_perceptron_probabilities, setup_models,
+                                        teardown_models),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

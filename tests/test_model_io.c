@@ -245,7 +245,8 @@ static void fix_all(unsigned char *b, size_t len)
 }
 
 /* Offset of the body of the section with this tag, and its length. */
-static size_t find_section(const unsigned char *b, size_t len, const char *tag, size_t *body_len)
+/* The offset of a section's body, 0 when there is no such section. */
+static size_t section_at(const unsigned char *b, size_t len, const char *tag, size_t *body_len)
 {
     size_t pos = HEADER;
     while (pos + 12 <= len) {
@@ -256,8 +257,15 @@ static size_t find_section(const unsigned char *b, size_t len, const char *tag, 
         }
         pos += 12 + (size_t)n;
     }
-    fail_msg("no section %s", tag);
     return 0;
+}
+
+static size_t find_section(const unsigned char *b, size_t len, const char *tag, size_t *body_len)
+{
+    size_t at = section_at(b, len, tag, body_len);
+    if (!at)
+        fail_msg("no section %s", tag);
+    return at;
 }
 
 static unsigned char *copy(const fixture *fx, size_t extra)
@@ -358,6 +366,49 @@ static void test_save_load_same_output(void **state)
     assert_memory_equal(labels, fx->labels, nerkit_corpus_ntokens(fx->test) * sizeof *labels);
     free(labels);
     nerkit_model_free(m);
+}
+
+/* A perceptron's probability scale travels in a PROB section of exactly
+ * one positive float; a model without one has no PROB section at all. */
+static void test_probability_scale(void **state)
+{
+    fixture *fx = *state;
+    size_t n;
+    assert_int_equal(section_at(fx->bytes, fx->len, "PROB", &n), 0);
+    nerkit_model *m = expect_loads(fx->bytes, fx->len);
+    assert_false(nerkit_model_has_probabilities(m));
+    m->prob_scale = 0.0625f;
+    char path[128];
+    snprintf(path, sizeof path, "%s/prob.nerkit", fx->dir);
+    nerkit_error err = {0};
+    assert_int_equal(nerkit_model_save(m, path, &err), NERKIT_OK);
+    nerkit_model_free(m);
+    size_t len;
+    unsigned char *b = slurp(path, &len);
+    unlink(path);
+    size_t at = find_section(b, len, "PROB", &n);
+    assert_true(at > 0);
+    assert_int_equal(n, 4);
+    m = expect_loads(b, len);
+    assert_true(nerkit_model_has_probabilities(m));
+    assert_true(nerkit_model_prob_scale(m) == 0.0625);
+    nerkit_model_free(m);
+
+    const uint32_t refused[] = {0, 0x80000000u /* -0 */, 0xBF800000u /* -1 */,
+                                0x7FC00000u /* NaN */, 0x7F800000u /* inf */,
+                                0x4B189680u /* 1e7 */};
+    for (size_t k = 0; k < sizeof refused / sizeof *refused; k++) {
+        wr32(b + at, refused[k]);
+        fix_all(b, len);
+        expect_refused(b, len, NERKIT_ERR_MODEL, "PROB");
+    }
+    /* a section of the wrong size: its length field grown by one byte
+     * taken from the next section's header */
+    wr32(b + at, 0x3D800000u);
+    wr64(b + at - 8, 5);
+    fix_all(b, len);
+    expect_refused(b, len, NERKIT_ERR_MODEL, NULL);
+    free(b);
 }
 
 static void test_header_layout(void **state)
@@ -1015,6 +1066,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_save_load_same_output),
+        cmocka_unit_test(test_probability_scale),
         cmocka_unit_test(test_header_layout),
         cmocka_unit_test(test_empty_and_short),
         cmocka_unit_test(test_foreign_files),

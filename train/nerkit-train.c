@@ -54,6 +54,8 @@ static void usage(FILE *f)
           "                        (atomically; perceptron)\n"
           "      --resume FILE     go on from a checkpoint: with the same corpora and\n"
           "                        options, the model is the one an uninterrupted run makes\n"
+          "      --prob-scale X    perceptron: scores times X are log-probabilities, which\n"
+          "                        gives --confidence (default: fitted on -d's labels)\n"
           "  -q, --quiet           no progress lines\n"
           "  -h, --help            this help\n",
           f);
@@ -98,7 +100,7 @@ int main(int argc, char **argv)
     int quiet = 0;
     enum { O_ALGO = 256, O_PATIENCE, O_SEED, O_HASH, O_MINC, O_FEAT, O_TOK, O_LAB, O_TAB, O_SCHEME,
            O_L1, O_L2, O_ITER, O_ITER_PAT, O_DELTA, O_SGD, O_ETA, O_CLUSTERS, O_EMBED,
-           O_LEXWORDS, O_CKPT, O_RESUME };
+           O_LEXWORDS, O_CKPT, O_RESUME, O_PROB };
     static const struct option longopts[] = {
         {"train", required_argument, 0, 't'},      {"dev", required_argument, 0, 'd'},
         {"output", required_argument, 0, 'o'},     {"algo", required_argument, 0, O_ALGO},
@@ -118,6 +120,7 @@ int main(int argc, char **argv)
         {"lexicon-words", required_argument, 0, O_LEXWORDS},
         {"checkpoint", required_argument, 0, O_CKPT},
         {"resume", required_argument, 0, O_RESUME},
+        {"prob-scale", required_argument, 0, O_PROB},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     nerkit_error err = {0};
     const char *cluster_files[8];
@@ -168,6 +171,7 @@ int main(int argc, char **argv)
         case O_EMBED: to.vectors_file = optarg; break;
         case O_CKPT: to.checkpoint = optarg; break;
         case O_RESUME: to.resume = optarg; break;
+        case O_PROB: to.prob_scale = cli_real(&a, optarg, 1e-9, 1e6); break;
         case O_LEXWORDS:
             to.lexicon_words = (size_t)cli_int(&a, optarg, 0, 2000000);
             break;
@@ -205,7 +209,7 @@ int main(int argc, char **argv)
         cli_not_with(&a, (const int[]){O_L1, O_L2, O_ITER, O_ITER_PAT, O_DELTA, O_SGD, O_ETA, 'j', 0},
                      "to the perceptron (a CRF option: add --algo crf)");
     else
-        cli_not_with(&a, (const int[]){O_CKPT, O_RESUME, 0},
+        cli_not_with(&a, (const int[]){O_CKPT, O_RESUME, O_PROB, 0},
                      "to the CRF (a perceptron option)");
     if (!perceptron && sgd)
         cli_not_with(&a, (const int[]){O_ITER, O_ITER_PAT, O_DELTA, O_L1, 'j', 0},
@@ -280,6 +284,9 @@ int main(int argc, char **argv)
             fprintf(stderr, "nerkit-train: %s\n", err.message);
             rc = 1;
         } else if (!quiet) {
+            if (perceptron && nerkit_model_has_probabilities(m))
+                fprintf(stderr, "probability scale %.6g%s\n", nerkit_model_prob_scale(m),
+                        to.prob_scale > 0 ? "" : " (fitted on the dev set)");
             fprintf(stderr, "model written to %s\n", out_path);
         }
     }

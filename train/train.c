@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-NK_OPTS_LAST(nerkit_train_opts, stop);
+NK_OPTS_LAST(nerkit_train_opts, prob_scale);
 
 void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
 {
@@ -190,6 +190,13 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
     if (!crf && strcmp(opts->algorithm, "perceptron") != 0)
         return nk_fail_null(err, NERKIT_ERR_ARG, "unknown training algorithm '%s'",
                             opts->algorithm);
+    if (!(opts->prob_scale >= 0 && opts->prob_scale <= 1e6))
+        return nk_fail_null(err, NERKIT_ERR_ARG, "probability scale %g: want 0 to 1e6",
+                            opts->prob_scale);
+    if (crf && opts->prob_scale > 0)
+        return nk_fail_null(err, NERKIT_ERR_ARG,
+                            "a probability scale is for the perceptron: a CRF's scores are "
+                            "log-potentials as they are");
     if (opts->threads < 0 || opts->threads > NERKIT_THREADS_MAX)
         return nk_fail_null(err, NERKIT_ERR_ARG, "%d threads: want 1 to %d", opts->threads,
                             NERKIT_THREADS_MAX);
@@ -247,6 +254,10 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
                                                          user, err);
     if (!rc)
         rc = nk_dense_project(m, err);
+    if (!rc && !crf && opts->prob_scale > 0)
+        m->prob_scale = (float)opts->prob_scale;
+    else if (!rc && !crf && dev)
+        rc = nk_calibrate(m, &dv, err);
     nk_trainset_free(&tr);
     nk_trainset_free(&dv);
     if (rc) {

@@ -53,6 +53,10 @@ int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
 int nk_train_crf(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerkit_train_opts *o,
                  nerkit_progress_fn progress, void *user, nerkit_error *err);
 
+/* Fits m's probability scale (a perceptron's temperature) to the gold
+ * labels of dev by maximum likelihood (calibrate.c). */
+int nk_calibrate(nerkit_model *m, const nk_trainset *dev, nerkit_error *err);
+
 /* Shuffles order[0..n) for a pass: the same seed and pass, the same order. */
 void nk_train_shuffle(size_t *order, size_t n, uint64_t seed, unsigned pass);
 

@@ -177,6 +177,10 @@ struct nerkit_model {
     float *rows; /* nrows x L, in slot order */
     uint32_t nrows;
     float *trans; /* L*L, [prev*L + cur] */
+    /* Scores times prob_scale are log-potentials: 1 for a CRF, which is
+     * trained as one; for a perceptron, a temperature fitted on held-out
+     * data (its scores' scale is arbitrary); 0 when the model has none. */
+    float prob_scale;
     nk_lattice lat;
     nk_lexicon lex; /* word representations, when trained with them */
     float *dense;   /* L x (NK_WINDOW * lex.dim) weights of the word vectors */

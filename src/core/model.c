@@ -30,6 +30,7 @@ nerkit_model *nk_model_new(const char *algorithm, nerkit_scheme scheme, const ch
     if (!m)
         return NULL;
     snprintf(m->algorithm, sizeof m->algorithm, "%s", algorithm);
+    m->prob_scale = strcmp(algorithm, "crf") == 0 ? 1.0f : 0.0f;
     m->scheme = scheme == NERKIT_SCHEME_AUTO ? NERKIT_SCHEME_IOB2 : scheme;
     m->feat = *feat;
     m->ntypes = ntypes;

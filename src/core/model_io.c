@@ -157,6 +157,13 @@ static void put_model(const nerkit_model *m, nk_buf *b)
         put_f32(b, m->rows[k]);
     end_section(b, s);
 
+    /* a CRF's scale of 1 goes without saying: its files stay as they were */
+    if (m->prob_scale > 0 && !(m->prob_scale == 1 && strcmp(m->algorithm, "crf") == 0)) {
+        s = begin_section(b, "PROB");
+        put_f32(b, m->prob_scale);
+        end_section(b, s);
+    }
+
     if (m->feat.groups & (NERKIT_FEAT_CLUSTERS | NERKIT_FEAT_VECTORS))
         write_lexicon(b, &m->lex);
     if (m->feat.groups & NERKIT_FEAT_VECTORS) {
@@ -259,8 +266,8 @@ static bool get_str(rbuf *r, char *out, size_t max)
 }
 
 typedef struct {
-    rbuf meta, labl, feat, tran, wght, lexn, dens;
-    bool has_meta, has_labl, has_feat, has_tran, has_wght, has_lexn, has_dens;
+    rbuf meta, labl, feat, tran, wght, prob, lexn, dens;
+    bool has_meta, has_labl, has_feat, has_tran, has_wght, has_prob, has_lexn, has_dens;
     rbuf psta, ordr, wsum, tsum, dsum; /* a checkpoint's training state */
     bool has_psta, has_ordr, has_wsum, has_tsum, has_dsum;
 } sections;
@@ -403,6 +410,15 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
             bad(err, name, "TRAN section: a weight is not a finite number");
             goto fail;
         }
+    if (sec->has_prob) {
+        rbuf prob = sec->prob;
+        /* past 1e6 the forward pass's exponentials overflow for any real score */
+        if (prob.len != 4 || !get_f32(&prob, &m->prob_scale) || !(m->prob_scale > 0) ||
+            m->prob_scale > 1e6f) {
+            bad(err, name, "PROB section: the scale is not a number in (0, 1e6]");
+            goto fail;
+        }
+    }
     uint32_t nrows;
     size_t H = (size_t)1 << cfg.hash_bits;
     get_u32(&wght, &nrows);
@@ -529,7 +545,8 @@ static int find_sections(rbuf r, sections *sec, const char *kind, const char *na
         bool *seen;
     } known[] = {{"META", &sec->meta, &sec->has_meta}, {"LABL", &sec->labl, &sec->has_labl},
                  {"FEAT", &sec->feat, &sec->has_feat}, {"TRAN", &sec->tran, &sec->has_tran},
-                 {"WGHT", &sec->wght, &sec->has_wght}, {"LEXN", &sec->lexn, &sec->has_lexn},
+                 {"WGHT", &sec->wght, &sec->has_wght}, {"PROB", &sec->prob, &sec->has_prob},
+                 {"LEXN", &sec->lexn, &sec->has_lexn},
                  {"DENS", &sec->dens, &sec->has_dens}, {"PSTA", &sec->psta, &sec->has_psta},
                  {"ORDR", &sec->ordr, &sec->has_ordr}, {"WSUM", &sec->wsum, &sec->has_wsum},
                  {"TSUM", &sec->tsum, &sec->has_tsum}, {"DSUM", &sec->dsum, &sec->has_dsum}};

@@ -85,6 +85,10 @@ int nk_decoders_prepare_fb(nk_decoders *d, const nerkit_model *m, size_t longest
 int nk_decoders_forward(nk_decoders *d, const nerkit_model *m, const float *em, size_t n,
                         double *logz, nerkit_error *err);
 
+/* NERKIT_OK when m has probabilities; else NERKIT_ERR_UNSUPPORTED with the
+ * one message every caller gives for it. */
+int nk_need_probabilities(const nerkit_model *m, nerkit_error *err);
+
 /* The tagger's decoder scratch, made on its first use; NULL when there is
  * no memory for it. */
 nk_decoders *nk_tagger_decoders(nerkit_tagger *t);

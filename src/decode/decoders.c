@@ -14,10 +14,16 @@
  * marginals, which would count the same uncertainty once per token and
  * ignore that the span's labels depend on each other.
  *
- * A perceptron model's scores have no probabilistic meaning (their scale
- * is set by how many updates training made), so confidences are refused
- * for it with NERKIT_ERR_UNSUPPORTED rather than invented; its n-best
- * lists come with scores only.
+ * A perceptron's scores have no probabilistic meaning as they stand: their
+ * scale is set by how many updates training made. Multiplied by a
+ * temperature fitted on held-out data (the model's prob_scale, see
+ * train/calibrate.c), they become a CRF's log-potentials in all but
+ * training, and the same forward-backward gives probabilities that are
+ * measured, by nerkit-eval --calibration, to be as well calibrated as the
+ * CRF's. A model without that scale (every perceptron model trained
+ * without a dev set, and those made before it existed) has its
+ * confidences refused with NERKIT_ERR_UNSUPPORTED rather than invented;
+ * its n-best lists come with scores only.
  */
 #include "decode.h"
 
@@ -27,7 +33,22 @@
 
 int nerkit_model_has_probabilities(const nerkit_model *m)
 {
-    return strcmp(m->algorithm, "crf") == 0;
+    return m->prob_scale > 0;
+}
+
+double nerkit_model_prob_scale(const nerkit_model *m)
+{
+    return m->prob_scale;
+}
+
+int nk_need_probabilities(const nerkit_model *m, nerkit_error *err)
+{
+    if (nerkit_model_has_probabilities(m))
+        return NERKIT_OK;
+    return nk_fail(err, NERKIT_ERR_UNSUPPORTED,
+                   "no confidences: this %s model scores label sequences but defines no "
+                   "probabilities (train it with a dev set, which fits them, or with --algo crf)",
+                   m->algorithm);
 }
 
 size_t nerkit_entities(const uint16_t *labels, size_t n, nerkit_entity *out)
@@ -82,7 +103,7 @@ int nk_decoders_prepare_fb(nk_decoders *d, const nerkit_model *m, size_t longest
     if (rc)
         return rc;
     for (size_t k = 0; k < L * L; k++)
-        d->fb.T[k] = m->trans[k];
+        d->fb.T[k] = (double)m->prob_scale * m->trans[k];
     nk_fb_transitions(&d->fb, &m->lat);
     return NERKIT_OK;
 }
@@ -91,7 +112,7 @@ int nk_decoders_forward(nk_decoders *d, const nerkit_model *m, const float *em, 
                         double *logz, nerkit_error *err)
 {
     for (size_t k = 0; k < n * m->nlabels; k++)
-        d->fb.E[k] = em[k];
+        d->fb.E[k] = (double)m->prob_scale * em[k];
     if (!nk_fb_forward(&d->fb, &m->lat, n))
         return nk_fail(err, NERKIT_ERR_MODEL,
                        "the model's scores for a sentence of %zu tokens are too far apart to "
@@ -105,18 +126,15 @@ int nerkit_tag_confidence(nerkit_tagger *t, const nerkit_document *doc, uint16_t
                           nerkit_entity *ents, size_t *nents, nerkit_error *err)
 {
     const nerkit_model *m = nk_tagger_model(t);
-    if (!nerkit_model_has_probabilities(m))
-        return nk_fail(err, NERKIT_ERR_UNSUPPORTED,
-                       "no confidences: this model was trained by the %s, which scores label "
-                       "sequences but defines no probabilities (train with --algo crf)",
-                       m->algorithm);
+    int rc = nk_need_probabilities(m, err);
+    if (rc)
+        return rc;
     nk_decoders *d = nk_tagger_decoders(t);
     if (!d)
         return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory for the decoders");
     const size_t L = m->nlabels;
     const float *em;
-    int rc = nk_tagger_score(t, doc, &em, err);
-    if (rc)
+    if ((rc = nk_tagger_score(t, doc, &em, err)))
         return rc;
     size_t longest = 0;
     for (size_t s = 0; s < doc->nsentences; s++)
@@ -186,7 +204,7 @@ int nerkit_tag_nbest(nerkit_tagger *t, const nerkit_document *doc, size_t k, uin
             scores[r * S + s] = real ? d->nb.best[r] : -INFINITY;
             if (probs)
                 probs[r * S + s] = !with_probs ? -1.0
-                                   : real      ? fmin(1.0, exp(d->nb.best[r] - logz))
+                                   : real      ? fmin(1.0, exp(m->prob_scale * d->nb.best[r] - logz))
                                                : 0.0;
         }
         found[s] = got;

@@ -267,11 +267,8 @@ int nerkit_bulk_check(const nerkit_model *m, const nerkit_bulk_opts *given, nerk
     int rc = NK_OPTS_TAKE(&opts, given, nerkit_bulk_opts_init, err);
     if (rc)
         return rc;
-    if (o->confidence && !nerkit_model_has_probabilities(m))
-        return nk_fail(err, NERKIT_ERR_UNSUPPORTED,
-                       "no confidences: this model was trained by the %s, which gives scores, "
-                       "not probabilities (train with --algo crf)",
-                       nerkit_model_algorithm(m));
+    if (o->confidence && (rc = nk_need_probabilities(m, err)))
+        return rc;
     if (o->confidence && o->output == NERKIT_OUTPUT_CONLL)
         return nk_fail(err, NERKIT_ERR_ARG,
                        "confidences are given per entity: use -f jsonl, tsv or inline");
