@@ -109,10 +109,13 @@ void nk_phrase_builder_free(nk_phrase_builder *b);
 
 /* ---- documents and features (features.c) */
 
-/* The most features one token can have (about 45 built in, and up to 12
- * per clustering); slot space is reserved up front so the emitting loop
- * never checks. */
-#define NK_MAX_FEATURES 96
+/* The most features one token can have (about 45 built in, up to 12 per
+ * clustering, up to 3 * NK_GAZ_CODES from a gazetteer); slot space is
+ * reserved up front so the emitting loop never checks. */
+#define NK_MAX_FEATURES 128
+/* A token's gazetteer codes (list, position in the match, exact or not),
+ * at most; it and its neighbours' make its features. */
+#define NK_GAZ_CODES 8
 
 /* Feature extraction configuration, stored in the model. */
 typedef struct {
@@ -136,15 +139,21 @@ typedef struct {
     uint64_t *doc_keys;
     uint8_t *doc_bits;
     size_t doc_cap, doc_mask;
+    /* gazetteer codes of each token */
+    uint32_t (*gaz)[NK_GAZ_CODES];
+    uint8_t *ngaz;
+    size_t gaz_cap;
 } nk_featbuf;
 
 void nk_featbuf_free(nk_featbuf *fb);
 
 /* Extracts the features of every token of doc into fb (reusing its memory);
- * lex (may be NULL) adds the cluster features of the words it knows. */
+ * lex (may be NULL) adds the cluster features of the words it knows, gaz
+ * (may be NULL or empty) the gazetteer features of the phrases it has. */
 struct nk_lexicon;
 int nk_features_extract(const nk_featcfg *cfg, const struct nk_lexicon *lex,
-                        const nerkit_document *doc, nk_featbuf *fb, nerkit_error *err);
+                        const nk_phrases *gaz, const nerkit_document *doc, nk_featbuf *fb,
+                        nerkit_error *err);
 
 /* ---- decoding (viterbi.c) */
 
@@ -253,6 +262,7 @@ struct nerkit_model {
     nk_lexicon lex; /* word representations, when trained with them */
     float *dense;   /* L x (NK_WINDOW * lex.dim) weights of the word vectors */
     float *proj;    /* lex.nwords x NK_WINDOW x L: dense * each word's vector */
+    nk_phrases gaz; /* gazetteer lists, when trained with them */
 };
 
 /* Builds an empty model for these types (copied); weights are added by the
