@@ -264,7 +264,8 @@ int nk_phrase_builder_finish(nk_phrase_builder *b, nk_phrases *p, nerkit_error *
     /* the tokens stay where they are from here on */
     for (size_t i = 0; i < n; i++)
         e[i].tok = b->tok + e[i].first;
-    qsort(e, n, sizeof *e, cmp_entry);
+    if (n) /* qsort may not be given NULL, which an empty builder holds */
+        qsort(e, n, sizeof *e, cmp_entry);
     size_t distinct = 0;
     for (size_t i = 0; i < n; i++)
         if (!distinct || !same_entry(&e[distinct - 1], &e[i]))
@@ -332,29 +333,30 @@ int nk_phrase_builder_finish(nk_phrase_builder *b, nk_phrases *p, nerkit_error *
 int nk_phrases_check(const nk_phrases *p)
 {
     const uint32_t ns = p->nstates;
-    if (ns == 0 || p->root_bits > 24 || p->child[0] != 1 ||
-        p->child[ns] != ns || p->out_start[0] != 0 || p->out_start[ns] != p->nout)
+    if (ns == 0 || p->root_bits > 24 || p->child[0] != 1 || p->child[ns] != ns ||
+        p->out_start[0] != 0 || p->out_start[ns] != p->nout)
         return -1;
-    for (uint32_t s = 0; s < ns; s++) {
+    /* ranges first: the key checks below read within them */
+    for (uint32_t s = 0; s < ns; s++)
         if (p->child[s] > p->child[s + 1] || (s && p->child[s] <= s) ||
             p->out_start[s] > p->out_start[s + 1])
-            return -1;
-        for (uint32_t c = p->child[s] + 1; c < p->child[s + 1]; c++)
-            if (p->key[c - 1] >= p->key[c])
-                return -1;
-    }
-    for (uint32_t o = 0; o < p->nout; o++)
-        if (p->out_list[o] >= p->nlists)
             return -1;
     size_t nb = (size_t)1 << p->root_bits;
     if (p->root[0] != p->child[0] || p->root[nb] != p->child[1])
         return -1;
-    for (size_t bkt = 0; bkt < nb; bkt++) {
+    for (size_t bkt = 0; bkt < nb; bkt++)
         if (p->root[bkt] > p->root[bkt + 1])
             return -1;
+    for (uint32_t s = 0; s < ns; s++)
+        for (uint32_t c = p->child[s] + 1; c < p->child[s + 1]; c++)
+            if (p->key[c - 1] >= p->key[c])
+                return -1;
+    for (size_t bkt = 0; bkt < nb; bkt++)
         for (uint32_t c = p->root[bkt]; c < p->root[bkt + 1]; c++)
             if (root_bucket(p->root_bits, p->key[c]) != bkt)
                 return -1;
-    }
+    for (uint32_t o = 0; o < p->nout; o++)
+        if (p->out_list[o] >= p->nlists)
+            return -1;
     return 0;
 }
