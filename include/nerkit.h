@@ -450,7 +450,8 @@ enum {
     NERKIT_FEAT_ALL = (1u << 9) - 1,
     /* on when the training has word clusters or vectors (not part of ALL) */
     NERKIT_FEAT_CLUSTERS = 1u << 9,  /* cluster ids of the word and its neighbours */
-    NERKIT_FEAT_VECTORS = 1u << 10   /* word vectors of the +-2 window, scored densely */
+    NERKIT_FEAT_VECTORS = 1u << 10,  /* word vectors of the +-2 window, scored densely */
+    NERKIT_FEAT_GAZETTEER = 1u << 11 /* gazetteer phrases covering the word and its neighbours */
 };
 
 /* Names of feature groups, "word,lower,...", and the parser for such a list
@@ -503,6 +504,12 @@ typedef struct {
      * maximum likelihood of the dev labels; without a dev set and without
      * a scale, the model has no probabilities. */
     double prob_scale;
+    /* Gazetteers: files of phrase<TAB>LIST lines (plain or gzip; # starts a
+     * comment), phrases cut by the tokenizer. The phrases covering a word
+     * and its neighbours become features, and the lists are stored in the
+     * model. */
+    const char *const *gazetteer_files;
+    size_t ngazetteer_files;
 } nerkit_train_opts;
 
 /* Fills in the defaults. */

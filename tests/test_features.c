@@ -56,7 +56,7 @@ static void make_test_doc(docbuf *d)
 static void extract(const nk_featcfg *cfg, const nerkit_document *doc, nk_featbuf *fb)
 {
     nerkit_error err = {0};
-    int rc = nk_features_extract(cfg, NULL, doc, fb, &err);
+    int rc = nk_features_extract(cfg, NULL, NULL, doc, fb, &err);
     if (rc != NERKIT_OK)
         fail_msg("extract failed: %s", err.message);
 }

@@ -38,6 +38,9 @@ static void usage(FILE *f)
           "                        features of the +-2 window\n"
           "      --lexicon-words N besides the training words, keep each resource's N most\n"
           "                        frequent words in the model (default 50000)\n"
+          "      --gazetteer FILE  phrase<TAB>LIST lines: the phrases covering a word and\n"
+          "                        its neighbours as features; the lists are stored in\n"
+          "                        the model; may be repeated\n"
           "  -j, --threads N       threads: the CRF computes its gradient on N (default 1)\n"
           "\n"
           "CRF (--algo crf): L-BFGS, or OWL-QN with --l1; an iteration is one epoch.\n"
@@ -100,7 +103,7 @@ int main(int argc, char **argv)
     int quiet = 0;
     enum { O_ALGO = 256, O_PATIENCE, O_SEED, O_HASH, O_MINC, O_FEAT, O_TOK, O_LAB, O_TAB, O_SCHEME,
            O_L1, O_L2, O_ITER, O_ITER_PAT, O_DELTA, O_SGD, O_ETA, O_CLUSTERS, O_EMBED,
-           O_LEXWORDS, O_CKPT, O_RESUME, O_PROB };
+           O_LEXWORDS, O_CKPT, O_RESUME, O_PROB, O_GAZ };
     static const struct option longopts[] = {
         {"train", required_argument, 0, 't'},      {"dev", required_argument, 0, 'd'},
         {"output", required_argument, 0, 'o'},     {"algo", required_argument, 0, O_ALGO},
@@ -118,15 +121,16 @@ int main(int argc, char **argv)
         {"clusters", required_argument, 0, O_CLUSTERS},
         {"embeddings", required_argument, 0, O_EMBED},
         {"lexicon-words", required_argument, 0, O_LEXWORDS},
+        {"gazetteer", required_argument, 0, O_GAZ},
         {"checkpoint", required_argument, 0, O_CKPT},
         {"resume", required_argument, 0, O_RESUME},
         {"prob-scale", required_argument, 0, O_PROB},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     nerkit_error err = {0};
-    const char *cluster_files[8];
-    size_t nclusters = 0;
+    const char *cluster_files[8], *gazetteer_files[8];
+    size_t nclusters = 0, ngazetteers = 0;
     cli_args a;
-    cli_start(&a, "nerkit-train", longopts, "t:d:o:e:j:qh", (const int[]){O_CLUSTERS, 0});
+    cli_start(&a, "nerkit-train", longopts, "t:d:o:e:j:qh", (const int[]){O_CLUSTERS, O_GAZ, 0});
     int c;
     while ((c = cli_next(&a, argc, argv)) != -1) {
         switch (c) {
@@ -168,6 +172,13 @@ int main(int argc, char **argv)
             }
             cluster_files[nclusters++] = optarg;
             break;
+        case O_GAZ:
+            if (ngazetteers == sizeof gazetteer_files / sizeof *gazetteer_files) {
+                fprintf(stderr, "nerkit-train: at most %zu --gazetteer files\n", ngazetteers);
+                return 2;
+            }
+            gazetteer_files[ngazetteers++] = optarg;
+            break;
         case O_EMBED: to.vectors_file = optarg; break;
         case O_CKPT: to.checkpoint = optarg; break;
         case O_RESUME: to.resume = optarg; break;
@@ -190,6 +201,8 @@ int main(int argc, char **argv)
     }
     to.cluster_files = cluster_files;
     to.ncluster_files = nclusters;
+    to.gazetteer_files = gazetteer_files;
+    to.ngazetteer_files = ngazetteers;
     if (!train_path || !out_path || optind != argc) {
         usage(stderr);
         return 2;
@@ -223,18 +236,21 @@ int main(int argc, char **argv)
                      "without -d, which it watches for gains");
     if (!to.vectors_file && !nclusters)
         cli_not_with(&a, (const int[]){O_LEXWORDS, 0}, "without --clusters or --embeddings");
-    if (!to.features && !to.vectors_file && !nclusters)
-        cli_usage_error(&a, "--features: no feature group, and no --clusters or --embeddings: "
+    if (!to.features && !to.vectors_file && !nclusters && !ngazetteers)
+        cli_usage_error(&a, "--features: no feature group, and no --clusters, --embeddings or --gazetteer: "
                             "the model would have nothing to learn from");
     /* the files read, and the other output: no output may be one of them;
      * but --checkpoint may name the --resume file, to go on from it */
-    const char *in[sizeof cluster_files / sizeof *cluster_files + 5] = {
+    const char *in[sizeof cluster_files / sizeof *cluster_files +
+                   sizeof gazetteer_files / sizeof *gazetteer_files + 5] = {
         train_path, dev_path, to.vectors_file, NULL, out_path};
     memcpy(in + 5, cluster_files, nclusters * sizeof *in);
-    int clash = to.checkpoint && nerkit_check_io(to.checkpoint, in, nclusters + 5, 0, NULL, NULL, &err);
+    memcpy(in + 5 + nclusters, gazetteer_files, ngazetteers * sizeof *in);
+    size_t nin = nclusters + ngazetteers + 5;
+    int clash = to.checkpoint && nerkit_check_io(to.checkpoint, in, nin, 0, NULL, NULL, &err);
     in[3] = to.resume;
     in[4] = to.checkpoint;
-    if (clash || nerkit_check_io(out_path, in, nclusters + 5, 0, NULL, NULL, &err)) {
+    if (clash || nerkit_check_io(out_path, in, nin, 0, NULL, NULL, &err)) {
         fprintf(stderr, "nerkit-train: %s\n", err.message);
         return 2;
     }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-NK_OPTS_LAST(nerkit_train_opts, prob_scale);
+NK_OPTS_LAST(nerkit_train_opts, ngazetteer_files);
 
 void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
 {
@@ -77,7 +77,7 @@ int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_mode
     for (size_t d = 0; d < nerkit_corpus_ndocuments(c) && !rc; d++) {
         nerkit_document doc;
         size_t first = nerkit_corpus_document(c, d, &doc);
-        if ((rc = nk_features_extract(&m->feat, &m->lex, &doc, &fb, err)))
+        if ((rc = nk_features_extract(&m->feat, &m->lex, &m->gaz, &doc, &fb, err)))
             break;
         if (nslots + fb.nslots > cap) {
             size_t ncap = cap ? cap : 1 << 20;
@@ -243,6 +243,9 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
 
     nk_trainset tr = {0}, dv = {0};
     int rc = nk_train_resources(m, train, opts, err);
+    if (!rc && opts->ngazetteer_files &&
+        !(rc = nk_gazetteer_read(opts->gazetteer_files, opts->ngazetteer_files, &m->gaz, err)))
+        m->feat.groups |= NERKIT_FEAT_GAZETTEER;
     if (!rc)
         rc = nk_trainset_build(&tr, train, m, err);
     if (!rc && dev)

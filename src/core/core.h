@@ -35,12 +35,87 @@ bool nk_label_parse(const char *s, size_t len, nk_raw_label *out);
  * even an invalid sequence, gets its most faithful reading. */
 void nk_to_bilou(const char *prefix, const int *type, size_t n, uint16_t *out);
 
+/* ---- phrase matcher (phrases.c) */
+
+#define NK_PHRASE_MAX_TOKENS 64
+#define NK_MAX_PHRASE_LISTS 65535
+
+/* Phrases (token sequences) of named lists, matched over tokens given as
+ * hashes: lower-cased forms (nk_lower_hash) find the phrase, exact forms
+ * (nk_word_hash) tell whether it matched with the list's own casing. A trie
+ * in flat arrays, states numbered breadth-first; what the model file holds
+ * is these arrays. All zero is the empty matcher. */
+typedef struct nk_phrases {
+    uint32_t nstates; /* 0 when empty, else the root (state 0) and the rest */
+    uint32_t nout;    /* (phrase, list) pairs */
+    uint32_t nlists;
+    char **lists;       /* list names */
+    uint64_t *key;      /* lower-cased token leading into each state (key[0] unused) */
+    uint32_t *child;    /* state s's children: states child[s] .. child[s+1]-1, by key */
+    uint32_t *out_start; /* state s ends the pairs out_start[s] .. out_start[s+1]-1 */
+    uint32_t *out_list;  /* a pair's list */
+    uint32_t *out_case;  /* a pair's exact forms, hashed */
+    unsigned root_bits;  /* the root's children with key top bits b: root[b] .. root[b+1]-1 */
+    uint32_t *root;
+} nk_phrases;
+
+typedef struct {
+    uint32_t len;  /* tokens */
+    uint32_t list;
+    bool exact;    /* the exact forms match too, not only the lower-cased ones */
+} nk_phrase_match;
+
+/* The hash the features use for a token's exact form. */
+uint64_t nk_word_hash(const char *s, size_t len);
+
+/* The phrases that start at the first of n tokens: writes up to cap of
+ * them, longest first, and returns how many there are. */
+size_t nk_phrases_at(const nk_phrases *p, const uint64_t *lower, const uint64_t *word, size_t n,
+                     nk_phrase_match *out, size_t cap);
+
+void nk_phrases_free(nk_phrases *p);
+
+/* Checks what the lookups rely on (children after their parent and sorted,
+ * ranges in bounds, lists known), for a matcher read from a file: -1 when
+ * it does not hold. */
+int nk_phrases_check(const nk_phrases *p);
+
+/* Phrases collected for a matcher: add any number in any order (repeats are
+ * merged), then finish, which sorts them once. */
+typedef struct {
+    size_t first;         /* the builder's tok[first .. first+len) */
+    const uint64_t *tok;  /* the same, once no more are added */
+    uint32_t len, list, exact_case, state;
+} nk_phrase_entry;
+
+typedef struct {
+    uint64_t *tok;
+    size_t ntok, cap_tok;
+    nk_phrase_entry *entries;
+    size_t nentries, cap_entries;
+    char **lists;
+    uint32_t nlists, last;
+} nk_phrase_builder;
+
+/* The id of a list by name, added when new. */
+int nk_phrase_builder_list(nk_phrase_builder *b, const char *name, size_t len, uint32_t *id,
+                           nerkit_error *err);
+int nk_phrase_builder_add(nk_phrase_builder *b, const uint64_t *lower, const uint64_t *word,
+                          size_t n, uint32_t list, nerkit_error *err);
+/* Builds the matcher, which takes over the list names; free the builder
+ * after. */
+int nk_phrase_builder_finish(nk_phrase_builder *b, nk_phrases *p, nerkit_error *err);
+void nk_phrase_builder_free(nk_phrase_builder *b);
+
 /* ---- documents and features (features.c) */
 
-/* The most features one token can have (about 45 built in, and up to 12
- * per clustering); slot space is reserved up front so the emitting loop
- * never checks. */
-#define NK_MAX_FEATURES 96
+/* The most features one token can have (about 45 built in, up to 12 per
+ * clustering, up to 3 * NK_GAZ_CODES from a gazetteer); slot space is
+ * reserved up front so the emitting loop never checks. */
+#define NK_MAX_FEATURES 128
+/* A token's gazetteer codes (list, position in the match, exact or not),
+ * at most; it and its neighbours' make its features. */
+#define NK_GAZ_CODES 8
 
 /* Feature extraction configuration, stored in the model. */
 typedef struct {
@@ -64,15 +139,21 @@ typedef struct {
     uint64_t *doc_keys;
     uint8_t *doc_bits;
     size_t doc_cap, doc_mask;
+    /* gazetteer codes of each token */
+    uint32_t (*gaz)[NK_GAZ_CODES];
+    uint8_t *ngaz;
+    size_t gaz_cap;
 } nk_featbuf;
 
 void nk_featbuf_free(nk_featbuf *fb);
 
 /* Extracts the features of every token of doc into fb (reusing its memory);
- * lex (may be NULL) adds the cluster features of the words it knows. */
+ * lex (may be NULL) adds the cluster features of the words it knows, gaz
+ * (may be NULL or empty) the gazetteer features of the phrases it has. */
 struct nk_lexicon;
 int nk_features_extract(const nk_featcfg *cfg, const struct nk_lexicon *lex,
-                        const nerkit_document *doc, nk_featbuf *fb, nerkit_error *err);
+                        const nk_phrases *gaz, const nerkit_document *doc, nk_featbuf *fb,
+                        nerkit_error *err);
 
 /* ---- decoding (viterbi.c) */
 
@@ -185,6 +266,7 @@ struct nerkit_model {
     nk_lexicon lex; /* word representations, when trained with them */
     float *dense;   /* L x (NK_WINDOW * lex.dim) weights of the word vectors */
     float *proj;    /* lex.nwords x NK_WINDOW x L: dense * each word's vector */
+    nk_phrases gaz; /* gazetteer lists, when trained with them */
 };
 
 /* Builds an empty model for these types (copied); weights are added by the

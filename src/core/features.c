@@ -34,7 +34,8 @@ enum {
     T_POSITION = 112,
     T_SENT_CAPS,
     T_DOC = 120,
-    T_CLUSTER = 128 /* + 32 * clustering + 4 * (offset + 1) + prefix */
+    T_CLUSTER = 128, /* + 32 * clustering + 4 * (offset + 1) + prefix */
+    T_GAZ = 384      /* + offset + 1 */
 };
 
 /* Brown path prefixes used as features, in bits */
@@ -285,8 +286,46 @@ static uint32_t *cluster_features(const nk_lexicon *lex, const int32_t *word, si
     return out;
 }
 
-int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nerkit_document *doc,
-                        nk_featbuf *fb, nerkit_error *err)
+/* Gazetteer codes of every token of doc: for each phrase covering it (all
+ * of them, overlapping or nested), the list, the token's place in the
+ * phrase (B, I, L or U) and whether its casing matched the list's too. */
+static int gazetteer_codes(const nk_phrases *gaz, const nerkit_document *doc, nk_featbuf *fb,
+                           nerkit_error *err)
+{
+    if (doc->ntokens > fb->gaz_cap) {
+        if (!nk_resize(&fb->gaz, fb->cap_tokens, sizeof *fb->gaz) ||
+            !nk_resize(&fb->ngaz, fb->cap_tokens, sizeof *fb->ngaz))
+            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory extracting features");
+        fb->gaz_cap = fb->cap_tokens;
+    }
+    memset(fb->ngaz, 0, doc->ntokens);
+    nk_phrase_match mt[16];
+    size_t t0 = 0;
+    for (size_t s = 0; s < doc->nsentences; t0 += doc->sentence_len[s++]) {
+        size_t n = doc->sentence_len[s];
+        for (size_t i = 0; i < n; i++) {
+            size_t nm = nk_phrases_at(gaz, fb->h_lower + t0 + i, fb->h_word + t0 + i, n - i, mt,
+                                      sizeof mt / sizeof *mt);
+            for (size_t k = 0; k < nm && k < sizeof mt / sizeof *mt; k++) {
+                for (uint32_t j = 0; j < mt[k].len; j++) {
+                    uint32_t part = mt[k].len == 1 ? NK_U : j == 0 ? NK_B
+                                    : j + 1 == mt[k].len ? NK_L : NK_I;
+                    uint32_t code = mt[k].list << 3 | part << 1 | mt[k].exact;
+                    size_t t = t0 + i + j;
+                    uint8_t c = 0;
+                    while (c < fb->ngaz[t] && fb->gaz[t][c] != code)
+                        c++;
+                    if (c == fb->ngaz[t] && c < NK_GAZ_CODES)
+                        fb->gaz[t][fb->ngaz[t]++] = code;
+                }
+            }
+        }
+    }
+    return NERKIT_OK;
+}
+
+int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_phrases *gaz,
+                        const nerkit_document *doc, nk_featbuf *fb, nerkit_error *err)
 {
     size_t ntok = doc->ntokens;
     int rc = reserve(fb, ntok, err);
@@ -303,6 +342,9 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nerk
     }
     uint32_t g = cfg->groups;
     if ((g & NERKIT_FEAT_DOCUMENT) && (rc = doc_table(doc, fb, err)))
+        return rc;
+    bool gazetteer = gaz && gaz->nout;
+    if (gazetteer && (rc = gazetteer_codes(gaz, doc, fb, err)))
         return rc;
 
     const uint64_t mask = ((uint64_t)1 << cfg->hash_bits) - 1;
@@ -382,6 +424,10 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nerk
             }
             if (clusters)
                 out = cluster_features(lex, word, i, n, mask, out);
+            if (gazetteer)
+                for (size_t j = i ? i - 1 : 0; j <= i + 1 && j < n; j++)
+                    for (uint8_t c = 0; c < fb->ngaz[t0 + j]; c++)
+                        *out++ = slot(T_GAZ + 1 + j - i, fb->gaz[t0 + j][c], mask);
         }
     }
     fb->start[ntok] = (size_t)(out - fb->slots);
@@ -402,6 +448,8 @@ void nk_featbuf_free(nk_featbuf *fb)
     free(fb->word);
     free(fb->doc_keys);
     free(fb->doc_bits);
+    free(fb->gaz);
+    free(fb->ngaz);
     memset(fb, 0, sizeof *fb);
 }
 

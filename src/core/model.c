@@ -90,6 +90,7 @@ void nerkit_model_free(nerkit_model *m)
     free(m->trans);
     nk_lattice_free(&m->lat);
     nk_lexicon_free(&m->lex);
+    nk_phrases_free(&m->gaz);
     free(m->dense);
     free(m->proj);
     free(m);

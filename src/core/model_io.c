@@ -113,6 +113,36 @@ static void write_lexicon(nk_buf *b, const nk_lexicon *lx)
     end_section(b, s);
 }
 
+/* The GAZT section: list names, then the matcher's arrays as they are in
+ * memory, starting at a multiple of 8 bytes into the file so that a reader
+ * could map them in place. */
+static void write_phrases(nk_buf *b, const nk_phrases *p)
+{
+    size_t s = begin_section(b, "GAZT");
+    put_u32(b, p->nlists);
+    for (uint32_t l = 0; l < p->nlists; l++)
+        put_str(b, p->lists[l]);
+    put_u32(b, p->nstates);
+    put_u32(b, p->nout);
+    put_u32(b, p->root_bits);
+    uint32_t pad = (uint32_t)(8 - (b->len + 4) % 8) % 8;
+    put_u32(b, pad);
+    nk_buf_put(b, "\0\0\0\0\0\0\0", pad);
+    for (uint32_t k = 0; k < p->nstates; k++)
+        put_u64(b, p->key[k]);
+    for (uint32_t k = 0; k <= p->nstates; k++)
+        put_u32(b, p->child[k]);
+    for (uint32_t k = 0; k <= p->nstates; k++)
+        put_u32(b, p->out_start[k]);
+    for (uint32_t k = 0; k < p->nout; k++)
+        put_u32(b, p->out_list[k]);
+    for (uint32_t k = 0; k < p->nout; k++)
+        put_u32(b, p->out_case[k]);
+    for (size_t k = 0; k <= (size_t)1 << p->root_bits; k++)
+        put_u32(b, p->root[k]);
+    end_section(b, s);
+}
+
 /* Room for the header, which seal() fills in once the sections are there. */
 static void begin_file(nk_buf *b)
 {
@@ -172,6 +202,8 @@ static void put_model(const nerkit_model *m, nk_buf *b)
             put_f32(b, m->dense[k]);
         end_section(b, s);
     }
+    if (m->feat.groups & NERKIT_FEAT_GAZETTEER)
+        write_phrases(b, &m->gaz);
 }
 
 /* Fills in the header of the file in b: magic, version, payload length and
@@ -266,8 +298,8 @@ static bool get_str(rbuf *r, char *out, size_t max)
 }
 
 typedef struct {
-    rbuf meta, labl, feat, tran, wght, prob, lexn, dens;
-    bool has_meta, has_labl, has_feat, has_tran, has_wght, has_prob, has_lexn, has_dens;
+    rbuf meta, labl, feat, tran, wght, prob, lexn, dens, gazt;
+    bool has_meta, has_labl, has_feat, has_tran, has_wght, has_prob, has_lexn, has_dens, has_gazt;
     rbuf psta, ordr, wsum, tsum, dsum; /* a checkpoint's training state */
     bool has_psta, has_ordr, has_wsum, has_tsum, has_dsum;
 } sections;
@@ -339,6 +371,59 @@ static int read_lexicon(rbuf *r, nk_lexicon *lx, const char *name, nerkit_error 
     return NERKIT_OK;
 }
 
+static bool get_u32s(rbuf *r, uint32_t *v, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!get_u32(r, &v[k]))
+            return false;
+    return true;
+}
+
+/* The GAZT section (write_phrases): sizes checked against the section
+ * before anything is allocated, then the structure the lookups rely on. */
+static int read_phrases(rbuf *r, nk_phrases *p, const char *name, nerkit_error *err)
+{
+    uint32_t nlists, ns, nout, bits, pad;
+    if (!get_u32(r, &nlists) || nlists > NK_MAX_PHRASE_LISTS)
+        return damaged(err, "model", name, "GAZT section: bad list count");
+    if (!(p->lists = calloc(nlists + 1, sizeof *p->lists)))
+        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
+    for (; p->nlists < nlists; p->nlists++) {
+        char buf[NK_MAX_TYPE_LEN + 1];
+        if (!get_str(r, buf, sizeof buf) || !buf[0])
+            return damaged(err, "model", name, "GAZT section: bad list name");
+        if (!(p->lists[p->nlists] = strdup(buf)))
+            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
+    }
+    if (!get_u32(r, &ns) || !get_u32(r, &nout) || !get_u32(r, &bits) || !get_u32(r, &pad) ||
+        ns == 0 || ns == UINT32_MAX || bits > 24 || pad > 7 ||
+        r->len - r->pos != pad + 8ull * ns + 8ull * (ns + 1ull) + 8ull * nout +
+                               4ull * ((1ull << bits) + 1))
+        return damaged(err, "model", name, "GAZT section: counts do not match its size");
+    r->pos += pad;
+    p->nstates = ns;
+    p->nout = nout;
+    p->root_bits = bits;
+    size_t nb = ((size_t)1 << bits) + 1;
+    if (!(p->key = malloc((size_t)ns * sizeof *p->key)) ||
+        !(p->child = malloc(((size_t)ns + 1) * sizeof *p->child)) ||
+        !(p->out_start = malloc(((size_t)ns + 1) * sizeof *p->out_start)) ||
+        !(p->out_list = malloc(((size_t)nout + 1) * sizeof *p->out_list)) ||
+        !(p->out_case = malloc(((size_t)nout + 1) * sizeof *p->out_case)) ||
+        !(p->root = malloc(nb * sizeof *p->root)))
+        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
+    for (uint32_t k = 0; k < ns; k++)
+        get_u64(r, &p->key[k]);
+    get_u32s(r, p->child, (size_t)ns + 1);
+    get_u32s(r, p->out_start, (size_t)ns + 1);
+    get_u32s(r, p->out_list, nout);
+    get_u32s(r, p->out_case, nout);
+    get_u32s(r, p->root, nb);
+    if (nk_phrases_check(p))
+        return damaged(err, "model", name, "GAZT section: the phrase matcher is inconsistent");
+    return NERKIT_OK;
+}
+
 static nerkit_model *build(const sections *sec, const char *name, nerkit_error *err)
 {
     if (!sec->has_meta || !sec->has_labl || !sec->has_feat || !sec->has_tran || !sec->has_wght)
@@ -396,7 +481,8 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
     }
     nk_featcfg cfg;
     if (!get_u32(&feat, &cfg.groups) || !get_u32(&feat, &cfg.hash_bits) ||
-        (cfg.groups & ~(uint32_t)(NERKIT_FEAT_ALL | NERKIT_FEAT_CLUSTERS | NERKIT_FEAT_VECTORS)) ||
+        (cfg.groups & ~(uint32_t)(NERKIT_FEAT_ALL | NERKIT_FEAT_CLUSTERS | NERKIT_FEAT_VECTORS |
+                                  NERKIT_FEAT_GAZETTEER)) ||
         cfg.hash_bits < 10 || cfg.hash_bits > 28) {
         bad(err, name, "FEAT section: unknown feature groups or hash size");
         goto out;
@@ -476,6 +562,15 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
         if (nk_dense_project(m, err))
             goto fail;
     }
+    if (cfg.groups & NERKIT_FEAT_GAZETTEER) {
+        rbuf gazt = sec->gazt;
+        if (!sec->has_gazt) {
+            bad(err, name, "the features need a GAZT section, and there is none");
+            goto fail;
+        }
+        if (read_phrases(&gazt, &m->gaz, name, err))
+            goto fail;
+    }
     goto out;
 fail:
     nerkit_model_free(m);
@@ -546,7 +641,7 @@ static int find_sections(rbuf r, sections *sec, const char *kind, const char *na
     } known[] = {{"META", &sec->meta, &sec->has_meta}, {"LABL", &sec->labl, &sec->has_labl},
                  {"FEAT", &sec->feat, &sec->has_feat}, {"TRAN", &sec->tran, &sec->has_tran},
                  {"WGHT", &sec->wght, &sec->has_wght}, {"PROB", &sec->prob, &sec->has_prob},
-                 {"LEXN", &sec->lexn, &sec->has_lexn},
+                 {"LEXN", &sec->lexn, &sec->has_lexn}, {"GAZT", &sec->gazt, &sec->has_gazt},
                  {"DENS", &sec->dens, &sec->has_dens}, {"PSTA", &sec->psta, &sec->has_psta},
                  {"ORDR", &sec->ordr, &sec->has_ordr}, {"WSUM", &sec->wsum, &sec->has_wsum},
                  {"TSUM", &sec->tsum, &sec->has_tsum}, {"DSUM", &sec->dsum, &sec->has_dsum}};

@@ -123,7 +123,7 @@ int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **
                            longest);
         t->cap_back = longest;
     }
-    int rc = nk_features_extract(&m->feat, &m->lex, doc, &t->fb, err);
+    int rc = nk_features_extract(&m->feat, &m->lex, &m->gaz, doc, &t->fb, err);
     if (rc)
         return rc;
     emissions(m, &t->fb, doc, t->em, t->rows);

@@ -51,6 +51,13 @@ int nk_buf_json_string(nk_buf *b, const char *s, size_t n);
  * does): JSON text is UTF-8, and a member passed through must stay so. */
 int nk_buf_json_raw(nk_buf *b, const char *s, size_t n);
 
+/* ---- gazetteer files (gazetteer.c) */
+
+/* Reads files of phrase<TAB>LIST lines (plain or gzip; blank lines and
+ * lines starting with # skipped) into a matcher, each phrase cut by the
+ * tokenizer. Errors name the file and line. */
+int nk_gazetteer_read(const char *const *paths, size_t n, nk_phrases *out, nerkit_error *err);
+
 /* ---- the threaded document pipeline (pipeline.c) */
 
 /* A document as the reader cut it from its input. */
