@@ -450,7 +450,12 @@ enum {
     NERKIT_FEAT_ALL = (1u << 9) - 1,
     /* on when the training has word clusters or vectors (not part of ALL) */
     NERKIT_FEAT_CLUSTERS = 1u << 9,  /* cluster ids of the word and its neighbours */
-    NERKIT_FEAT_VECTORS = 1u << 10   /* word vectors of the +-2 window, scored densely */
+    NERKIT_FEAT_VECTORS = 1u << 10,  /* word vectors of the +-2 window, scored densely */
+    /* on when the training has case copies (nerkit_train_opts.case_lower,
+     * case_upper): in a document without case, the features that read case
+     * are its own, apart from those of cased text, and so is a second
+     * feature of the lower-cased word */
+    NERKIT_FEAT_CASELESS = 1u << 11
 };
 
 /* Names of feature groups, "word,lower,...", and the parser for such a list
