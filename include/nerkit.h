@@ -502,6 +502,13 @@ typedef struct {
      * non-zero (a SIGINT handler may set it), training ends with
      * NERKIT_ERR_INTERRUPTED and no model. May be NULL. */
     volatile sig_atomic_t *stop;
+    /* Case copies: the fraction of training documents (0 to 1, default 0)
+     * that are also trained on lower-cased, and upper-cased, whole, so that
+     * the model learns to tag text that lost its capitals (headlines, chat,
+     * speech transcripts). Which documents is fixed by seed. The dev set is
+     * scored as given. */
+    double case_lower;
+    double case_upper;
 } nerkit_train_opts;
 
 /* Fills in the defaults. */
