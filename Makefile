@@ -159,7 +159,10 @@ $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/common.c tests/fuzz/common.h $(TRAIN_LIB)
 
 # The default English model: word vectors and their k-means clusters learned
 # by nerkit-embed from the unlabelled text, the Brown clusters, then the
-# perceptron on CoNLL-2003 train with dev for choosing the epoch.
+# perceptron on CoNLL-2003 train with dev for choosing the epoch. Half the
+# training documents are copied lower-cased and half upper-cased, so that it
+# tags text without case (models/README.md: dev F1 about 88.5 on either,
+# against 16 and 76 without the copies).
 REPR := $(B)/model
 model: $(BIN)/nerkit-train $(BIN)/nerkit-embed
 	@mkdir -p $(REPR)
@@ -168,7 +171,7 @@ model: $(BIN)/nerkit-train $(BIN)/nerkit-embed
 	$(BIN)/nerkit-train -t $(NER_DATA)/conll2003/train.txt -d $(NER_DATA)/conll2003/dev.txt \
 	    --embeddings $(REPR)/news.vec --clusters $(REPR)/news.clusters \
 	    --clusters $(NER_DATA)/clusters/nlp4j_twitter_brown_lowercase.txt \
-	    -o models/en-conll03.nerkit
+	    --case-copies lower=0.5,upper=0.5 -o models/en-conll03.nerkit
 
 demo: all
 	$(BIN)/nerkit-tag -m models/en-conll03.nerkit -f inline data/sample.txt
