@@ -161,7 +161,8 @@ $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/common.c tests/fuzz/common.h $(TRAIN_LIB)
 # by nerkit-embed from the unlabelled text, the Brown clusters, the
 # gazetteer lists (train/gazetteers.sh, phrases whose words the training or
 # unlabelled text has), then the perceptron on CoNLL-2003 train with dev for
-# choosing the epoch.
+# choosing the epoch. Half the training documents are copied lower-cased and
+# half upper-cased, so that it tags text without case (models/README.md).
 REPR := $(B)/model
 model: $(BIN)/nerkit-train $(BIN)/nerkit-embed
 	@mkdir -p $(REPR)
@@ -172,7 +173,8 @@ model: $(BIN)/nerkit-train $(BIN)/nerkit-embed
 	$(BIN)/nerkit-train -t $(NER_DATA)/conll2003/train.txt -d $(NER_DATA)/conll2003/dev.txt \
 	    --embeddings $(REPR)/news.vec --clusters $(REPR)/news.clusters \
 	    --clusters $(NER_DATA)/clusters/nlp4j_twitter_brown_lowercase.txt \
-	    --gazetteer $(REPR)/gazetteer.tsv -o models/en-conll03.nerkit
+	    --gazetteer $(REPR)/gazetteer.tsv --case-copies lower=0.5,upper=0.5 \
+	    -o models/en-conll03.nerkit
 
 demo: all
 	$(BIN)/nerkit-tag -m models/en-conll03.nerkit -f inline data/sample.txt

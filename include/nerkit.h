@@ -451,7 +451,12 @@ enum {
     /* on when the training has word clusters or vectors (not part of ALL) */
     NERKIT_FEAT_CLUSTERS = 1u << 9,  /* cluster ids of the word and its neighbours */
     NERKIT_FEAT_VECTORS = 1u << 10,  /* word vectors of the +-2 window, scored densely */
-    NERKIT_FEAT_GAZETTEER = 1u << 11 /* gazetteer phrases covering the word and its neighbours */
+    NERKIT_FEAT_GAZETTEER = 1u << 11, /* gazetteer phrases covering the word and its neighbours */
+    /* on when the training has case copies (nerkit_train_opts.case_lower,
+     * case_upper): in a document without case, the features that read case
+     * are its own, apart from those of cased text, and so is a second
+     * feature of the lower-cased word */
+    NERKIT_FEAT_CASELESS = 1u << 12
 };
 
 /* Names of feature groups, "word,lower,...", and the parser for such a list
@@ -510,6 +515,13 @@ typedef struct {
      * model. */
     const char *const *gazetteer_files;
     size_t ngazetteer_files;
+    /* Case copies: the fraction of training documents (0 to 1, default 0)
+     * that are also trained on lower-cased, and upper-cased, whole, so that
+     * the model learns to tag text that lost its capitals (headlines, chat,
+     * speech transcripts). Which documents is fixed by seed. The dev set is
+     * scored as given. */
+    double case_lower;
+    double case_upper;
 } nerkit_train_opts;
 
 /* Fills in the defaults. */

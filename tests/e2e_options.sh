@@ -56,6 +56,23 @@ usage "train -e abc" "nerkit-train: -e: 'abc' is not a number from 1 to 10000" "
 usage "train --l2 inf" "--l2: 'inf' is not a number" "$TRAIN" --algo crf -t "$tmp/train.conll" -o "$tmp/x.nerkit" --l2 inf
 usage "train -j 257" "--threads: '257' is not a number from 1 to 256" "$TRAIN" --algo crf -t "$tmp/train.conll" -o "$tmp/x.nerkit" --threads 257
 
+# --case-copies: the cases it knows, each once, with a fraction from 0 to 1
+usage "train --case-copies title" "nerkit-train: --case-copies: unknown case 'title': want none, or lower, upper" \
+    "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --case-copies title
+usage "train --case-copies empty" "--case-copies: unknown case ''" "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --case-copies ''
+usage "train --case-copies lower=2" "--case-copies: '2' is not a number from 0 to 1" \
+    "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --case-copies lower=2
+usage "train --case-copies upper=" "--case-copies: '' is not a number from 0 to 1" \
+    "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --case-copies upper=
+usage "train --case-copies lower,lower" "--case-copies: 'lower' given twice" \
+    "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --case-copies lower,upper=0.5,lower
+# the option trains: the model tags the lower-cased corpus right (test_train.c:
+# test_case_copies shows what the copies change)
+"$TRAIN" -q -t "$tmp/train.conll" -o "$tmp/copies.nerkit" --hash-bits 12 -e 2 --case-copies lower=1,upper 2> "$tmp/err" &&
+    awk 'NF { $1 = tolower($1) } 1' "$tmp/train.conll" > "$tmp/lower.conll" &&
+    [ "$("$EVAL" -m "$tmp/copies.nerkit" "$tmp/lower.conll" | awk '/^accuracy/ { print $NF }')" = 100.00 ] &&
+    ok "train --case-copies lower=1,upper" || bad "train --case-copies lower=1,upper: $(head -c 300 "$tmp/err")"
+
 # an option given twice: the last silently winning hides a typo
 usage "tag -m twice" "nerkit-tag: -m: given more than once" "$TAG" -m "$M" -m "$M" "$tmp/doc.txt"
 usage "train -o twice" "nerkit-train: -o: given more than once" "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" -o "$tmp/y.nerkit"

@@ -433,7 +433,7 @@ static void check_gradient(bool vectors)
         give_vectors(m, words, 9, 4, vec);
     }
     nk_trainset ts;
-    assert_int_equal(nk_trainset_build(&ts, c, m, NULL), NERKIT_OK);
+    assert_int_equal(nk_trainset_build(&ts, c, m, NULL, NULL), NERKIT_OK);
     crf_problem P;
     assert_int_equal(crf_init(&P, m, &ts, NULL, 2, 0.3, NULL), NERKIT_OK);
     assert_int_equal(P.n - P.dense, vectors ? m->nlabels * NK_WINDOW * 4 : 0);
@@ -471,7 +471,7 @@ static void check_gradient(bool vectors)
     for (int threads = 1; threads <= 3; threads += 2) {
         crf_free(&P);
         nk_trainset_free(&ts);
-        assert_int_equal(nk_trainset_build(&ts, c, m, NULL), NERKIT_OK);
+        assert_int_equal(nk_trainset_build(&ts, c, m, NULL, NULL), NERKIT_OK);
         assert_int_equal(crf_init(&P, m, &ts, NULL, threads, 0.3, NULL), NERKIT_OK);
         assert_close(crf_objective(&P, w, g2), f, 1e-9 * f);
     }
@@ -549,7 +549,7 @@ static nerkit_model *train_on_vectors(const nerkit_corpus *c, const char *optimi
     if (vec)
         give_vectors(m, words, nwords, 4, vec);
     nk_trainset ts;
-    assert_int_equal(nk_trainset_build(&ts, c, m, NULL), NERKIT_OK);
+    assert_int_equal(nk_trainset_build(&ts, c, m, NULL, NULL), NERKIT_OK);
     nerkit_train_opts o;
     small_run(&o, optimizer, 0, 1);
     nerkit_error err;
@@ -768,7 +768,7 @@ static double gold_nll(nerkit_model *m, const nerkit_corpus *c, double s)
 {
     nerkit_error err;
     nk_trainset ts = {0};
-    assert_int_equal(nk_trainset_build(&ts, c, m, &err), NERKIT_OK);
+    assert_int_equal(nk_trainset_build(&ts, c, m, NULL, &err), NERKIT_OK);
     nerkit_tagger *t = nerkit_tagger_new(m, &err);
     const size_t L = m->nlabels;
     nk_fb fb = {0};

@@ -308,6 +308,50 @@ static void test_document_features(void **state)
     nk_featbuf_free(&fc);
 }
 
+/* The caseless group changes nothing in a document with case, so a model
+ * keeps its features whichever way it was trained; in a document without
+ * case the features that read case are not those of cased text, and the
+ * lower-cased word gets a second feature of its own. */
+static void test_caseless_features(void **state)
+{
+    (void)state;
+    static const char *const cased[] = {"The", "man", "met", "John", "in", "Oslo"};
+    static const char *const lower[] = {"the", "man", "met", "john", "in", "oslo"};
+    static const char *const upper[] = {"THE", "MAN", "MET", "JOHN", "IN", "OSLO"};
+    static const size_t sl[] = {6};
+    docbuf c, l, u;
+    make_doc(&c, cased, 6, sl, 1);
+    make_doc(&l, lower, 6, sl, 1);
+    make_doc(&u, upper, 6, sl, 1);
+    nk_featcfg all = {NERKIT_FEAT_ALL, 20}, cl = {NERKIT_FEAT_ALL | NERKIT_FEAT_CASELESS, 20};
+    nk_featbuf f0 = {0}, f1 = {0}, f2 = {0};
+    extract(&all, &c.doc, &f0);
+    extract(&cl, &c.doc, &f1);
+    assert_int_equal(f0.nslots, f1.nslots);
+    assert_memory_equal(f0.slots, f1.slots, f0.nslots * sizeof *f0.slots);
+
+    /* "man" (token 1) in the cased and the lower-cased document: without the
+     * group the same word, shape and flags; with it only what ignores case */
+    extract(&all, &l.doc, &f1);
+    size_t before = 0;
+    for (size_t i = f1.start[1]; i < f1.start[2]; i++)
+        before += has_slot(&f0, 1, f1.slots[i]);
+    extract(&cl, &l.doc, &f2);
+    size_t after = 0;
+    for (size_t i = f2.start[1]; i < f2.start[2]; i++)
+        after += has_slot(&f0, 1, f2.slots[i]);
+    assert_int_equal(nslots_of(&f2, 1), nslots_of(&f1, 1) + 1);
+    assert_true(after > 0 && after < before);
+
+    /* lower and upper case are two kinds of text, not one */
+    extract(&cl, &u.doc, &f1);
+    for (size_t i = f1.start[1]; i < f1.start[2]; i++)
+        assert_false(has_slot(&f2, 1, f1.slots[i]) && !has_slot(&f0, 1, f1.slots[i]));
+    nk_featbuf_free(&f0);
+    nk_featbuf_free(&f1);
+    nk_featbuf_free(&f2);
+}
+
 /* ------------------------------------------------------------ UTF-8 */
 
 static void test_utf8_affixes(void **state)
@@ -518,6 +562,7 @@ int main(void)
         cmocka_unit_test(test_same_slots_twice_and_across_buffers),
         cmocka_unit_test(test_context_changes_window_features),
         cmocka_unit_test(test_document_features),
+        cmocka_unit_test(test_caseless_features),
         cmocka_unit_test(test_utf8_affixes),
         cmocka_unit_test(test_invalid_utf8_token),
         cmocka_unit_test(test_slots_within_table),

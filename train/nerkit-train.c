@@ -9,6 +9,44 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* --case-copies LIST: "none", or "lower", "upper" or both, comma-separated,
+ * each with an optional fraction of the documents ("lower=0.5", else all
+ * of them). */
+static void parse_case_copies(const cli_args *a, const char *arg, nerkit_train_opts *to)
+{
+    to->case_lower = to->case_upper = 0;
+    if (strcmp(arg, "none") == 0)
+        return;
+    /* cut up a copy: argv stays as ps shows it */
+    char *list = strdup(arg);
+    if (!list) {
+        fputs("nerkit-train: out of memory\n", stderr);
+        exit(1);
+    }
+    bool seen[2] = {false, false};
+    char *item = list;
+    do {
+        char *next = strchr(item, ',');
+        if (next)
+            *next++ = '\0';
+        char *eq = strchr(item, '=');
+        if (eq)
+            *eq = '\0';
+        int upper = strcmp(item, "upper") == 0;
+        if (!upper && strcmp(item, "lower") != 0)
+            cli_usage_error(a, "%s: unknown case '%s': want none, or lower, upper or both, "
+                               "comma-separated, each with an optional fraction of the "
+                               "documents (lower=0.5)",
+                            a->opt, item);
+        if (seen[upper])
+            cli_usage_error(a, "%s: '%s' given twice", a->opt, item);
+        seen[upper] = true;
+        *(upper ? &to->case_upper : &to->case_lower) = eq ? cli_real(a, eq + 1, 0, 1) : 1;
+        item = next;
+    } while (item);
+    free(list);
+}
+
 static void usage(FILE *f)
 {
     fputs("usage: nerkit-train -t TRAIN [-d DEV] -o MODEL [options]\n"
@@ -41,6 +79,11 @@ static void usage(FILE *f)
           "      --gazetteer FILE  phrase<TAB>LIST lines: the phrases covering a word and\n"
           "                        its neighbours as features; the lists are stored in\n"
           "                        the model; may be repeated\n"
+          "      --case-copies LIST also train on lower-cased and upper-cased copies of\n"
+          "                        the training documents, for text without case: none,\n"
+          "                        or lower, upper or both, comma-separated, each with an\n"
+          "                        optional fraction of the documents (upper=0.5; default\n"
+          "                        all); the dev set is scored as given (default none)\n"
           "  -j, --threads N       threads: the CRF computes its gradient on N (default 1)\n"
           "\n"
           "CRF (--algo crf): L-BFGS, or OWL-QN with --l1; an iteration is one epoch.\n"
@@ -103,7 +146,7 @@ int main(int argc, char **argv)
     int quiet = 0;
     enum { O_ALGO = 256, O_PATIENCE, O_SEED, O_HASH, O_MINC, O_FEAT, O_TOK, O_LAB, O_TAB, O_SCHEME,
            O_L1, O_L2, O_ITER, O_ITER_PAT, O_DELTA, O_SGD, O_ETA, O_CLUSTERS, O_EMBED,
-           O_LEXWORDS, O_CKPT, O_RESUME, O_PROB, O_GAZ };
+           O_LEXWORDS, O_CKPT, O_RESUME, O_PROB, O_GAZ, O_CASE };
     static const struct option longopts[] = {
         {"train", required_argument, 0, 't'},      {"dev", required_argument, 0, 'd'},
         {"output", required_argument, 0, 'o'},     {"algo", required_argument, 0, O_ALGO},
@@ -125,6 +168,7 @@ int main(int argc, char **argv)
         {"checkpoint", required_argument, 0, O_CKPT},
         {"resume", required_argument, 0, O_RESUME},
         {"prob-scale", required_argument, 0, O_PROB},
+        {"case-copies", required_argument, 0, O_CASE},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     nerkit_error err = {0};
     const char *cluster_files[8], *gazetteer_files[8];
@@ -183,6 +227,7 @@ int main(int argc, char **argv)
         case O_CKPT: to.checkpoint = optarg; break;
         case O_RESUME: to.resume = optarg; break;
         case O_PROB: to.prob_scale = cli_real(&a, optarg, 1e-9, 1e6); break;
+        case O_CASE: parse_case_copies(&a, optarg, &to); break;
         case O_LEXWORDS:
             to.lexicon_words = (size_t)cli_int(&a, optarg, 0, 2000000);
             break;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-NK_OPTS_LAST(nerkit_train_opts, ngazetteer_files);
+NK_OPTS_LAST(nerkit_train_opts, case_upper);
 
 void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
 {
@@ -42,12 +42,22 @@ void nk_train_shuffle(size_t *order, size_t n, uint64_t seed, unsigned pass)
 }
 
 int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_model *m,
-                      nerkit_error *err)
+                      const nerkit_train_opts *copies, nerkit_error *err)
 {
     memset(ts, 0, sizeof *ts);
     ts->corpus = c;
-    ts->ntok = nerkit_corpus_ntokens(c);
-    ts->nsent = nerkit_corpus_nsentences(c);
+    size_t ndoc = nerkit_corpus_ndocuments(c);
+    unsigned char *cases = nk_alloc(ndoc + 1, sizeof *cases, err);
+    if (!cases)
+        return NERKIT_ERR_NOMEM;
+    for (size_t d = 0; d < ndoc; d++) {
+        nerkit_document doc;
+        nerkit_corpus_document(c, d, &doc);
+        cases[d] = copies ? (unsigned char)nk_case_copies_of(copies, d) : 1u << NK_CASE_AS_IS;
+        unsigned k = (unsigned)__builtin_popcount(cases[d]);
+        ts->ntok += k * doc.ntokens;
+        ts->nsent += k * doc.nsentences;
+    }
     ts->start = nk_alloc(ts->ntok + 1, sizeof *ts->start, err);
     ts->sent_first = nk_alloc(ts->nsent + 1, sizeof *ts->sent_first, err);
     ts->gold = nk_alloc(ts->ntok + 1, sizeof *ts->gold, err);
@@ -57,6 +67,7 @@ int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_mode
     int *map = nk_alloc(nct + 1, sizeof *map, err);
     if (!ts->start || !ts->sent_first || !ts->gold || !ts->word || !map) {
         free(map);
+        free(cases);
         nk_trainset_free(ts);
         return NERKIT_ERR_NOMEM;
     }
@@ -64,45 +75,53 @@ int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_mode
         const char *name = nerkit_corpus_type(c, t);
         map[t] = nk_model_type_index(m, name, strlen(name));
     }
-    for (size_t i = 0; i < ts->ntok; i++) {
-        uint16_t l = nk_corpus_bilou(c, i);
-        int t = l ? map[NK_LABEL_TYPE(l)] : -1;
-        ts->gold[i] = t < 0 ? 0 : NK_LABEL(t, NK_LABEL_PART(l));
-    }
-    free(map);
 
     nk_featbuf fb = {0};
-    size_t cap = 0, nslots = 0, sent = 0;
+    nk_recased rec = {0};
+    size_t cap = 0, nslots = 0, sent = 0, tok = 0;
     int rc = NERKIT_OK;
-    for (size_t d = 0; d < nerkit_corpus_ndocuments(c) && !rc; d++) {
-        nerkit_document doc;
-        size_t first = nerkit_corpus_document(c, d, &doc);
-        if ((rc = nk_features_extract(&m->feat, &m->lex, &m->gaz, &doc, &fb, err)))
-            break;
-        if (nslots + fb.nslots > cap) {
-            size_t ncap = cap ? cap : 1 << 20;
-            while (ncap < nslots + fb.nslots)
-                ncap *= 2;
-            if (!nk_resize(&ts->slots, ncap, sizeof *ts->slots)) {
-                rc = nk_fail(err, NERKIT_ERR_NOMEM, "out of memory extracting features");
+    /* the originals first, then each copy: without copies the set is
+     * what it always was */
+    for (unsigned cs = NK_CASE_AS_IS; cs <= NK_CASE_UPPER && !rc; cs++) {
+        for (size_t d = 0; d < ndoc && !rc; d++) {
+            if (!(cases[d] & 1u << cs))
+                continue;
+            nerkit_document doc;
+            size_t first = nerkit_corpus_document(c, d, &doc);
+            if ((cs != NK_CASE_AS_IS && (rc = nk_recase(&doc, cs, &rec, &doc, err))) ||
+                (rc = nk_features_extract(&m->feat, &m->lex, &m->gaz, &doc, &fb, err)))
                 break;
+            if (nslots + fb.nslots > cap) {
+                size_t ncap = cap ? cap : 1 << 20;
+                while (ncap < nslots + fb.nslots)
+                    ncap *= 2;
+                if (!nk_resize(&ts->slots, ncap, sizeof *ts->slots)) {
+                    rc = nk_fail(err, NERKIT_ERR_NOMEM, "out of memory extracting features");
+                    break;
+                }
+                cap = ncap;
             }
-            cap = ncap;
-        }
-        memcpy(ts->slots + nslots, fb.slots, fb.nslots * sizeof *fb.slots);
-        for (size_t i = 0; i < doc.ntokens; i++)
-            ts->start[first + i] = nslots + fb.start[i];
-        memcpy(ts->word + first, fb.word, doc.ntokens * sizeof *fb.word);
-        nslots += fb.nslots;
-        size_t t = first;
-        for (size_t s = 0; s < doc.nsentences; s++) {
-            ts->sent_first[sent++] = t;
-            t += doc.sentence_len[s];
-            if (doc.sentence_len[s] > ts->longest)
-                ts->longest = doc.sentence_len[s];
+            memcpy(ts->slots + nslots, fb.slots, fb.nslots * sizeof *fb.slots);
+            for (size_t i = 0; i < doc.ntokens; i++) {
+                ts->start[tok + i] = nslots + fb.start[i];
+                uint16_t l = nk_corpus_bilou(c, first + i);
+                int t = l ? map[NK_LABEL_TYPE(l)] : -1;
+                ts->gold[tok + i] = t < 0 ? 0 : NK_LABEL(t, NK_LABEL_PART(l));
+            }
+            memcpy(ts->word + tok, fb.word, doc.ntokens * sizeof *fb.word);
+            nslots += fb.nslots;
+            for (size_t s = 0; s < doc.nsentences; s++) {
+                ts->sent_first[sent++] = tok;
+                tok += doc.sentence_len[s];
+                if (doc.sentence_len[s] > ts->longest)
+                    ts->longest = doc.sentence_len[s];
+            }
         }
     }
+    free(map);
+    free(cases);
     nk_featbuf_free(&fb);
+    nk_recased_free(&rec);
     ts->start[ts->ntok] = nslots;
     ts->sent_first[ts->nsent] = ts->ntok;
     if (rc)
@@ -197,6 +216,8 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
         return nk_fail_null(err, NERKIT_ERR_ARG,
                             "a probability scale is for the perceptron: a CRF's scores are "
                             "log-potentials as they are");
+    if (nk_case_copies_check(opts, err))
+        return NULL;
     if (opts->threads < 0 || opts->threads > NERKIT_THREADS_MAX)
         return nk_fail_null(err, NERKIT_ERR_ARG, "%d threads: want 1 to %d", opts->threads,
                             NERKIT_THREADS_MAX);
@@ -233,7 +254,10 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
         types[t] = nerkit_corpus_type(train, t);
         lens[t] = strlen(types[t]);
     }
-    nk_featcfg feat = {opts->features, opts->hash_bits};
+    /* the case copies would otherwise teach the features that read case that
+     * a word in lower case may be a name, in cased text too */
+    bool copies = opts->case_lower > 0 || opts->case_upper > 0;
+    nk_featcfg feat = {opts->features | (copies ? NERKIT_FEAT_CASELESS : 0), opts->hash_bits};
     nerkit_model *m = nk_model_new(opts->algorithm, nerkit_corpus_scheme(train), types, lens,
                                    ntypes, &feat, err);
     free(types);
@@ -247,9 +271,9 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
         !(rc = nk_gazetteer_read(opts->gazetteer_files, opts->ngazetteer_files, &m->gaz, err)))
         m->feat.groups |= NERKIT_FEAT_GAZETTEER;
     if (!rc)
-        rc = nk_trainset_build(&tr, train, m, err);
+        rc = nk_trainset_build(&tr, train, m, opts, err);
     if (!rc && dev)
-        rc = nk_trainset_build(&dv, dev, m, err);
+        rc = nk_trainset_build(&dv, dev, m, NULL, err);
     if (!rc)
         rc = nk_trainset_prune(&tr, opts->min_count, opts->hash_bits, err);
     if (!rc)

@@ -23,9 +23,10 @@ typedef struct {
 } nk_trainset;
 
 /* Extracts features for every document of c, mapping its entity types onto
- * the model's by name (types the model lacks become O). */
+ * the model's by name (types the model lacks become O). With copies (the
+ * training options; NULL for none), the case copies they ask for follow. */
 int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_model *m,
-                      nerkit_error *err);
+                      const nerkit_train_opts *copies, nerkit_error *err);
 void nk_trainset_free(nk_trainset *ts);
 
 /* Drops features seen fewer than min_count times from ts. */
@@ -56,6 +57,30 @@ int nk_train_crf(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const ne
 /* Fits m's probability scale (a perceptron's temperature) to the gold
  * labels of dev by maximum likelihood (calibrate.c). */
 int nk_calibrate(nerkit_model *m, const nk_trainset *dev, nerkit_error *err);
+
+/* Case copies (case_copies.c): the document as given, lower-cased and
+ * upper-cased. */
+enum { NK_CASE_AS_IS, NK_CASE_LOWER, NK_CASE_UPPER };
+
+/* Refuses fractions of documents outside 0 to 1. */
+int nk_case_copies_check(const nerkit_train_opts *o, nerkit_error *err);
+
+/* The set of 1 << NK_CASE_* that document d is trained in: always as is,
+ * and each copy for a fraction of the documents, chosen by o->seed. */
+unsigned nk_case_copies_of(const nerkit_train_opts *o, size_t d);
+
+/* A re-cased document's text, reused from one document to the next. */
+typedef struct {
+    char *text;
+    const char **tokens;
+    size_t *len;
+    size_t cap_text, cap_tokens;
+} nk_recased;
+
+/* out = src in case c (NK_CASE_LOWER or NK_CASE_UPPER), its tokens in r. */
+int nk_recase(const nerkit_document *src, unsigned c, nk_recased *r, nerkit_document *out,
+              nerkit_error *err);
+void nk_recased_free(nk_recased *r);
 
 /* Shuffles order[0..n) for a pass: the same seed and pass, the same order. */
 void nk_train_shuffle(size_t *order, size_t n, uint64_t seed, unsigned pass);

@@ -76,6 +76,7 @@ size_t nk_utf8_encode(uint32_t cp, char *out);
 size_t nk_utf8_check(const unsigned char *s, size_t n);
 
 uint32_t nk_cp_lower(uint32_t cp);
+uint32_t nk_cp_upper(uint32_t cp);
 bool nk_cp_is_upper(uint32_t cp);
 bool nk_cp_is_letter(uint32_t cp);
 bool nk_cp_is_digit(uint32_t cp);

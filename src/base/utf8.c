@@ -107,6 +107,29 @@ uint32_t nk_cp_lower(uint32_t c)
     return c;
 }
 
+/* The inverse of nk_cp_lower over the same letters, so that for every
+ * letter it maps, nk_cp_lower(nk_cp_upper(c)) == c. */
+uint32_t nk_cp_upper(uint32_t c)
+{
+    if (c < 0x80)
+        return (c >= 'a' && c <= 'z') ? c - 32 : c;
+    if (c >= 0xE0 && c <= 0xFE && c != 0xF7)
+        return c - 32;
+    if (c == 0xFF)
+        return 0x178;
+    if ((c >= 0x100 && c <= 0x137) || (c >= 0x14A && c <= 0x177))
+        return c & ~1u;
+    if ((c >= 0x139 && c <= 0x148) || (c >= 0x179 && c <= 0x17E))
+        return (c & 1) ? c : c - 1;
+    if (c >= 0x3B1 && c <= 0x3CB && c != 0x3C2)
+        return c - 32;
+    if (c >= 0x450 && c <= 0x45F)
+        return c - 80;
+    if (c >= 0x430 && c <= 0x44F)
+        return c - 32;
+    return c;
+}
+
 bool nk_cp_is_upper(uint32_t c)
 {
     return nk_cp_lower(c) != c;

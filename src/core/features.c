@@ -35,7 +35,10 @@ enum {
     T_SENT_CAPS,
     T_DOC = 120,
     T_CLUSTER = 128, /* + 32 * clustering + 4 * (offset + 1) + prefix */
-    T_GAZ = 384      /* + offset + 1 */
+    T_GAZ = 384,     /* + offset + 1 */
+    /* + a template that reads case (and T_LOWER), in a lower-cased (1) or
+     * upper-cased (2) document: NERKIT_FEAT_CASELESS */
+    T_CASELESS = 1024
 };
 
 /* Brown path prefixes used as features, in bits */
@@ -181,6 +184,19 @@ static bool sentence_in_caps(const uint32_t *flags, size_t n)
         caps++;
     }
     return caps > 0;
+}
+
+/* 0 for a document with case; 1 for one whose letters are all in lower
+ * case, 2 for all in capitals: text that lost its case (a chat, a
+ * transcript, a headline), where case says nothing about entities */
+static uint64_t caseless(const uint32_t *flags, size_t n)
+{
+    size_t lower = 0, letters = 0;
+    for (size_t i = 0; i < n; i++) {
+        letters += (flags[i] & F_HASLETTER) != 0;
+        lower += (flags[i] & F_ALLLOWER) != 0;
+    }
+    return !letters ? 0 : lower == letters ? 1 : sentence_in_caps(flags, n) ? 2 : 0;
 }
 
 static size_t doc_find(nk_featbuf *fb, uint64_t key)
@@ -348,6 +364,8 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_p
         return rc;
 
     const uint64_t mask = ((uint64_t)1 << cfg->hash_bits) - 1;
+    /* added to the templates that read case */
+    const uint64_t cs = (g & NERKIT_FEAT_CASELESS) ? T_CASELESS * caseless(fb->flags, ntok) : 0;
     uint32_t *out = fb->slots;
     size_t t0 = 0;
     for (size_t s = 0; s < doc->nsentences; t0 += doc->sentence_len[s++]) {
@@ -360,11 +378,16 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_p
             fb->start[t0 + i] = (size_t)(out - fb->slots);
             uint32_t f = fl[i];
             const uint64_t *aff = fb->h_affix[t0 + i];
-            *out++ = slot(T_BIAS, 0, mask);
+            *out++ = slot(T_BIAS + cs, 0, mask);
             if (g & NERKIT_FEAT_WORD)
-                *out++ = slot(T_WORD, hw[i], mask);
-            if (g & NERKIT_FEAT_LOWER)
+                *out++ = slot(T_WORD + cs, hw[i], mask);
+            if (g & NERKIT_FEAT_LOWER) {
                 *out++ = slot(T_LOWER, hl[i], mask);
+                /* without case the word says more: a weight of its own there,
+                 * which spares the one cased text shares */
+                if (cs)
+                    *out++ = slot(T_LOWER + cs, hl[i], mask);
+            }
             if (g & NERKIT_FEAT_AFFIX)
                 for (int k = 0; k < 4; k++)
                     if (aff[k]) {
@@ -372,14 +395,14 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_p
                         *out++ = slot(T_SUFFIX + k, aff[4 + k], mask);
                     }
             if (g & NERKIT_FEAT_SHAPE) {
-                *out++ = slot(T_SHAPE, fb->h_shape[t0 + i], mask);
-                *out++ = slot(T_SHORT, hss[i], mask);
+                *out++ = slot(T_SHAPE + cs, fb->h_shape[t0 + i], mask);
+                *out++ = slot(T_SHORT + cs, hss[i], mask);
             }
             if (g & NERKIT_FEAT_FLAGS) {
-                *out++ = slot(T_FLAGSET, f, mask);
+                *out++ = slot(T_FLAGSET + cs, f, mask);
                 for (uint32_t b = 0; b < NFLAGS; b++)
                     if (f & (1u << b))
-                        *out++ = slot(T_FLAG, b, mask);
+                        *out++ = slot(T_FLAG + cs, b, mask);
             }
             if (g & NERKIT_FEAT_WINDOW) {
                 for (int d = -2; d <= 2; d++) {
@@ -395,10 +418,10 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_p
                     }
                     uint64_t o = 8 * (uint64_t)(d + 2);
                     if (d == -1 || d == 1)
-                        *out++ = slot(T_WIN_WORD + o, w, mask);
+                        *out++ = slot(T_WIN_WORD + o + cs, w, mask);
                     *out++ = slot(T_WIN_LOWER + o, l, mask);
-                    *out++ = slot(T_WIN_SHORT + o, sh, mask);
-                    *out++ = slot(T_WIN_FLAGSET + o, fs, mask);
+                    *out++ = slot(T_WIN_SHORT + o + cs, sh, mask);
+                    *out++ = slot(T_WIN_FLAGSET + o + cs, fs, mask);
                 }
             }
             if (g & NERKIT_FEAT_BIGRAM) {
@@ -407,20 +430,20 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_p
                 *out++ = slot(T_BIGRAM, nk_hash_step(prev, hl[i]), mask);
                 *out++ = slot(T_BIGRAM + 1, nk_hash_step(hl[i], next), mask);
                 *out++ = slot(T_BIGRAM + 2, nk_hash_step(prev, next), mask);
-                *out++ = slot(T_SHAPE_BIGRAM, nk_hash_step(sprev, hss[i]), mask);
-                *out++ = slot(T_SHAPE_BIGRAM + 1, nk_hash_step(hss[i], snext), mask);
+                *out++ = slot(T_SHAPE_BIGRAM + cs, nk_hash_step(sprev, hss[i]), mask);
+                *out++ = slot(T_SHAPE_BIGRAM + 1 + cs, nk_hash_step(hss[i], snext), mask);
             }
             if (g & NERKIT_FEAT_POSITION) {
                 uint64_t pos = n == 1 ? 0 : i == 0 ? 1 : i + 1 == n ? 2 : i == 1 ? 3 : 4;
                 *out++ = slot(T_POSITION, pos, mask);
                 if (headline)
-                    *out++ = slot(T_SENT_CAPS, 1, mask);
+                    *out++ = slot(T_SENT_CAPS + cs, 1, mask);
             }
             if ((g & NERKIT_FEAT_DOCUMENT) && (f & F_HASLETTER)) {
                 uint64_t seen = fb->doc_bits[doc_find(fb, hl[i])];
                 uint64_t how = (f & (F_INITCAP | F_ALLCAPS)) | (uint64_t)(i == 0) << 4 |
                                (uint64_t)headline << 5;
-                *out++ = slot(T_DOC, seen << 8 | how, mask);
+                *out++ = slot(T_DOC + cs, seen << 8 | how, mask);
             }
             if (clusters)
                 out = cluster_features(lex, word, i, n, mask, out);
