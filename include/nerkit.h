@@ -450,7 +450,10 @@ enum {
     NERKIT_FEAT_ALL = (1u << 9) - 1,
     /* on when the training has word clusters or vectors (not part of ALL) */
     NERKIT_FEAT_CLUSTERS = 1u << 9,  /* cluster ids of the word and its neighbours */
-    NERKIT_FEAT_VECTORS = 1u << 10   /* word vectors of the +-2 window, scored densely */
+    NERKIT_FEAT_VECTORS = 1u << 10,  /* word vectors of the +-2 window, scored densely */
+    /* "nonlocal" (not part of ALL): what a first pass tagged the other
+     * mentions of each word in the document; tagging runs two passes */
+    NERKIT_FEAT_NONLOCAL = 1u << 11
 };
 
 /* Names of feature groups, "word,lower,...", and the parser for such a list
@@ -497,6 +500,10 @@ typedef struct {
      * non-zero (a SIGINT handler may set it), training ends with
      * NERKIT_ERR_INTERRUPTED and no model. May be NULL. */
     volatile sig_atomic_t *stop;
+    /* With NERKIT_FEAT_NONLOCAL (perceptron): the first-pass labels the
+     * training sentences' non-local features come from are those of models
+     * trained on the other folds of the documents (default 2). */
+    size_t folds;
 } nerkit_train_opts;
 
 /* Fills in the defaults. */

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-NK_OPTS_LAST(nerkit_train_opts, stop);
+NK_OPTS_LAST(nerkit_train_opts, folds);
 
 void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
 {
@@ -26,7 +26,8 @@ void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
                                  .iteration_patience = 20,
                                  .delta = 1e-5,
                                  .eta = 0.05,
-                                 .lexicon_words = 50000};
+                                 .lexicon_words = 50000,
+                                 .folds = 2};
     nk_opts_init(o, size, &d, sizeof d);
 }
 
@@ -52,10 +53,17 @@ int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_mode
     ts->sent_first = nk_alloc(ts->nsent + 1, sizeof *ts->sent_first, err);
     ts->gold = nk_alloc(ts->ntok + 1, sizeof *ts->gold, err);
     ts->word = nk_alloc(ts->ntok + 1, sizeof *ts->word, err);
+    bool nonlocal = m->feat.groups & NERKIT_FEAT_NONLOCAL;
+    if (nonlocal) {
+        ts->lower = nk_alloc(ts->ntok + 1, sizeof *ts->lower, err);
+        ts->nl = nk_alloc((ts->ntok + 1) * NK_NL_MAX, sizeof *ts->nl, err);
+        ts->nl_n = nk_alloc(ts->ntok + 1, sizeof *ts->nl_n, err);
+    }
     /* corpus type t -> model type */
     size_t nct = nerkit_corpus_ntypes(c);
     int *map = nk_alloc(nct + 1, sizeof *map, err);
-    if (!ts->start || !ts->sent_first || !ts->gold || !ts->word || !map) {
+    if (!ts->start || !ts->sent_first || !ts->gold || !ts->word || !map ||
+        (nonlocal && (!ts->lower || !ts->nl || !ts->nl_n))) {
         free(map);
         nk_trainset_free(ts);
         return NERKIT_ERR_NOMEM;
@@ -93,6 +101,8 @@ int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_mode
         for (size_t i = 0; i < doc.ntokens; i++)
             ts->start[first + i] = nslots + fb.start[i];
         memcpy(ts->word + first, fb.word, doc.ntokens * sizeof *fb.word);
+        if (nonlocal)
+            memcpy(ts->lower + first, fb.h_lower, doc.ntokens * sizeof *fb.h_lower);
         nslots += fb.nslots;
         size_t t = first;
         for (size_t s = 0; s < doc.nsentences; s++) {
@@ -117,7 +127,24 @@ void nk_trainset_free(nk_trainset *ts)
     free(ts->sent_first);
     free(ts->gold);
     free(ts->word);
+    free(ts->lower);
+    free(ts->nl);
+    free(ts->nl_n);
     memset(ts, 0, sizeof *ts);
+}
+
+int nk_trainset_nonlocal(nk_trainset *ts, const nerkit_model *m, const uint16_t *labels,
+                         nk_nltab *tab, nerkit_error *err)
+{
+    int rc = NERKIT_OK;
+    for (size_t d = 0; d < nerkit_corpus_ndocuments(ts->corpus) && !rc; d++) {
+        nerkit_document doc;
+        size_t first = nerkit_corpus_document(ts->corpus, d, &doc);
+        rc = nk_nonlocal_extract(tab, ts->lower + first, labels + first, doc.ntokens,
+                                 m->feat.hash_bits, ts->nl + first * NK_NL_MAX,
+                                 ts->nl_n + first, err);
+    }
+    return rc;
 }
 
 /* Removes slots whose count is below the cut, compacting in place. Their
@@ -190,6 +217,11 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
     if (!crf && strcmp(opts->algorithm, "perceptron") != 0)
         return nk_fail_null(err, NERKIT_ERR_ARG, "unknown training algorithm '%s'",
                             opts->algorithm);
+    if ((opts->features & NERKIT_FEAT_NONLOCAL) && crf)
+        return nk_fail_null(err, NERKIT_ERR_ARG,
+                            "the nonlocal feature group needs the perceptron, not the CRF");
+    if ((opts->features & NERKIT_FEAT_NONLOCAL) && (opts->folds < 2 || opts->folds > 100))
+        return nk_fail_null(err, NERKIT_ERR_ARG, "%zu folds: want 2 to 100", opts->folds);
     if (opts->threads < 0 || opts->threads > NERKIT_THREADS_MAX)
         return nk_fail_null(err, NERKIT_ERR_ARG, "%d threads: want 1 to %d", opts->threads,
                             NERKIT_THREADS_MAX);
@@ -242,6 +274,8 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
         rc = nk_trainset_build(&dv, dev, m, err);
     if (!rc)
         rc = nk_trainset_prune(&tr, opts->min_count, opts->hash_bits, err);
+    if (!rc && (opts->features & NERKIT_FEAT_NONLOCAL))
+        rc = nk_train_nonlocal(m, &tr, dev ? &dv : NULL, opts, err);
     if (!rc)
         rc = (crf ? nk_train_crf : nk_train_perceptron)(m, &tr, dev ? &dv : NULL, opts, progress,
                                                          user, err);

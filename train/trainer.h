@@ -20,6 +20,12 @@ typedef struct {
     int32_t *word;  /* each token's index in the model's lexicon, -1 if absent (crf_init
                      * renumbers them to its own compact ids) */
     size_t longest; /* tokens in the longest sentence */
+    /* non-local features, with NERKIT_FEAT_NONLOCAL (else NULL): each
+     * token's lower-cased word (nk_featbuf.h_lower) and its slots from the
+     * last first pass, as nk_nonlocal_extract gives them */
+    uint64_t *lower;
+    uint32_t *nl;
+    uint8_t *nl_n;
 } nk_trainset;
 
 /* Extracts features for every document of c, mapping its entity types onto
@@ -27,6 +33,10 @@ typedef struct {
 int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_model *m,
                       nerkit_error *err);
 void nk_trainset_free(nk_trainset *ts);
+
+/* Sets ts's non-local features from first-pass labels of all its tokens. */
+int nk_trainset_nonlocal(nk_trainset *ts, const nerkit_model *m, const uint16_t *labels,
+                         nk_nltab *tab, nerkit_error *err);
 
 /* Drops features seen fewer than min_count times from ts. */
 int nk_trainset_prune(nk_trainset *ts, unsigned min_count, unsigned hash_bits,
@@ -47,6 +57,12 @@ int nk_train_resources(nerkit_model *m, const nerkit_corpus *train, const nerkit
 int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
                         const nerkit_train_opts *o, nerkit_progress_fn progress, void *user,
                         nerkit_error *err);
+
+/* With NERKIT_FEAT_NONLOCAL, before nk_train_perceptron: gives train the
+ * non-local features of held-out first-pass labels, each fold of its
+ * documents tagged by a perceptron trained on the others (o->folds). */
+int nk_train_nonlocal(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
+                      const nerkit_train_opts *o, nerkit_error *err);
 
 /* The CRF trainer (crf.c): the same, by the optimizer o->optimizer. It
  * replaces the slots of train and dev by its own feature ids. */

@@ -20,6 +20,12 @@ struct nerkit_tagger {
     void (*drop)(void *);
     float *x;        /* dense inputs, document length x NK_WINDOW * dim */
     size_t cap_x;
+    /* the first pass of a model with non-local features */
+    uint16_t *first;  /* its labels */
+    uint32_t *nl;     /* document length x NK_NL_MAX slots */
+    uint8_t *nl_n;
+    size_t cap_nl;
+    nk_nltab nltab;
 };
 
 nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
@@ -49,6 +55,10 @@ void nerkit_tagger_free(nerkit_tagger *t)
     free(t->back);
     free(t->score);
     free(t->rows);
+    free(t->first);
+    free(t->nl);
+    free(t->nl_n);
+    nk_nltab_free(&t->nltab);
     free(t);
 }
 
@@ -96,6 +106,38 @@ static void emissions(const nerkit_model *m, const nk_featbuf *fb, const nerkit_
     }
 }
 
+/* Non-local features: the scores so far are a first pass, whose labels give
+ * each token a few more features; their rows are added to the same scores,
+ * so that every decoder sees the second pass. Features are not extracted
+ * twice: the pass costs a Viterbi and a couple of rows per token. */
+static int second_pass(nerkit_tagger *t, const nerkit_document *doc, nerkit_error *err)
+{
+    const nerkit_model *m = t->m;
+    const size_t L = m->nlabels, ntok = doc->ntokens;
+    if (ntok > t->cap_nl) {
+        if (!nk_resize(&t->first, ntok, sizeof *t->first) ||
+            !nk_resize(&t->nl, ntok * NK_NL_MAX, sizeof *t->nl) ||
+            !nk_resize(&t->nl_n, ntok, sizeof *t->nl_n))
+            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory scoring a document");
+        t->cap_nl = ntok;
+    }
+    size_t first = 0;
+    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++])
+        nk_viterbi(&m->lat, t->em + first * L, doc->sentence_len[s], m->trans, t->score,
+                   t->back, t->first + first);
+    int rc = nk_nonlocal_extract(&t->nltab, t->fb.h_lower, t->first, ntok, m->feat.hash_bits,
+                                 t->nl, t->nl_n, err);
+    for (size_t i = 0; i < ntok && !rc; i++) {
+        float *restrict e = t->em + i * L;
+        for (size_t k = 0; k < t->nl_n[i]; k++) {
+            const float *restrict w = nk_model_row(m, t->nl[i * NK_NL_MAX + k]);
+            for (size_t y = 0; w && y < L; y++)
+                e[y] += w[y];
+        }
+    }
+    return rc;
+}
+
 int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **em,
                     nerkit_error *err)
 {
@@ -137,6 +179,8 @@ int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **
         nk_dense_inputs(&m->lex, t->fb.word, doc, t->x);
         nk_dense_scores(t->x, doc->ntokens, K, m->dense, L, t->em);
     }
+    if ((m->feat.groups & NERKIT_FEAT_NONLOCAL) && (rc = second_pass(t, doc, err)))
+        return rc;
     *em = t->em;
     return NERKIT_OK;
 }
