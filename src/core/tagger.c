@@ -25,6 +25,8 @@ struct nerkit_tagger {
     uint32_t *nl;     /* document length x NK_NL_MAX slots */
     uint8_t *nl_n;
     size_t cap_nl;
+    bool *changed;    /* per sentence: the second pass changed its scores */
+    size_t cap_changed;
     nk_nltab nltab;
 };
 
@@ -58,6 +60,7 @@ void nerkit_tagger_free(nerkit_tagger *t)
     free(t->first);
     free(t->nl);
     free(t->nl_n);
+    free(t->changed);
     nk_nltab_free(&t->nltab);
     free(t);
 }
@@ -121,18 +124,28 @@ static int second_pass(nerkit_tagger *t, const nerkit_document *doc, nerkit_erro
             return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory scoring a document");
         t->cap_nl = ntok;
     }
+    if (doc->nsentences > t->cap_changed) {
+        if (!nk_resize(&t->changed, doc->nsentences, sizeof *t->changed))
+            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory scoring a document");
+        t->cap_changed = doc->nsentences;
+    }
     size_t first = 0;
     for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++])
         nk_viterbi(&m->lat, t->em + first * L, doc->sentence_len[s], m->trans, t->score,
                    t->back, t->first + first);
     int rc = nk_nonlocal_extract(&t->nltab, t->fb.h_lower, t->first, ntok, m->feat.hash_bits,
                                  t->nl, t->nl_n, err);
-    for (size_t i = 0; i < ntok && !rc; i++) {
-        float *restrict e = t->em + i * L;
-        for (size_t k = 0; k < t->nl_n[i]; k++) {
-            const float *restrict w = nk_model_row(m, t->nl[i * NK_NL_MAX + k]);
-            for (size_t y = 0; w && y < L; y++)
-                e[y] += w[y];
+    first = 0;
+    for (size_t s = 0; s < doc->nsentences && !rc; first += doc->sentence_len[s++]) {
+        t->changed[s] = false;
+        for (size_t i = first; i < first + doc->sentence_len[s]; i++) {
+            float *restrict e = t->em + i * L;
+            for (size_t k = 0; k < t->nl_n[i]; k++) {
+                const float *restrict w = nk_model_row(m, t->nl[i * NK_NL_MAX + k]);
+                t->changed[s] |= w != NULL;
+                for (size_t y = 0; w && y < L; y++)
+                    e[y] += w[y];
+            }
         }
     }
     return rc;
@@ -207,10 +220,16 @@ int nerkit_tag_document(nerkit_tagger *t, const nerkit_document *doc, uint16_t *
     int rc = nk_tagger_score(t, doc, &em, err);
     if (rc)
         return rc;
+    /* a sentence the second pass left alone keeps its first-pass path */
+    const bool again = m->feat.groups & NERKIT_FEAT_NONLOCAL;
     size_t first = 0;
-    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++])
-        nk_viterbi(&m->lat, em + first * m->nlabels, doc->sentence_len[s], m->trans, t->score,
-                   t->back, labels + first);
+    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
+        if (again && !t->changed[s])
+            memcpy(labels + first, t->first + first, doc->sentence_len[s] * sizeof *labels);
+        else
+            nk_viterbi(&m->lat, em + first * m->nlabels, doc->sentence_len[s], m->trans,
+                       t->score, t->back, labels + first);
+    }
     return NERKIT_OK;
 }
 
