@@ -500,9 +500,10 @@ typedef struct {
      * non-zero (a SIGINT handler may set it), training ends with
      * NERKIT_ERR_INTERRUPTED and no model. May be NULL. */
     volatile sig_atomic_t *stop;
-    /* With NERKIT_FEAT_NONLOCAL (perceptron): the first-pass labels the
-     * training sentences' non-local features come from are those of models
-     * trained on the other folds of the documents (default 2). */
+    /* With NERKIT_FEAT_NONLOCAL: the first-pass labels the training
+     * sentences' non-local features come from are those of perceptrons
+     * trained on the other folds of the documents (default 2), whichever
+     * the algorithm. */
     size_t folds;
 } nerkit_train_opts;
 

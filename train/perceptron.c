@@ -279,14 +279,6 @@ typedef struct {
     uint16_t *pred;
 } fold;
 
-/* Half the sentences of each epoch are trained without their non-local
- * features, so that the same weights make the tagger's first pass, which
- * has none. */
-static bool with_nonlocal(uint64_t seed, unsigned epoch, size_t s)
-{
-    return nk_mix64(nk_hash_step(nk_hash_step(seed, epoch), s)) & 1;
-}
-
 /* Trains m's weights on train (f: on some sentences, for a first pass). */
 static int run(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerkit_train_opts *o,
                nerkit_progress_fn progress, void *user, const fold *f, nerkit_error *err)
@@ -359,7 +351,7 @@ static int run(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerk
             }
             size_t s = order[k];
             size_t a = train->sent_first[s], n = train->sent_first[s + 1] - a;
-            bool nl = nonlocal && with_nonlocal(o->seed, epoch, s);
+            bool nl = nonlocal && nk_train_with_nonlocal(o->seed, epoch, s);
             score_sentence(&P, train, a, n, false, nl);
             set_transitions(&P, false);
             nk_viterbi(&m->lat, P.em, n, P.trans, P.score, P.back, P.path);

@@ -31,6 +31,11 @@ void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
     nk_opts_init(o, size, &d, sizeof d);
 }
 
+bool nk_train_with_nonlocal(uint64_t seed, unsigned pass, size_t s)
+{
+    return nk_mix64(nk_hash_step(nk_hash_step(seed, pass), s)) & 1;
+}
+
 void nk_train_shuffle(size_t *order, size_t n, uint64_t seed, unsigned pass)
 {
     uint64_t rng = seed * 0x2545F4914F6CDD1DULL + pass;
@@ -217,9 +222,6 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
     if (!crf && strcmp(opts->algorithm, "perceptron") != 0)
         return nk_fail_null(err, NERKIT_ERR_ARG, "unknown training algorithm '%s'",
                             opts->algorithm);
-    if ((opts->features & NERKIT_FEAT_NONLOCAL) && crf)
-        return nk_fail_null(err, NERKIT_ERR_ARG,
-                            "the nonlocal feature group needs the perceptron, not the CRF");
     if ((opts->features & NERKIT_FEAT_NONLOCAL) && (opts->folds < 2 || opts->folds > 100))
         return nk_fail_null(err, NERKIT_ERR_ARG, "%zu folds: want 2 to 100", opts->folds);
     if (opts->threads < 0 || opts->threads > NERKIT_THREADS_MAX)

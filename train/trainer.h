@@ -58,7 +58,7 @@ int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
                         const nerkit_train_opts *o, nerkit_progress_fn progress, void *user,
                         nerkit_error *err);
 
-/* With NERKIT_FEAT_NONLOCAL, before nk_train_perceptron: gives train the
+/* With NERKIT_FEAT_NONLOCAL, before either trainer: gives train the
  * non-local features of held-out first-pass labels, each fold of its
  * documents tagged by a perceptron trained on the others (o->folds). */
 int nk_train_nonlocal(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
@@ -68,6 +68,11 @@ int nk_train_nonlocal(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
  * replaces the slots of train and dev by its own feature ids. */
 int nk_train_crf(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerkit_train_opts *o,
                  nerkit_progress_fn progress, void *user, nerkit_error *err);
+
+/* Whether sentence s is trained with its non-local features in this pass:
+ * half are not, so that the same weights make the tagger's first pass,
+ * which has none. */
+bool nk_train_with_nonlocal(uint64_t seed, unsigned pass, size_t s);
 
 /* Shuffles order[0..n) for a pass: the same seed and pass, the same order. */
 void nk_train_shuffle(size_t *order, size_t n, uint64_t seed, unsigned pass);
