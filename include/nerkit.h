@@ -524,6 +524,9 @@ typedef struct {
      * an epoch, and train_error is -1 (not measured) */
     double objective;       /* regularised negative log-likelihood of train */
     double grad_norm;       /* |gradient| (L-BFGS) */
+    /* NERKIT_FEAT_NONLOCAL: an epoch of the first-pass perceptron of fold
+     * `fold` (1 .. folds); 0 for the model itself */
+    unsigned fold, folds;
 } nerkit_progress;
 typedef int (*nerkit_progress_fn)(const nerkit_progress *p, void *user);
 

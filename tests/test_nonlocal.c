@@ -56,7 +56,8 @@ static void extract(nldoc *d, const char *const *tokens, size_t n, const size_t 
 static void test_later_mention(void **state)
 {
     (void)state;
-    static const char *const toks[] = {"Donald", "Trump", "met", "Smith", ".", "Trump", "spoke", "."};
+    static const char *const toks[] = {"Donald", "Trump", "met",   "Smith",
+                                       ".",      "Trump", "spoke", "."};
     static const size_t sl[] = {5, 3};
     static const uint16_t lab[] = {PER(NK_B), PER(NK_L), 0, PER(NK_U), 0, 0, 0, 0};
     nldoc d;

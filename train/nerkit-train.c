@@ -79,7 +79,9 @@ static void on_sigint(int sig)
 static int progress(const nerkit_progress *p, void *user)
 {
     const nerkit_train_opts *to = user;
-    if (strcmp(to->algorithm, "crf") != 0)
+    if (p->fold)
+        fprintf(stderr, "first pass, fold %u/%u: ", p->fold, p->folds);
+    if (p->fold || strcmp(to->algorithm, "crf") != 0)
         fprintf(stderr, "epoch %2u  %6.2fs  %8.0f tok/s  train err %.4f", p->epoch, p->seconds,
                 p->tokens_per_sec, p->train_error);
     else if (strcmp(to->optimizer, "sgd") == 0)

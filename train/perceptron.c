@@ -148,13 +148,13 @@ static void decode_averaged(perceptron *P, const nerkit_model *m, const nk_train
     }
 }
 
-/* Tags all of ts as the tagger does: with non-local features, a first pass
- * without them gives the labels they come from, then a second pass. */
-static int decode_document(perceptron *P, const nerkit_model *m, nk_trainset *ts,
-                           nk_nltab *tab, uint16_t *out, nerkit_error *err)
+/* Tags all of ts as the tagger does: with non-local features (nl), a first
+ * pass without them gives the labels they come from, then a second pass. */
+static int decode_all(perceptron *P, const nerkit_model *m, nk_trainset *ts, bool nl,
+                      nk_nltab *tab, uint16_t *out, nerkit_error *err)
 {
     decode_averaged(P, m, ts, NULL, ts->nsent, false, out);
-    if (!(m->feat.groups & NERKIT_FEAT_NONLOCAL))
+    if (!nl)
         return NERKIT_OK;
     int rc = nk_trainset_nonlocal(ts, m, out, tab, err);
     if (!rc)
@@ -277,6 +277,7 @@ typedef struct {
     const size_t *train, *held;
     size_t ntrain, nheld;
     uint16_t *pred;
+    unsigned k, K; /* fold k + 1 of K */
 } fold;
 
 /* Trains m's weights on train (f: on some sentences, for a first pass). */
@@ -321,8 +322,11 @@ static int run(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerk
         rc = NERKIT_ERR_NOMEM;
         goto out;
     }
-    for (size_t s = 0; s < nsent; s++)
+    size_t ntok = 0; /* in the sentences trained on */
+    for (size_t s = 0; s < nsent; s++) {
         order[s] = f ? f->train[s] : s;
+        ntok += train->sent_first[order[s] + 1] - train->sent_first[order[s]];
+    }
 
     nk_checkpoint ck = {.L = L, .rows = P.rows, .n = train->nsent, .w = P.w, .wt = P.wt,
                         .u = P.u, .ut = P.ut, .K = P.K, .wd = P.wd, .ud = P.ud,
@@ -365,15 +369,13 @@ static int run(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerk
             P.c++;
         }
         double secs = nk_now() - t0;
-        nerkit_progress pr = {epoch, secs, train->ntok / (secs > 0 ? secs : 1e-9),
-                              (double)errors / (double)train->ntok, -1, -1, -1, 0, 0, 0};
+        nerkit_progress pr = {epoch, secs, ntok / (secs > 0 ? secs : 1e-9),
+                              (double)errors / (double)ntok, -1, -1, -1, 0, 0, 0,
+                              f ? f->k + 1 : 0, f ? f->K : 0};
         bool improved = true;
         if (dev) {
-            if (nonlocal)
-                rc = decode_document(&P, m, dev, &tab, pred, err);
-            else
-                decode_averaged(&P, m, dev, NULL, dev->nsent, false, pred);
-            if (rc || (rc = nk_trainset_score(dev, m, pred, &pr.dev_p, &pr.dev_r, &pr.dev_f1, err)))
+            if ((rc = decode_all(&P, m, dev, nonlocal, &tab, pred, err)) ||
+                (rc = nk_trainset_score(dev, m, pred, &pr.dev_p, &pr.dev_r, &pr.dev_f1, err)))
                 goto out;
             improved = pr.dev_f1 > best_f1;
         }
@@ -417,7 +419,8 @@ int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
 }
 
 int nk_train_nonlocal(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
-                      const nerkit_train_opts *o, nerkit_error *err)
+                      const nerkit_train_opts *o, nerkit_progress_fn progress, void *user,
+                      nerkit_error *err)
 {
     const nerkit_corpus *c = train->corpus;
     const size_t K = o->folds, ndoc = nerkit_corpus_ndocuments(c);
@@ -440,14 +443,14 @@ int nk_train_nonlocal(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
             part[s] = (ndoc >= K ? d : s) % K;
     }
     for (size_t k = 0; k < K && !rc; k++) {
-        fold f = {in, out, 0, 0, pred};
+        fold f = {in, out, 0, 0, pred, (unsigned)k, (unsigned)K};
         for (size_t s = 0; s < train->nsent; s++) {
             if (part[s] == k)
                 out[f.nheld++] = s;
             else
                 in[f.ntrain++] = s;
         }
-        rc = run(m, train, dev, o, NULL, NULL, &f, err);
+        rc = run(m, train, dev, o, progress, user, &f, err);
     }
     if (!rc)
         rc = nk_trainset_nonlocal(train, m, pred, &tab, err);

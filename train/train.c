@@ -277,7 +277,7 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
     if (!rc)
         rc = nk_trainset_prune(&tr, opts->min_count, opts->hash_bits, err);
     if (!rc && (opts->features & NERKIT_FEAT_NONLOCAL))
-        rc = nk_train_nonlocal(m, &tr, dev ? &dv : NULL, opts, err);
+        rc = nk_train_nonlocal(m, &tr, dev ? &dv : NULL, opts, progress, user, err);
     if (!rc)
         rc = (crf ? nk_train_crf : nk_train_perceptron)(m, &tr, dev ? &dv : NULL, opts, progress,
                                                          user, err);

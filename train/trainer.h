@@ -62,7 +62,8 @@ int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
  * non-local features of held-out first-pass labels, each fold of its
  * documents tagged by a perceptron trained on the others (o->folds). */
 int nk_train_nonlocal(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
-                      const nerkit_train_opts *o, nerkit_error *err);
+                      const nerkit_train_opts *o, nerkit_progress_fn progress, void *user,
+                      nerkit_error *err);
 
 /* The CRF trainer (crf.c): the same, by the optimizer o->optimizer. It
  * replaces the slots of train and dev by its own feature ids. */
