@@ -33,7 +33,7 @@ void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
 
 bool nk_train_with_nonlocal(uint64_t seed, unsigned pass, size_t s)
 {
-    return nk_mix64(nk_hash_step(nk_hash_step(seed, pass), s)) & 1;
+    return nk_mix64(nk_hash_step(nk_hash_step(seed, pass), s)) % 4 != 0;
 }
 
 void nk_train_shuffle(size_t *order, size_t n, uint64_t seed, unsigned pass)

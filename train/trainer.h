@@ -71,8 +71,9 @@ int nk_train_crf(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const ne
                  nerkit_progress_fn progress, void *user, nerkit_error *err);
 
 /* Whether sentence s is trained with its non-local features in this pass:
- * half are not, so that the same weights make the tagger's first pass,
- * which has none. */
+ * a quarter are not, so that the same weights make the tagger's first
+ * pass, which has none. On CoNLL-2003 dev (two seeds) a quarter gave 93.23
+ * after the second pass, a half 92.88, three quarters 92.58 (one seed). */
 bool nk_train_with_nonlocal(uint64_t seed, unsigned pass, size_t s);
 
 /* Shuffles order[0..n) for a pass: the same seed and pass, the same order. */
