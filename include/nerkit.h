@@ -456,7 +456,10 @@ enum {
      * case_upper): in a document without case, the features that read case
      * are its own, apart from those of cased text, and so is a second
      * feature of the lower-cased word */
-    NERKIT_FEAT_CASELESS = 1u << 12
+    NERKIT_FEAT_CASELESS = 1u << 12,
+    /* "nonlocal" (not part of ALL): what a first pass tagged the other
+     * mentions of each word in the document; tagging runs two passes */
+    NERKIT_FEAT_NONLOCAL = 1u << 13
 };
 
 /* Names of feature groups, "word,lower,...", and the parser for such a list
@@ -522,6 +525,11 @@ typedef struct {
      * scored as given. */
     double case_lower;
     double case_upper;
+    /* With NERKIT_FEAT_NONLOCAL: the first-pass labels the training
+     * sentences' non-local features come from are those of perceptrons
+     * trained on the other folds of the documents (default 2), whichever
+     * the algorithm. */
+    size_t folds;
 } nerkit_train_opts;
 
 /* Fills in the defaults. */
@@ -541,6 +549,9 @@ typedef struct {
      * an epoch, and train_error is -1 (not measured) */
     double objective;       /* regularised negative log-likelihood of train */
     double grad_norm;       /* |gradient| (L-BFGS) */
+    /* NERKIT_FEAT_NONLOCAL: an epoch of the first-pass perceptron of fold
+     * `fold` (1 .. folds); 0 for the model itself */
+    unsigned fold, folds;
 } nerkit_progress;
 typedef int (*nerkit_progress_fn)(const nerkit_progress *p, void *user);
 

@@ -54,6 +54,9 @@ static int build_index(crf_problem *P, nk_trainset *tr, nerkit_error *err)
     size_t nocc = tr->start[tr->ntok];
     for (size_t k = 0; k < nocc; k++)
         id[tr->slots[k]] = 1;
+    for (size_t i = 0; tr->nl_n && i < tr->ntok; i++)
+        for (size_t k = 0; k < tr->nl_n[i]; k++)
+            id[tr->nl[i * NK_NL_MAX + k]] = 1;
     uint32_t nfeat = 0;
     for (size_t s = 0; s < H; s++)
         if (id[s])
@@ -75,11 +78,16 @@ static int build_index(crf_problem *P, nk_trainset *tr, nerkit_error *err)
     remap(tr, id);
     if (P->dev)
         remap(P->dev, id);
-    for (size_t i = 0; i < tr->ntok; i++)
+    for (size_t i = 0; i < tr->ntok; i++) {
         for (size_t k = tr->start[i]; k < tr->start[i + 1]; k++) {
             size_t bit = (size_t)tr->slots[k] * L + tr->gold[i];
             seen[bit >> 6] |= (uint64_t)1 << (bit & 63);
         }
+        for (size_t k = 0; tr->nl_n && k < tr->nl_n[i]; k++) {
+            size_t bit = (size_t)(id[tr->nl[i * NK_NL_MAX + k]] - 1) * L + tr->gold[i];
+            seen[bit >> 6] |= (uint64_t)1 << (bit & 63);
+        }
+    }
     size_t nemit = 0;
     for (size_t b = 0; b < words; b++)
         nemit += (size_t)__builtin_popcountll(seen[b]);
@@ -101,7 +109,7 @@ static int build_index(crf_problem *P, nk_trainset *tr, nerkit_error *err)
     }
     P->first[nfeat] = j;
 out:
-    free(id);
+    P->id = id;
     free(seen);
     return rc;
 }
@@ -230,6 +238,8 @@ void crf_free(crf_problem *P)
     free(P->vec);
     free(P->wscore);
     free(P->pred);
+    free(P->id);
+    nk_nltab_free(&P->tab);
     memset(P, 0, sizeof *P);
 }
 
@@ -295,17 +305,30 @@ void crf_fold_dense(const crf_problem *P, crf_work *W, size_t first, size_t end,
     }
 }
 
-/* Scores of tokens a .. a+n of ts against every label, into E (n x L). */
-static void emissions(const crf_problem *P, const nk_trainset *ts, size_t a, size_t n,
+/* The feature + 1 of token i's k-th non-local slot, 0 if never trained. */
+static uint32_t nonlocal_feature(const crf_problem *P, const nk_trainset *ts, size_t i, size_t k)
+{
+    return P->id[ts->nl[i * NK_NL_MAX + k]];
+}
+
+/* Scores of tokens a .. a+n of ts against every label, into E (n x L);
+ * nl adds the non-local features ts has. */
+static void emissions(const crf_problem *P, const nk_trainset *ts, size_t a, size_t n, bool nl,
                       const double *w, double wscale, double *restrict E)
 {
     const size_t L = P->L;
+    nl = nl && ts->nl_n;
     for (size_t i = 0; i < n; i++) {
         double *restrict e = E + i * L;
         memset(e, 0, L * sizeof *e);
         for (size_t k = ts->start[a + i]; k < ts->start[a + i + 1]; k++) {
             uint32_t f = ts->slots[k];
             for (size_t j = P->first[f]; j < P->first[f + 1]; j++)
+                e[P->label[j]] += w[j];
+        }
+        for (size_t k = 0; nl && k < ts->nl_n[a + i]; k++) {
+            uint32_t f = nonlocal_feature(P, ts, a + i, k);
+            for (size_t j = f ? P->first[f - 1] : 0; f && j < P->first[f]; j++)
                 e[P->label[j]] += w[j];
         }
         for (int d = 0; P->K && d < NK_WINDOW; d++) {
@@ -334,7 +357,8 @@ double crf_sentence(const crf_problem *P, crf_work *W, const double *w, double w
     size_t a = ts->sent_first[s], n = ts->sent_first[s + 1] - a;
     const uint16_t *gold = ts->gold + a;
     const double *tw = w + P->nemit;
-    emissions(P, ts, a, n, w, wscale, W->fb.E);
+    const bool nl = ts->nl_n && nk_train_with_nonlocal(0, 0, s);
+    emissions(P, ts, a, n, nl, w, wscale, W->fb.E);
     double gold_score = 0;
     for (size_t i = 0; i < n; i++) {
         gold_score += W->fb.E[i * L + gold[i]];
@@ -351,6 +375,11 @@ double crf_sentence(const crf_problem *P, crf_work *W, const double *w, double w
         for (size_t k = ts->start[a + i]; k < ts->start[a + i + 1]; k++) {
             uint32_t f = ts->slots[k];
             for (size_t j = P->first[f]; j < P->first[f + 1]; j++)
+                g[j] += W->marg[P->label[j]];
+        }
+        for (size_t k = 0; nl && k < ts->nl_n[a + i]; k++) {
+            uint32_t f = nonlocal_feature(P, ts, a + i, k);
+            for (size_t j = f ? P->first[f - 1] : 0; f && j < P->first[f]; j++)
                 g[j] += W->marg[P->label[j]];
         }
         for (int d = 0; P->K && d < NK_WINDOW; d++) {
@@ -418,19 +447,27 @@ int crf_dev_score(crf_problem *P, const double *w, double wscale, double *p, dou
                   double *f1, nerkit_error *err)
 {
     const size_t L = P->L;
-    const nk_trainset *dv = P->dev;
+    nk_trainset *dv = P->dev;
     crf_work *W = &P->work[0];
     for (size_t k = 0; k < L * L; k++)
         W->trans[k] = (float)(wscale * w[P->nemit + k]);
     crf_load_dense(P, w, NULL, 0, 0);
-    for (size_t s = 0; s < dv->nsent; s++) {
-        size_t a = dv->sent_first[s], n = dv->sent_first[s + 1] - a;
-        emissions(P, dv, a, n, w, wscale, W->fb.E);
-        for (size_t k = 0; k < n * L; k++)
-            W->em[k] = (float)W->fb.E[k];
-        nk_viterbi(&P->m->lat, W->em, n, W->trans, W->vscore, W->vback, P->pred + a);
+    /* as the tagger: with non-local features, a first pass without them
+     * gives the labels they come from */
+    const bool two = P->m->feat.groups & NERKIT_FEAT_NONLOCAL;
+    int rc = NERKIT_OK;
+    for (int pass = 0; pass <= two && !rc; pass++) {
+        for (size_t s = 0; s < dv->nsent; s++) {
+            size_t a = dv->sent_first[s], n = dv->sent_first[s + 1] - a;
+            emissions(P, dv, a, n, pass == 1, w, wscale, W->fb.E);
+            for (size_t k = 0; k < n * L; k++)
+                W->em[k] = (float)W->fb.E[k];
+            nk_viterbi(&P->m->lat, W->em, n, W->trans, W->vscore, W->vback, P->pred + a);
+        }
+        if (two && pass == 0)
+            rc = nk_trainset_nonlocal(dv, P->m, P->pred, &P->tab, err);
     }
-    return nk_trainset_score(dv, P->m, P->pred, p, r, f1, err);
+    return rc ? rc : nk_trainset_score(dv, P->m, P->pred, p, r, f1, err);
 }
 
 int crf_export(const crf_problem *P, const double *w, double wscale, nerkit_model *m,

@@ -67,6 +67,10 @@ typedef struct {
     crf_work *work;           /* threads */
     struct crf_job *jobs;     /* threads: the work of crf_objective (crf.c) */
     uint16_t *pred;           /* dev predictions */
+    /* non-local features stay slots: id maps a slot to its feature + 1
+     * (0: none), for dev's, which change with each first pass */
+    uint32_t *id;
+    nk_nltab tab;
 } crf_problem;
 
 int crf_init(crf_problem *P, const nerkit_model *m, nk_trainset *train, nk_trainset *dev,

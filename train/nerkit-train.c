@@ -65,7 +65,13 @@ static void usage(FILE *f)
           "      --hash-bits N     feature table of 2^N rows (default 22)\n"
           "      --min-count N     ignore features seen fewer than N times (default 1)\n"
           "      --features LIST   feature groups, comma-separated, or 'all' (default):\n"
-          "                        word,lower,affix,shape,flags,window,bigram,position,document\n"
+          "                        word,lower,affix,shape,flags,window,bigram,position,document;\n"
+          "                        'all,nonlocal' adds non-local features: the labels a first\n"
+          "                        pass gave the other mentions of each word in the document\n"
+          "                        (tagging runs two passes)\n"
+          "      --folds K         nonlocal: the first-pass labels of the training documents\n"
+          "                        come from K perceptrons, each trained without one K-th\n"
+          "                        of them (default 2)\n"
           "      --token-col N     token column, 1-based, negative from the end (default 1)\n"
           "      --label-col N     label column (default -1, the last)\n"
           "      --tab             columns are separated by tabs only (tokens with spaces)\n"
@@ -121,7 +127,9 @@ static void on_sigint(int sig)
 static int progress(const nerkit_progress *p, void *user)
 {
     const nerkit_train_opts *to = user;
-    if (strcmp(to->algorithm, "crf") != 0)
+    if (p->fold)
+        fprintf(stderr, "first pass, fold %u/%u: ", p->fold, p->folds);
+    if (p->fold || strcmp(to->algorithm, "crf") != 0)
         fprintf(stderr, "epoch %2u  %6.2fs  %8.0f tok/s  train err %.4f", p->epoch, p->seconds,
                 p->tokens_per_sec, p->train_error);
     else if (strcmp(to->optimizer, "sgd") == 0)
@@ -146,7 +154,7 @@ int main(int argc, char **argv)
     int quiet = 0;
     enum { O_ALGO = 256, O_PATIENCE, O_SEED, O_HASH, O_MINC, O_FEAT, O_TOK, O_LAB, O_TAB, O_SCHEME,
            O_L1, O_L2, O_ITER, O_ITER_PAT, O_DELTA, O_SGD, O_ETA, O_CLUSTERS, O_EMBED,
-           O_LEXWORDS, O_CKPT, O_RESUME, O_PROB, O_GAZ, O_CASE };
+           O_LEXWORDS, O_CKPT, O_RESUME, O_PROB, O_GAZ, O_CASE, O_FOLDS };
     static const struct option longopts[] = {
         {"train", required_argument, 0, 't'},      {"dev", required_argument, 0, 'd'},
         {"output", required_argument, 0, 'o'},     {"algo", required_argument, 0, O_ALGO},
@@ -169,6 +177,7 @@ int main(int argc, char **argv)
         {"resume", required_argument, 0, O_RESUME},
         {"prob-scale", required_argument, 0, O_PROB},
         {"case-copies", required_argument, 0, O_CASE},
+        {"folds", required_argument, 0, O_FOLDS},
         {"help", no_argument, 0, 'h'},             {0, 0, 0, 0}};
     nerkit_error err = {0};
     const char *cluster_files[8], *gazetteer_files[8];
@@ -228,6 +237,7 @@ int main(int argc, char **argv)
         case O_RESUME: to.resume = optarg; break;
         case O_PROB: to.prob_scale = cli_real(&a, optarg, 1e-9, 1e6); break;
         case O_CASE: parse_case_copies(&a, optarg, &to); break;
+        case O_FOLDS: to.folds = (size_t)cli_int(&a, optarg, 2, 100); break;
         case O_LEXWORDS:
             to.lexicon_words = (size_t)cli_int(&a, optarg, 0, 2000000);
             break;

@@ -39,26 +39,33 @@ typedef struct {
     uint16_t *back, *path;
 } perceptron;
 
+static void gather(const perceptron *P, uint32_t slot, bool avg)
+{
+    const size_t L = P->L, off = (size_t)slot * L;
+    for (size_t y = 0; y < L; y++)
+        P->sw[y] += P->w[off + y];
+    if (avg)
+        for (size_t y = 0; y < L; y++)
+            P->su[y] += P->u[off + y];
+}
+
 /* Emission scores of one sentence with the current weights (avg = false) or
- * the averaged ones. */
+ * the averaged ones; nl adds the non-local features ts has. */
 static void score_sentence(const perceptron *P, const nk_trainset *ts, size_t a, size_t n,
-                           bool avg)
+                           bool avg, bool nl)
 {
     const size_t L = P->L;
     double inv = 1.0 / (double)P->c;
+    nl = nl && ts->nl_n;
     for (size_t i = 0; i < n; i++) {
         float *e = P->em + i * L;
         int64_t *sw = P->sw, *su = P->su;
         memset(sw, 0, L * sizeof *sw);
         memset(su, 0, L * sizeof *su);
-        for (size_t k = ts->start[a + i]; k < ts->start[a + i + 1]; k++) {
-            size_t off = (size_t)ts->slots[k] * L;
-            for (size_t y = 0; y < L; y++)
-                sw[y] += P->w[off + y];
-            if (avg)
-                for (size_t y = 0; y < L; y++)
-                    su[y] += P->u[off + y];
-        }
+        for (size_t k = ts->start[a + i]; k < ts->start[a + i + 1]; k++)
+            gather(P, ts->slots[k], avg);
+        for (size_t k = 0; nl && k < ts->nl_n[a + i]; k++)
+            gather(P, ts->nl[(a + i) * NK_NL_MAX + k], avg);
         for (size_t y = 0; y < L; y++)
             e[y] = (float)((double)sw[y] - (avg ? (double)su[y] * inv : 0.0));
     }
@@ -84,9 +91,19 @@ static void set_transitions(perceptron *P, bool avg)
         P->trans[k] = (float)((double)P->wt[k] - (avg ? (double)P->ut[k] * inv : 0.0));
 }
 
-static void update(perceptron *P, const nk_trainset *ts, size_t a, size_t n,
-                   const uint16_t *gold, const uint16_t *pred)
+static void step(perceptron *P, uint32_t slot, uint16_t gold, uint16_t pred)
 {
+    size_t off = (size_t)slot * P->L;
+    P->w[off + gold]++;
+    P->u[off + gold] += P->c;
+    P->w[off + pred]--;
+    P->u[off + pred] -= P->c;
+}
+
+static void update(perceptron *P, const nk_trainset *ts, size_t a, size_t n,
+                   const uint16_t *gold, const uint16_t *pred, bool nl)
+{
+    nl = nl && ts->nl_n;
     const size_t L = P->L;
     const int64_t c = P->c;
     for (size_t i = 0; i < n; i++) {
@@ -100,13 +117,10 @@ static void update(perceptron *P, const nk_trainset *ts, size_t a, size_t n,
                 wp[k] -= x[k];
                 up[k] -= (double)c * x[k];
             }
-            for (size_t k = ts->start[a + i]; k < ts->start[a + i + 1]; k++) {
-                size_t off = (size_t)ts->slots[k] * L;
-                P->w[off + gold[i]]++;
-                P->u[off + gold[i]] += c;
-                P->w[off + pred[i]]--;
-                P->u[off + pred[i]] -= c;
-            }
+            for (size_t k = ts->start[a + i]; k < ts->start[a + i + 1]; k++)
+                step(P, ts->slots[k], gold[i], pred[i]);
+            for (size_t k = 0; nl && k < ts->nl_n[a + i]; k++)
+                step(P, ts->nl[(a + i) * NK_NL_MAX + k], gold[i], pred[i]);
         }
         if (i > 0 && (gold[i] != pred[i] || gold[i - 1] != pred[i - 1])) {
             size_t g = gold[i - 1] * L + gold[i], p = pred[i - 1] * L + pred[i];
@@ -118,18 +132,34 @@ static void update(perceptron *P, const nk_trainset *ts, size_t a, size_t n,
     }
 }
 
-/* Tags every sentence of ts with the averaged weights. */
+/* Tags sentences sent[0..n) of ts (all when sent is NULL) with the
+ * averaged weights. */
 static void decode_averaged(perceptron *P, const nerkit_model *m, const nk_trainset *ts,
-                            uint16_t *out)
+                            const size_t *sent, size_t nsent, bool nl, uint16_t *out)
 {
     set_transitions(P, true);
     if (P->K)
         average_dense(P, P->wd_avg);
-    for (size_t s = 0; s < ts->nsent; s++) {
+    for (size_t k = 0; k < nsent; k++) {
+        size_t s = sent ? sent[k] : k;
         size_t a = ts->sent_first[s], n = ts->sent_first[s + 1] - a;
-        score_sentence(P, ts, a, n, true);
+        score_sentence(P, ts, a, n, true, nl);
         nk_viterbi(&m->lat, P->em, n, P->trans, P->score, P->back, out + a);
     }
+}
+
+/* Tags all of ts as the tagger does: with non-local features (nl), a first
+ * pass without them gives the labels they come from, then a second pass. */
+static int decode_all(perceptron *P, const nerkit_model *m, nk_trainset *ts, bool nl,
+                      nk_nltab *tab, uint16_t *out, nerkit_error *err)
+{
+    decode_averaged(P, m, ts, NULL, ts->nsent, false, out);
+    if (!nl)
+        return NERKIT_OK;
+    int rc = nk_trainset_nonlocal(ts, m, out, tab, err);
+    if (!rc)
+        decode_averaged(P, m, ts, NULL, ts->nsent, true, out);
+    return rc;
 }
 
 /* Copies the averaged weights into the model: only rows with a non-zero
@@ -215,6 +245,10 @@ static uint64_t fingerprint(const nerkit_model *m, const nk_trainset *train,
         h = hash_array(h, ts->sent_first, (ts->nsent + 1) * sizeof *ts->sent_first);
         if (ts->word)
             h = hash_array(h, ts->word, ts->ntok * sizeof *ts->word);
+        if (ts->nl_n) {
+            h = hash_array(h, ts->nl, ts->ntok * NK_NL_MAX * sizeof *ts->nl);
+            h = hash_array(h, ts->nl_n, ts->ntok);
+        }
     }
     return nk_mix64(h);
 }
@@ -237,11 +271,24 @@ static void take_weights(nerkit_model *m, nerkit_model *best)
 #undef SWAP
 }
 
-int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
-                        const nerkit_train_opts *o, nerkit_progress_fn progress, void *user,
-                        nerkit_error *err)
+/* A first pass for the non-local features: trained on the sentences of
+ * the other folds, it tags this fold's with its best epoch. */
+typedef struct {
+    const size_t *train, *held;
+    size_t ntrain, nheld;
+    uint16_t *pred;
+    unsigned k, K; /* fold k + 1 of K */
+} fold;
+
+/* Trains m's weights on train (f: on some sentences, for a first pass). */
+static int run(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerkit_train_opts *o,
+               nerkit_progress_fn progress, void *user, const fold *f, nerkit_error *err)
 {
     perceptron P = {0};
+    nk_nltab tab = {0};
+    const bool nonlocal = !f && (m->feat.groups & NERKIT_FEAT_NONLOCAL);
+    const char *checkpoint = f ? NULL : o->checkpoint, *resume = f ? NULL : o->resume;
+    const size_t nsent = f ? f->ntrain : train->nsent;
     const size_t L = m->nlabels;
     size_t longest = train->longest;
     if (dev && dev->longest > longest)
@@ -275,17 +322,20 @@ int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
         rc = NERKIT_ERR_NOMEM;
         goto out;
     }
-    for (size_t s = 0; s < train->nsent; s++)
-        order[s] = s;
+    size_t ntok = 0; /* in the sentences trained on */
+    for (size_t s = 0; s < nsent; s++) {
+        order[s] = f ? f->train[s] : s;
+        ntok += train->sent_first[order[s] + 1] - train->sent_first[order[s]];
+    }
 
     nk_checkpoint ck = {.L = L, .rows = P.rows, .n = train->nsent, .w = P.w, .wt = P.wt,
                         .u = P.u, .ut = P.ut, .K = P.K, .wd = P.wd, .ud = P.ud,
                         .order = order, .best_score = -1};
-    if (o->checkpoint || o->resume)
+    if (checkpoint || resume)
         ck.fingerprint = fingerprint(m, train, dev, o);
-    if (o->resume) {
+    if (resume) {
         nerkit_model *best;
-        if ((rc = nk_checkpoint_load(o->resume, &ck, &best, err)))
+        if ((rc = nk_checkpoint_load(resume, &ck, &best, err)))
             goto out;
         take_weights(m, best);
         nerkit_model_free(best);
@@ -296,16 +346,17 @@ int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
     bool stopped = ck.stopped;
     for (unsigned epoch = ck.epoch + 1; !stopped && epoch <= o->epochs; epoch++) {
         double t0 = nk_now();
-        nk_train_shuffle(order, train->nsent, o->seed, epoch);
+        nk_train_shuffle(order, nsent, o->seed, epoch);
         size_t errors = 0;
-        for (size_t k = 0; k < train->nsent; k++) {
+        for (size_t k = 0; k < nsent; k++) {
             if (o->stop && *o->stop) {
                 rc = nk_fail(err, NERKIT_ERR_INTERRUPTED, "interrupted in epoch %u", epoch);
                 goto out;
             }
             size_t s = order[k];
             size_t a = train->sent_first[s], n = train->sent_first[s + 1] - a;
-            score_sentence(&P, train, a, n, false);
+            bool nl = nonlocal && nk_train_with_nonlocal(o->seed, epoch, s);
+            score_sentence(&P, train, a, n, false, nl);
             set_transitions(&P, false);
             nk_viterbi(&m->lat, P.em, n, P.trans, P.score, P.back, P.path);
             const uint16_t *gold = train->gold + a;
@@ -313,37 +364,40 @@ int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
             for (size_t i = 0; i < n; i++)
                 wrong += gold[i] != P.path[i];
             if (wrong)
-                update(&P, train, a, n, gold, P.path);
+                update(&P, train, a, n, gold, P.path, nl);
             errors += wrong;
             P.c++;
         }
         double secs = nk_now() - t0;
-        nerkit_progress pr = {epoch, secs, train->ntok / (secs > 0 ? secs : 1e-9),
-                              (double)errors / (double)train->ntok, -1, -1, -1, 0, 0, 0};
+        nerkit_progress pr = {epoch, secs, ntok / (secs > 0 ? secs : 1e-9),
+                              (double)errors / (double)ntok, -1, -1, -1, 0, 0, 0,
+                              f ? f->k + 1 : 0, f ? f->K : 0};
         bool improved = true;
         if (dev) {
-            decode_averaged(&P, m, dev, pred);
-            if ((rc = nk_trainset_score(dev, m, pred, &pr.dev_p, &pr.dev_r, &pr.dev_f1, err)))
+            if ((rc = decode_all(&P, m, dev, nonlocal, &tab, pred, err)) ||
+                (rc = nk_trainset_score(dev, m, pred, &pr.dev_p, &pr.dev_r, &pr.dev_f1, err)))
                 goto out;
             improved = pr.dev_f1 > best_f1;
         }
         if (improved) {
             best_f1 = pr.dev_f1;
             since_best = 0;
-            if ((rc = export_weights(&P, m, err)))
+            if (f)
+                decode_averaged(&P, m, train, f->held, f->nheld, false, f->pred);
+            else if ((rc = export_weights(&P, m, err)))
                 goto out;
         } else {
             since_best++;
         }
         pr.best = improved;
         stopped = (dev && since_best >= o->patience) || errors == 0;
-        if (o->checkpoint) {
+        if (checkpoint) {
             ck.epoch = epoch;
             ck.since_best = since_best;
             ck.stopped = stopped;
             ck.best_score = best_f1;
             ck.step = P.c;
-            if ((rc = nk_checkpoint_save(o->checkpoint, m, &ck, err)))
+            if ((rc = nk_checkpoint_save(checkpoint, m, &ck, err)))
                 goto out;
         }
         if (progress && progress(&pr, user))
@@ -351,7 +405,66 @@ int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
     }
 out:
     perceptron_free(&P);
+    nk_nltab_free(&tab);
     free(order);
     free(pred);
+    return rc;
+}
+
+int nk_train_perceptron(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
+                        const nerkit_train_opts *o, nerkit_progress_fn progress, void *user,
+                        nerkit_error *err)
+{
+    return run(m, train, dev, o, progress, user, NULL, err);
+}
+
+int nk_train_nonlocal(nerkit_model *m, nk_trainset *train, nk_trainset *dev,
+                      const nerkit_train_opts *o, nerkit_progress_fn progress, void *user,
+                      nerkit_error *err)
+{
+    const size_t K = o->folds, ndoc = nerkit_corpus_ndocuments(train->corpus);
+    size_t *part = nk_alloc(train->nsent, sizeof *part, err);
+    size_t *in = nk_alloc(train->nsent, sizeof *in, err);
+    size_t *out = nk_alloc(train->nsent, sizeof *out, err);
+    uint16_t *pred = nk_alloc(train->ntok, sizeof *pred, err);
+    size_t *orig_first = nk_alloc(ndoc + 1, sizeof *orig_first, err);
+    nk_nltab tab = {0};
+    int rc = NERKIT_OK;
+    if (!part || !in || !out || !pred || !orig_first) {
+        rc = NERKIT_ERR_NOMEM;
+        goto done;
+    }
+    /* whole documents to a fold, so that a first pass never saw the
+     * document it tags, as on new text; sentences when there are too few
+     * documents. A case copy goes where its original went: the originals
+     * come first in the set, and a copy's sentences follow its original's
+     * one for one. */
+    for (size_t d = 0, s = 0; d < train->ndoc; d++) {
+        size_t s0 = s;
+        if (d < ndoc)
+            orig_first[d] = s0;
+        for (; s < train->nsent && train->sent_first[s] < train->doc_first[d + 1]; s++)
+            part[s] = d < ndoc ? (ndoc >= K ? d : s) % K
+                               : part[orig_first[train->doc_src[d]] + (s - s0)];
+    }
+    for (size_t k = 0; k < K && !rc; k++) {
+        fold f = {in, out, 0, 0, pred, (unsigned)k, (unsigned)K};
+        for (size_t s = 0; s < train->nsent; s++) {
+            if (part[s] == k)
+                out[f.nheld++] = s;
+            else
+                in[f.ntrain++] = s;
+        }
+        rc = run(m, train, dev, o, progress, user, &f, err);
+    }
+    if (!rc)
+        rc = nk_trainset_nonlocal(train, m, pred, &tab, err);
+done:
+    free(part);
+    free(in);
+    free(out);
+    free(pred);
+    free(orig_first);
+    nk_nltab_free(&tab);
     return rc;
 }

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-NK_OPTS_LAST(nerkit_train_opts, case_upper);
+NK_OPTS_LAST(nerkit_train_opts, folds);
 
 void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
 {
@@ -26,8 +26,14 @@ void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
                                  .iteration_patience = 20,
                                  .delta = 1e-5,
                                  .eta = 0.05,
-                                 .lexicon_words = 50000};
+                                 .lexicon_words = 50000,
+                                 .folds = 2};
     nk_opts_init(o, size, &d, sizeof d);
+}
+
+bool nk_train_with_nonlocal(uint64_t seed, unsigned pass, size_t s)
+{
+    return nk_mix64(nk_hash_step(nk_hash_step(seed, pass), s)) % 4 != 0;
 }
 
 void nk_train_shuffle(size_t *order, size_t n, uint64_t seed, unsigned pass)
@@ -57,15 +63,26 @@ int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_mode
         unsigned k = (unsigned)__builtin_popcount(cases[d]);
         ts->ntok += k * doc.ntokens;
         ts->nsent += k * doc.nsentences;
+        ts->ndoc += k;
     }
     ts->start = nk_alloc(ts->ntok + 1, sizeof *ts->start, err);
     ts->sent_first = nk_alloc(ts->nsent + 1, sizeof *ts->sent_first, err);
     ts->gold = nk_alloc(ts->ntok + 1, sizeof *ts->gold, err);
     ts->word = nk_alloc(ts->ntok + 1, sizeof *ts->word, err);
+    ts->doc_first = nk_alloc(ts->ndoc + 1, sizeof *ts->doc_first, err);
+    ts->doc_src = nk_alloc(ts->ndoc + 1, sizeof *ts->doc_src, err);
+    bool nonlocal = m->feat.groups & NERKIT_FEAT_NONLOCAL;
+    if (nonlocal) {
+        ts->lower = nk_alloc(ts->ntok + 1, sizeof *ts->lower, err);
+        ts->nl = nk_alloc((ts->ntok + 1) * NK_NL_MAX, sizeof *ts->nl, err);
+        ts->nl_n = nk_alloc(ts->ntok + 1, sizeof *ts->nl_n, err);
+    }
     /* corpus type t -> model type */
     size_t nct = nerkit_corpus_ntypes(c);
     int *map = nk_alloc(nct + 1, sizeof *map, err);
-    if (!ts->start || !ts->sent_first || !ts->gold || !ts->word || !map) {
+    if (!ts->start || !ts->sent_first || !ts->gold || !ts->word || !ts->doc_first ||
+        !ts->doc_src || !map ||
+        (nonlocal && (!ts->lower || !ts->nl || !ts->nl_n))) {
         free(map);
         free(cases);
         nk_trainset_free(ts);
@@ -78,7 +95,7 @@ int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_mode
 
     nk_featbuf fb = {0};
     nk_recased rec = {0};
-    size_t cap = 0, nslots = 0, sent = 0, tok = 0;
+    size_t cap = 0, nslots = 0, sent = 0, tok = 0, tdoc = 0;
     int rc = NERKIT_OK;
     /* the originals first, then each copy: without copies the set is
      * what it always was */
@@ -109,6 +126,10 @@ int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_mode
                 ts->gold[tok + i] = t < 0 ? 0 : NK_LABEL(t, NK_LABEL_PART(l));
             }
             memcpy(ts->word + tok, fb.word, doc.ntokens * sizeof *fb.word);
+            if (nonlocal)
+                memcpy(ts->lower + tok, fb.h_lower, doc.ntokens * sizeof *fb.h_lower);
+            ts->doc_first[tdoc] = tok;
+            ts->doc_src[tdoc++] = d;
             nslots += fb.nslots;
             for (size_t s = 0; s < doc.nsentences; s++) {
                 ts->sent_first[sent++] = tok;
@@ -124,6 +145,7 @@ int nk_trainset_build(nk_trainset *ts, const nerkit_corpus *c, const nerkit_mode
     nk_recased_free(&rec);
     ts->start[ts->ntok] = nslots;
     ts->sent_first[ts->nsent] = ts->ntok;
+    ts->doc_first[ts->ndoc] = ts->ntok;
     if (rc)
         nk_trainset_free(ts);
     return rc;
@@ -136,7 +158,24 @@ void nk_trainset_free(nk_trainset *ts)
     free(ts->sent_first);
     free(ts->gold);
     free(ts->word);
+    free(ts->doc_first);
+    free(ts->doc_src);
+    free(ts->lower);
+    free(ts->nl);
+    free(ts->nl_n);
     memset(ts, 0, sizeof *ts);
+}
+
+int nk_trainset_nonlocal(nk_trainset *ts, const nerkit_model *m, const uint16_t *labels,
+                         nk_nltab *tab, nerkit_error *err)
+{
+    int rc = NERKIT_OK;
+    for (size_t d = 0; d < ts->ndoc && !rc; d++) {
+        size_t first = ts->doc_first[d], n = ts->doc_first[d + 1] - first;
+        rc = nk_nonlocal_extract(tab, ts->lower + first, labels + first, n, m->feat.hash_bits,
+                                 ts->nl + first * NK_NL_MAX, ts->nl_n + first, err);
+    }
+    return rc;
 }
 
 /* Removes slots whose count is below the cut, compacting in place. Their
@@ -218,6 +257,8 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
                             "log-potentials as they are");
     if (nk_case_copies_check(opts, err))
         return NULL;
+    if ((opts->features & NERKIT_FEAT_NONLOCAL) && (opts->folds < 2 || opts->folds > 100))
+        return nk_fail_null(err, NERKIT_ERR_ARG, "%zu folds: want 2 to 100", opts->folds);
     if (opts->threads < 0 || opts->threads > NERKIT_THREADS_MAX)
         return nk_fail_null(err, NERKIT_ERR_ARG, "%d threads: want 1 to %d", opts->threads,
                             NERKIT_THREADS_MAX);
@@ -276,6 +317,8 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
         rc = nk_trainset_build(&dv, dev, m, NULL, err);
     if (!rc)
         rc = nk_trainset_prune(&tr, opts->min_count, opts->hash_bits, err);
+    if (!rc && (opts->features & NERKIT_FEAT_NONLOCAL))
+        rc = nk_train_nonlocal(m, &tr, dev ? &dv : NULL, opts, progress, user, err);
     if (!rc)
         rc = (crf ? nk_train_crf : nk_train_perceptron)(m, &tr, dev ? &dv : NULL, opts, progress,
                                                          user, err);

@@ -155,6 +155,31 @@ int nk_features_extract(const nk_featcfg *cfg, const struct nk_lexicon *lex,
                         const nk_phrases *gaz, const nerkit_document *doc, nk_featbuf *fb,
                         nerkit_error *err);
 
+/* The hashed slot of feature template tmpl with this value. */
+static inline uint32_t nk_slot(uint64_t tmpl, uint64_t value, uint64_t mask)
+{
+    return (uint32_t)(nk_mix64(nk_hash_step(tmpl * 0x9e3779b97f4a7c15ULL, value)) & mask);
+}
+
+/* ---- non-local features (nonlocal.c) */
+
+/* Non-local features of one token at most. */
+#define NK_NL_MAX 2
+
+struct nk_nlcell;
+typedef struct {
+    struct nk_nlcell *cell;
+    size_t cap, mask;
+} nk_nltab;
+
+/* The non-local features of each token of a document of ntok tokens from
+ * the labels a first pass gave the whole document: token i gets count[i]
+ * slots at slots[i * NK_NL_MAX]. lower holds nk_lower_hash of each token
+ * (nk_featbuf.h_lower); tab is scratch that only grows. */
+int nk_nonlocal_extract(nk_nltab *tab, const uint64_t *lower, const uint16_t *labels, size_t ntok,
+                        unsigned hash_bits, uint32_t *slots, uint8_t *count, nerkit_error *err);
+void nk_nltab_free(nk_nltab *tab);
+
 /* ---- decoding (viterbi.c) */
 
 /* The BILOU transition structure: for each label, the labels allowed before

@@ -70,7 +70,7 @@ enum { D_LOWER = 1, D_CAPMID = 2, D_CAPS = 4 };
 
 static inline uint32_t slot(uint64_t tmpl, uint64_t value, uint64_t mask)
 {
-    return (uint32_t)(nk_mix64(nk_hash_step(tmpl * 0x9e3779b97f4a7c15ULL, value)) & mask);
+    return nk_slot(tmpl, value, mask);
 }
 
 static char shape_class(uint32_t cp)
@@ -481,10 +481,6 @@ static const char *const group_names[] = {"word",  "lower",  "affix",    "shape"
 
 int nerkit_features_parse(const char *list, uint32_t *mask, nerkit_error *err)
 {
-    if (strcmp(list, "all") == 0) {
-        *mask = NERKIT_FEAT_ALL;
-        return NERKIT_OK;
-    }
     uint32_t m = 0;
     const char *p = list;
     while (*p) {
@@ -493,9 +489,14 @@ int nerkit_features_parse(const char *list, uint32_t *mask, nerkit_error *err)
         while (g < sizeof group_names / sizeof *group_names &&
                !(strlen(group_names[g]) == n && strncmp(group_names[g], p, n) == 0))
             g++;
-        if (g == sizeof group_names / sizeof *group_names)
+        if (g < sizeof group_names / sizeof *group_names)
+            m |= 1u << g;
+        else if (n == 3 && strncmp(p, "all", 3) == 0)
+            m |= NERKIT_FEAT_ALL;
+        else if (n == 8 && strncmp(p, "nonlocal", 8) == 0)
+            m |= NERKIT_FEAT_NONLOCAL;
+        else
             return nk_fail(err, NERKIT_ERR_ARG, "unknown feature group '%.*s'", (int)n, p);
-        m |= 1u << g;
         p += n + (p[n] == ',');
     }
     *mask = m;

@@ -482,7 +482,8 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
     nk_featcfg cfg;
     if (!get_u32(&feat, &cfg.groups) || !get_u32(&feat, &cfg.hash_bits) ||
         (cfg.groups & ~(uint32_t)(NERKIT_FEAT_ALL | NERKIT_FEAT_CLUSTERS | NERKIT_FEAT_VECTORS |
-                                  NERKIT_FEAT_GAZETTEER | NERKIT_FEAT_CASELESS)) ||
+                                  NERKIT_FEAT_GAZETTEER | NERKIT_FEAT_CASELESS |
+                                  NERKIT_FEAT_NONLOCAL)) ||
         cfg.hash_bits < 10 || cfg.hash_bits > 28) {
         bad(err, name, "FEAT section: unknown feature groups or hash size");
         goto out;

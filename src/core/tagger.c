@@ -20,6 +20,14 @@ struct nerkit_tagger {
     void (*drop)(void *);
     float *x;        /* dense inputs, document length x NK_WINDOW * dim */
     size_t cap_x;
+    /* the first pass of a model with non-local features */
+    uint16_t *first;  /* its labels */
+    uint32_t *nl;     /* document length x NK_NL_MAX slots */
+    uint8_t *nl_n;
+    size_t cap_nl;
+    bool *changed;    /* per sentence: the second pass changed its scores */
+    size_t cap_changed;
+    nk_nltab nltab;
 };
 
 nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
@@ -49,6 +57,11 @@ void nerkit_tagger_free(nerkit_tagger *t)
     free(t->back);
     free(t->score);
     free(t->rows);
+    free(t->first);
+    free(t->nl);
+    free(t->nl_n);
+    free(t->changed);
+    nk_nltab_free(&t->nltab);
     free(t);
 }
 
@@ -96,6 +109,48 @@ static void emissions(const nerkit_model *m, const nk_featbuf *fb, const nerkit_
     }
 }
 
+/* Non-local features: the scores so far are a first pass, whose labels give
+ * each token a few more features; their rows are added to the same scores,
+ * so that every decoder sees the second pass. Features are not extracted
+ * twice: the pass costs a Viterbi and a couple of rows per token. */
+static int second_pass(nerkit_tagger *t, const nerkit_document *doc, nerkit_error *err)
+{
+    const nerkit_model *m = t->m;
+    const size_t L = m->nlabels, ntok = doc->ntokens;
+    if (ntok > t->cap_nl) {
+        if (!nk_resize(&t->first, ntok, sizeof *t->first) ||
+            !nk_resize(&t->nl, ntok * NK_NL_MAX, sizeof *t->nl) ||
+            !nk_resize(&t->nl_n, ntok, sizeof *t->nl_n))
+            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory scoring a document");
+        t->cap_nl = ntok;
+    }
+    if (doc->nsentences > t->cap_changed) {
+        if (!nk_resize(&t->changed, doc->nsentences, sizeof *t->changed))
+            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory scoring a document");
+        t->cap_changed = doc->nsentences;
+    }
+    size_t first = 0;
+    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++])
+        nk_viterbi(&m->lat, t->em + first * L, doc->sentence_len[s], m->trans, t->score,
+                   t->back, t->first + first);
+    int rc = nk_nonlocal_extract(&t->nltab, t->fb.h_lower, t->first, ntok, m->feat.hash_bits,
+                                 t->nl, t->nl_n, err);
+    first = 0;
+    for (size_t s = 0; s < doc->nsentences && !rc; first += doc->sentence_len[s++]) {
+        t->changed[s] = false;
+        for (size_t i = first; i < first + doc->sentence_len[s]; i++) {
+            float *restrict e = t->em + i * L;
+            for (size_t k = 0; k < t->nl_n[i]; k++) {
+                const float *restrict w = nk_model_row(m, t->nl[i * NK_NL_MAX + k]);
+                t->changed[s] |= w != NULL;
+                for (size_t y = 0; w && y < L; y++)
+                    e[y] += w[y];
+            }
+        }
+    }
+    return rc;
+}
+
 int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **em,
                     nerkit_error *err)
 {
@@ -137,6 +192,8 @@ int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **
         nk_dense_inputs(&m->lex, t->fb.word, doc, t->x);
         nk_dense_scores(t->x, doc->ntokens, K, m->dense, L, t->em);
     }
+    if ((m->feat.groups & NERKIT_FEAT_NONLOCAL) && (rc = second_pass(t, doc, err)))
+        return rc;
     *em = t->em;
     return NERKIT_OK;
 }
@@ -163,10 +220,16 @@ int nerkit_tag_document(nerkit_tagger *t, const nerkit_document *doc, uint16_t *
     int rc = nk_tagger_score(t, doc, &em, err);
     if (rc)
         return rc;
+    /* a sentence the second pass left alone keeps its first-pass path */
+    const bool again = m->feat.groups & NERKIT_FEAT_NONLOCAL;
     size_t first = 0;
-    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++])
-        nk_viterbi(&m->lat, em + first * m->nlabels, doc->sentence_len[s], m->trans, t->score,
-                   t->back, labels + first);
+    for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
+        if (again && !t->changed[s])
+            memcpy(labels + first, t->first + first, doc->sentence_len[s] * sizeof *labels);
+        else
+            nk_viterbi(&m->lat, em + first * m->nlabels, doc->sentence_len[s], m->trans,
+                       t->score, t->back, labels + first);
+    }
     return NERKIT_OK;
 }
 
