@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "../src/core/core.h"
+#include "../train/trainer.h"
 
 enum { MAXTOK = 16 };
 
@@ -202,6 +203,54 @@ static void test_second_pass_retags(void **state)
     nerkit_model_free(m);
 }
 
+/* With case copies the training set still knows its documents: the copies
+ * follow the originals, each as long as its original, with the same words
+ * once lower-cased and the same labels, so that the first-pass folds can
+ * put a copy where its original went; and training with both runs. */
+static void test_documents_with_case_copies(void **state)
+{
+    (void)state;
+    const char *txt = "-DOCSTART- O\n\nAnna B-PER\nsaw O\nRiga B-LOC\n\n"
+                      "-DOCSTART- O\n\nBob B-PER\nleft O\n\nHe O\nwent O\nhome O\n\n"
+                      "-DOCSTART- O\n\nParis B-LOC\n\n";
+    nerkit_error err;
+    nerkit_corpus *c = nerkit_corpus_parse(txt, strlen(txt), "docs", NULL, &err);
+    assert_non_null(c);
+    const char *types[] = {"LOC", "PER"};
+    size_t lens[] = {3, 3};
+    nk_featcfg feat = {NERKIT_FEAT_ALL | NERKIT_FEAT_NONLOCAL, 14};
+    nerkit_model *m = nk_model_new("perceptron", NERKIT_SCHEME_IOB2, types, lens, 2, &feat, &err);
+    assert_non_null(m);
+    nerkit_train_opts o;
+    nerkit_train_opts_init(&o);
+    o.case_lower = o.case_upper = 1;
+    nk_trainset ts;
+    assert_int_equal(nk_trainset_build(&ts, c, m, &o, &err), NERKIT_OK);
+    assert_int_equal(ts.ndoc, 9);
+    assert_int_equal(ts.ntok, 3 * 9);
+    assert_int_equal(ts.nsent, 3 * 4);
+    for (size_t d = 0; d < ts.ndoc; d++) {
+        size_t src = ts.doc_src[d], a = ts.doc_first[d], b = ts.doc_first[src];
+        size_t n = ts.doc_first[d + 1] - a;
+        if (d < 3)
+            assert_int_equal(src, d);
+        assert_int_equal(n, ts.doc_first[src + 1] - b);
+        assert_memory_equal(ts.lower + a, ts.lower + b, n * sizeof *ts.lower);
+        assert_memory_equal(ts.gold + a, ts.gold + b, n * sizeof *ts.gold);
+    }
+    nk_trainset_free(&ts);
+    nerkit_model_free(m);
+
+    o.features = NERKIT_FEAT_ALL | NERKIT_FEAT_NONLOCAL;
+    o.hash_bits = 14;
+    o.epochs = 3;
+    m = nerkit_train(c, c, &o, NULL, NULL, &err);
+    if (!m)
+        fail_msg("%s", err.message);
+    nerkit_model_free(m);
+    nerkit_corpus_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +260,7 @@ int main(void)
         cmocka_unit_test(test_many_mentions),
         cmocka_unit_test(test_features_parse_nonlocal),
         cmocka_unit_test(test_second_pass_retags),
+        cmocka_unit_test(test_documents_with_case_copies),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
