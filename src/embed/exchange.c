@@ -9,7 +9,10 @@
  * word in turn leaves its class and joins the one that raises F most.
  * Only the classes next to the word's neighbours enter the gain of a move,
  * so a sweep costs the sum over words of k times their neighbouring
- * classes, not k squared per word.
+ * classes, not k squared per word. The gains of all k classes are summed
+ * together, one neighbouring class at a time: each adds a whole row of the
+ * counts (or of their transpose), read in order, where scoring one class
+ * at a time read one scattered cell of every row.
  *
  * The counts are integers and each gain is computed the same way by
  * whichever thread computes it, so the classes do not depend on the
@@ -44,8 +47,6 @@ typedef struct {
     xch *x;
     pthread_t th;
     size_t lo, hi;    /* candidate classes [lo, hi) of the current word */
-    double best;
-    size_t arg;
 } part;
 
 /* The helpers wait for a new round (round changes) or stop; the caller
@@ -62,7 +63,8 @@ struct xch {
     const graph *g;
     size_t k;
     uint32_t *cls;
-    int64_t *m;       /* k x k class bigram counts */
+    int64_t *m, *mt;  /* k x k class bigram counts, and their transpose */
+    double *gain;     /* the current word's gain for each class */
     int64_t *left, *right; /* N(c,.) and N(.,c) */
     /* the word being placed: its counts by neighbouring class */
     int64_t *s, *p, self, wl, wr;
@@ -179,51 +181,51 @@ static int graph_of_classes(graph *g, const int64_t *m, size_t k, nerkit_error *
 static void place(xch *x, size_t b, int64_t sign)
 {
     const size_t k = x->k;
-    for (size_t i = 0; i < x->nsl; i++)
-        x->m[b * k + x->sl[i]] += sign * x->s[x->sl[i]];
-    for (size_t i = 0; i < x->npl; i++)
-        x->m[x->pl[i] * k + b] += sign * x->p[x->pl[i]];
+    for (size_t i = 0; i < x->nsl; i++) {
+        size_t d = x->sl[i];
+        x->m[b * k + d] += sign * x->s[d];
+        x->mt[d * k + b] += sign * x->s[d];
+    }
+    for (size_t i = 0; i < x->npl; i++) {
+        size_t c = x->pl[i];
+        x->m[c * k + b] += sign * x->p[c];
+        x->mt[b * k + c] += sign * x->p[c];
+    }
     x->m[b * k + b] += sign * x->self;
+    x->mt[b * k + b] += sign * x->self;
     x->left[b] += sign * x->wl;
     x->right[b] += sign * x->wr;
 }
 
-/* The change of F when the current word, out of every class, joins b. */
-static double gain(const xch *x, size_t b)
+/* g[b] += f(v[b] + add) - f(v[b]) for b in [lo, hi). */
+static void add_row(const double *t, const int64_t *v, int64_t add, double *g, size_t lo,
+                    size_t hi)
+{
+    for (size_t b = lo; b < hi; b++)
+        g[b] += xlogx(t, v[b] + add) - xlogx(t, v[b]);
+}
+
+/* x->g[lo, hi): the change of F when the current word, out of every
+ * class, joins each class. */
+static void gains(const xch *x, size_t lo, size_t hi)
 {
     const size_t k = x->k;
     const double *t = x->ftab;
-    const int64_t *row = x->m + b * k;
-    double g = 0;
-    for (size_t i = 0; i < x->nsl; i++) {
-        size_t d = x->sl[i];
-        g += xlogx(t, row[d] + x->s[d]) - xlogx(t, row[d]);
-    }
-    for (size_t i = 0; i < x->npl; i++) {
-        size_t c = x->pl[i];
-        int64_t v = x->m[c * k + b];
-        g += xlogx(t, v + x->p[c]) - xlogx(t, v);
-    }
-    /* the loops counted the cell (b, b) twice, apart: count it once, whole */
-    int64_t bb = row[b], sb = x->s[b], pb = x->p[b];
-    g -= xlogx(t, bb + sb) - xlogx(t, bb) + xlogx(t, bb + pb) - xlogx(t, bb);
-    g += xlogx(t, bb + sb + pb + x->self) - xlogx(t, bb);
-    g -= xlogx(t, x->left[b] + x->wl) - xlogx(t, x->left[b]);
-    g -= xlogx(t, x->right[b] + x->wr) - xlogx(t, x->right[b]);
-    return g;
-}
-
-/* The best class of [lo, hi): the first of the highest gains. */
-static void best_of(const xch *x, size_t lo, size_t hi, double *best, size_t *arg)
-{
-    *best = -INFINITY;
-    *arg = lo;
+    double *g = x->gain;
+    for (size_t b = lo; b < hi; b++)
+        g[b] = 0;
+    /* cell (b, d) gains s[d], cell (c, b) gains p[c] */
+    for (size_t i = 0; i < x->nsl; i++)
+        add_row(t, x->mt + x->sl[i] * k, x->s[x->sl[i]], g, lo, hi);
+    for (size_t i = 0; i < x->npl; i++)
+        add_row(t, x->m + x->pl[i] * k, x->p[x->pl[i]], g, lo, hi);
     for (size_t b = lo; b < hi; b++) {
-        double g = gain(x, b);
-        if (g > *best) {
-            *best = g;
-            *arg = b;
-        }
+        /* the rows counted the cell (b, b) twice, apart: count it once, whole */
+        int64_t bb = x->m[b * k + b], sb = x->s[b], pb = x->p[b];
+        g[b] -= xlogx(t, bb + sb) - xlogx(t, bb) + xlogx(t, bb + pb) - xlogx(t, bb);
+        g[b] += xlogx(t, bb + sb + pb + x->self) - xlogx(t, bb);
+        g[b] -= xlogx(t, x->left[b] + x->wl) - xlogx(t, x->left[b]);
+        g[b] -= xlogx(t, x->right[b] + x->wr) - xlogx(t, x->right[b]);
     }
 }
 
@@ -241,7 +243,7 @@ static void *part_main(void *arg)
             break;
         seen = c->round;
         pthread_mutex_unlock(&c->mu);
-        best_of(x, p->lo, p->hi, &p->best, &p->arg);
+        gains(x, p->lo, p->hi);
         pthread_mutex_lock(&c->mu);
         if (++c->done == x->nparts)
             pthread_cond_signal(&c->finish);
@@ -250,8 +252,8 @@ static void *part_main(void *arg)
     return NULL;
 }
 
-/* The best class for the current word, the helpers scoring their share. */
-static void best_shared(xch *x, double *best, size_t *arg)
+/* x->g for the current word, the helpers scoring their share. */
+static void gains_shared(xch *x)
 {
     crew *c = &x->crew;
     size_t per = (x->k + x->nparts) / (x->nparts + 1);
@@ -264,17 +266,11 @@ static void best_shared(xch *x, double *best, size_t *arg)
     c->done = 0;
     pthread_cond_broadcast(&c->start);
     pthread_mutex_unlock(&c->mu);
-    best_of(x, 0, per < x->k ? per : x->k, best, arg);
+    gains(x, 0, per < x->k ? per : x->k);
     pthread_mutex_lock(&c->mu);
     while (c->done < x->nparts)
         pthread_cond_wait(&c->finish, &c->mu);
     pthread_mutex_unlock(&c->mu);
-    /* in class order, strictly better only: the first best wins, as alone */
-    for (size_t t = 0; t < x->nparts; t++)
-        if (x->parts[t].lo < x->parts[t].hi && x->parts[t].best > *best) {
-            *best = x->parts[t].best;
-            *arg = x->parts[t].arg;
-        }
 }
 
 /* Gathers item w's counts by neighbouring class into x->s, x->p. */
@@ -313,14 +309,16 @@ static size_t sweep(xch *x)
         gather(x, w);
         size_t a = x->cls[w], b;
         place(x, a, -1);
-        double best;
         if (x->nparts && x->k * (x->nsl + x->npl + 4) >= PARALLEL_WORK)
-            best_shared(x, &best, &b);
+            gains_shared(x);
         else
-            best_of(x, 0, x->k, &best, &b);
-        /* staying wins ties, so a sweep without gain moves nothing */
-        if (b != a && !(best > gain(x, a)))
-            b = a;
+            gains(x, 0, x->k);
+        /* the first of the best, unless staying is as good: a sweep
+         * without gain moves nothing */
+        b = a;
+        for (size_t c = 0; c < x->k; c++)
+            if (x->gain[c] > x->gain[b])
+                b = c;
         place(x, b, 1);
         x->cls[w] = (uint32_t)b;
         moved += b != a;
@@ -337,13 +335,16 @@ static int exchange(const graph *g, size_t k, unsigned iterations, int threads,
                     const double *ftab, uint32_t *cls, int64_t *m, nerkit_error *err)
 {
     xch x = {.g = g, .k = k, .cls = cls, .m = m, .ftab = ftab};
+    x.mt = nk_alloc(k * k, sizeof *x.mt, err);
+    x.gain = nk_alloc(k, sizeof *x.gain, err);
     x.left = nk_alloc(k, sizeof *x.left, err);
     x.right = nk_alloc(k, sizeof *x.right, err);
     x.s = nk_alloc(k, sizeof *x.s, err);
     x.p = nk_alloc(k, sizeof *x.p, err);
     x.sl = nk_alloc(k, sizeof *x.sl, err);
     x.pl = nk_alloc(k, sizeof *x.pl, err);
-    int rc = x.left && x.right && x.s && x.p && x.sl && x.pl ? NERKIT_OK : NERKIT_ERR_NOMEM;
+    int rc = x.mt && x.gain && x.left && x.right && x.s && x.p && x.sl && x.pl ? NERKIT_OK
+                                                                          : NERKIT_ERR_NOMEM;
     pthread_mutex_init(&x.crew.mu, NULL);
     pthread_cond_init(&x.crew.start, NULL);
     pthread_cond_init(&x.crew.finish, NULL);
@@ -368,6 +369,7 @@ static int exchange(const graph *g, size_t k, unsigned iterations, int threads,
         for (size_t w = 0; w < g->n; w++)
             for (size_t e = g->srow[w]; e < g->srow[w + 1]; e++) {
                 m[cls[w] * k + cls[g->snext[e]]] += g->snum[e];
+                x.mt[cls[g->snext[e]] * k + cls[w]] += g->snum[e];
                 x.left[cls[w]] += g->snum[e];
                 x.right[cls[g->snext[e]]] += g->snum[e];
             }
@@ -383,6 +385,8 @@ static int exchange(const graph *g, size_t k, unsigned iterations, int threads,
     pthread_mutex_destroy(&x.crew.mu);
     pthread_cond_destroy(&x.crew.start);
     pthread_cond_destroy(&x.crew.finish);
+    free(x.mt);
+    free(x.gain);
     free(x.left);
     free(x.right);
     free(x.s);
