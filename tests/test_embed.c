@@ -736,6 +736,10 @@ static void test_exchange_classes(void **state)
     nerkit_clusters_free(c1);
     nerkit_clusters_free(c2);
 
+    /* no classes at all */
+    const size_t none[] = {4, 0};
+    assert_null(nerkit_exchange(&path, 1, &o, none, 2, 5, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
     /* more classes than words */
     const size_t many[] = {100};
     path = kinds_corpus("few.txt", 10);

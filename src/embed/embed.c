@@ -575,14 +575,16 @@ nerkit_clusters *nerkit_exchange(const char *const *paths, size_t npaths,
      * bounds the vocabulary from below, and a clustering needs its classes */
     opts.window = 1;
     opts.dim = 1;
-    size_t kmax = 0;
-    for (size_t l = 0; l < nks; l++)
+    size_t kmax = 0, kmin = SIZE_MAX;
+    for (size_t l = 0; l < nks; l++) {
         kmax = ks[l] > kmax ? ks[l] : kmax;
+        kmin = ks[l] < kmin ? ks[l] : kmin;
+    }
     if (check_opts(o, err))
         return NULL;
-    if (!nks || iterations < 1 || kmax > UINT32_MAX)
+    if (!nks || kmin < 1 || kmax > UINT32_MAX || iterations < 1)
         return nk_fail_null(err, NERKIT_ERR_ARG, "the exchange clustering wants class counts "
-                                                 "and at least one iteration");
+                                                 "of 1 or more and at least one iteration");
     embed e = {.o = o, .start = nk_now()};
     pthread_mutex_init(&e.mu, NULL);
     pthread_mutex_init(&e.cooc_mu, NULL);
