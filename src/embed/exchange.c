@@ -28,7 +28,7 @@
 
 #define FTAB (1 << 20) /* x log x looked up below this, computed above */
 /* a word's candidate classes are split between threads only when scoring
- * them costs more than the two barriers that hand them out */
+ * them costs much more than waking the helpers and waiting for them */
 #define PARALLEL_WORK 32768
 
 /* Items and their ordered bigram counts, both ways: item i is followed by
