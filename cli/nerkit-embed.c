@@ -15,6 +15,8 @@ static void usage(FILE *f)
 {
     fputs("usage: nerkit-embed -o OUT [options] FILE|FOLDER|-...        learn word vectors\n"
           "       nerkit-embed --clusters K[,K...] -o OUT [options] VECTORS   k-means clusters\n"
+          "       nerkit-embed --exchange K[,K...] -o OUT [options] FILE|FOLDER|-...\n"
+          "                                                         word classes of text\n"
           "       nerkit-embed --neighbors WORD[,WORD...] [-n N] VECTORS      nearest words\n"
           "\n"
           "Learning reads text documents separated by blank lines (files, folders read\n"
@@ -45,9 +47,15 @@ static void usage(FILE *f)
           "                        the comma-separated LIST; OUT gets a first line\n"
           "                        \"#nerkit-clusters<TAB>k1<TAB>k2...\", then\n"
           "                        \"word<TAB>id1<TAB>id2...\" per word\n"
-          "      --iterations N    k-means: Lloyd iterations at most (100)\n"
+          "      --iterations N    k-means: Lloyd iterations at most (100); --exchange:\n"
+          "                        sweeps at most (10)\n"
           "      --no-normalize    k-means: cluster the vectors as they are, not at unit\n"
           "                        length\n"
+          "      --exchange LIST   word classes of the text (--min-count, --max-vocab,\n"
+          "                        --lower and -j as for learning) by the exchange\n"
+          "                        algorithm over class bigrams, for each k of LIST,\n"
+          "                        each smaller k grouping the classes of the next\n"
+          "                        larger; OUT is written as --clusters writes it\n"
           "      --neighbors LIST  print the nearest words of each word of LIST by cosine\n"
           "  -n N                  how many neighbours (10)\n"
           "  -q, --quiet           no progress on stderr\n"
@@ -68,7 +76,8 @@ static void message(const char *line, void *user)
 static void embed_progress(const nerkit_embed_progress *p, void *user)
 {
     (void)user;
-    static const char *const stage[] = {"counting words", "counting pairs", "PPMI", "SVD", "done"};
+    static const char *const stage[] = {"counting words", "counting pairs", "PPMI", "SVD", "done",
+                                        "exchange"};
     fprintf(stderr, "\r\033[K%s", stage[p->stage]);
     if (p->stage <= NERKIT_EMBED_COOCCUR) {
         fprintf(stderr, "  files %zu/%zu  %.1f", p->files_done, p->files_total,
@@ -79,7 +88,9 @@ static void embed_progress(const nerkit_embed_progress *p, void *user)
     }
     if (p->stage >= NERKIT_EMBED_COOCCUR)
         fprintf(stderr, "  vocabulary %zu  %s %.1f M", p->vocab,
-                p->stage >= NERKIT_EMBED_PPMI ? "nonzeros" : "pairs", p->pairs / 1e6);
+                p->stage == NERKIT_EMBED_PPMI || p->stage == NERKIT_EMBED_SVD ? "nonzeros"
+                                                                               : "pairs",
+                p->pairs / 1e6);
     if (p->prunes)
         fprintf(stderr, " (pruned %ux)", p->prunes);
     if (p->stage == NERKIT_EMBED_SVD && p->steps)
@@ -103,26 +114,45 @@ static nerkit_vectors *load(const char *path)
     return v;
 }
 
-static int clusters(const char *list, const char *in, const char *out, nerkit_kmeans_opts *ko)
+/* Parses the comma-separated list of cluster counts of --clusters or
+ * --exchange; false after a message if it is not one. */
+static bool parse_ks(const char *opt, const char *list, size_t *ks, size_t *n)
 {
-    size_t ks[64], n = 0;
+    *n = 0;
     for (const char *p = list; *p;) {
         char *end;
         unsigned long long k = strtoull(p, &end, 10);
-        if (!(*p >= '0' && *p <= '9') || (*end && *end != ',') || k < 1 || n == 64) {
-            fprintf(stderr, "nerkit-embed: --clusters wants up to 64 comma-separated counts, not "
-                            "'%s'\n",
-                    list);
-            return 2;
+        if (!(*p >= '0' && *p <= '9') || (*end && *end != ',') || k < 1 || *n == 64) {
+            fprintf(stderr, "nerkit-embed: %s wants up to 64 comma-separated counts, not '%s'\n",
+                    opt, list);
+            return false;
         }
-        ks[n++] = (size_t)k;
+        ks[(*n)++] = (size_t)k;
         p = *end ? end + 1 : end;
     }
-    if (n == 0) {
-        fprintf(stderr, "nerkit-embed: --clusters wants up to 64 comma-separated counts, not an "
-                        "empty list\n");
+    if (*n == 0)
+        fprintf(stderr, "nerkit-embed: %s wants up to 64 comma-separated counts, not an empty "
+                        "list\n", opt);
+    return *n > 0;
+}
+
+static int save_clusters(nerkit_clusters *c, const char *out, nerkit_error *err)
+{
+    cli_held held;
+    cli_hold_signals(&held);
+    int rc = !c || nerkit_clusters_save(c, out, err) != NERKIT_OK;
+    cli_release_signals(&held);
+    if (rc)
+        fprintf(stderr, "nerkit-embed: %s\n", err->message);
+    nerkit_clusters_free(c);
+    return rc;
+}
+
+static int clusters(const char *list, const char *in, const char *out, nerkit_kmeans_opts *ko)
+{
+    size_t ks[64], n;
+    if (!parse_ks("--clusters", list, ks, &n))
         return 2;
-    }
     nerkit_vectors *v = load(in);
     if (!v)
         return 1;
@@ -130,13 +160,7 @@ static int clusters(const char *list, const char *in, const char *out, nerkit_km
     nerkit_clusters *c = nerkit_kmeans(v, ks, n, ko, &err);
     if (ko->progress)
         fputc('\n', stderr);
-    cli_held held;
-    cli_hold_signals(&held);
-    int rc = !c || nerkit_clusters_save(c, out, &err) != NERKIT_OK;
-    cli_release_signals(&held);
-    if (rc)
-        fprintf(stderr, "nerkit-embed: %s\n", err.message);
-    nerkit_clusters_free(c);
+    int rc = save_clusters(c, out, &err);
     nerkit_vectors_free(v);
     return rc;
 }
@@ -177,12 +201,13 @@ int main(int argc, char **argv)
     nerkit_embed_opts_init(&o);
     nerkit_kmeans_opts ko;
     nerkit_kmeans_opts_init(&ko);
-    const char *out = NULL, *cluster_list = NULL, *neighbor_list = NULL;
+    const char *out = NULL, *cluster_list = NULL, *neighbor_list = NULL, *exchange_list = NULL;
+    unsigned iterations = 0; /* 0: the default of the mode */
     nerkit_vec_format format = NERKIT_VEC_WORD2VEC;
     size_t nneighbors = 10;
     int quiet = 0;
     enum { O_LOWER = 256, O_SEED, O_CDS, O_EIG, O_OVER, O_POWER, O_MAXW, O_MAXP, O_ITER,
-           O_NONORM, O_NEIGH, O_DIM, O_MINC, O_MAXV, O_CLUST };
+           O_NONORM, O_NEIGH, O_DIM, O_MINC, O_MAXV, O_CLUST, O_EXCH };
     static const struct option longopts[] = {
         {"output", required_argument, 0, 'o'},     {"format", required_argument, 0, 'f'},
         {"dim", required_argument, 0, O_DIM},      {"window", required_argument, 0, 'w'},
@@ -194,6 +219,7 @@ int main(int argc, char **argv)
         {"max-words", required_argument, 0, O_MAXW},
         {"max-pairs", required_argument, 0, O_MAXP},
         {"clusters", required_argument, 0, O_CLUST}, {"iterations", required_argument, 0, O_ITER},
+        {"exchange", required_argument, 0, O_EXCH},
         {"no-normalize", no_argument, 0, O_NONORM}, {"neighbors", required_argument, 0, O_NEIGH},
         {"quiet", no_argument, 0, 'q'},            {"help", no_argument, 0, 'h'},
         {0, 0, 0, 0}};
@@ -232,7 +258,8 @@ int main(int argc, char **argv)
         /* 16 bytes each: 2^32 pairs are 64 GB */
         case O_MAXP: o.max_pairs = (size_t)cli_int(&a, optarg, 65536, 1LL << 32); break;
         case O_CLUST: cluster_list = optarg; break;
-        case O_ITER: ko.iterations = (unsigned)cli_int(&a, optarg, 1, 100000); break;
+        case O_ITER: iterations = (unsigned)cli_int(&a, optarg, 1, 100000); break;
+        case O_EXCH: exchange_list = optarg; break;
         case O_NONORM: ko.normalize = 0; break;
         case O_NEIGH: neighbor_list = optarg; break;
         case 'n': nneighbors = (size_t)cli_int(&a, optarg, 1, 1000); break;
@@ -242,11 +269,17 @@ int main(int argc, char **argv)
         }
     }
     int ninputs = argc - optind;
-    /* each of the three modes reads its own options; the others' would be
+    /* each of the four modes reads its own options; the others' would be
      * silently ignored */
     static const int learning[] = {'f', O_DIM, 'w', O_MINC, O_MAXV, O_LOWER, O_CDS, O_EIG, O_OVER,
                                    O_POWER, O_MAXW, O_MAXP, 0};
-    if (neighbor_list) {
+    /* the options of learning that the exchange clustering has no use for */
+    static const int vector_only[] = {'f', O_DIM, 'w', O_CDS, O_EIG, O_OVER, O_POWER, 0};
+    if (exchange_list) {
+        cli_not_with(&a, (const int[]){O_CLUST, O_NEIGH, O_NONORM, O_SEED, 'n', 0},
+                     "to --exchange, which classes the words of text");
+        cli_not_with(&a, vector_only, "to --exchange, which learns no vectors");
+    } else if (neighbor_list) {
         /* an empty word is in no vocabulary: a typo, not a question */
         size_t len = strlen(neighbor_list);
         if (!len || neighbor_list[0] == ',' || neighbor_list[len - 1] == ',' ||
@@ -288,6 +321,8 @@ int main(int argc, char **argv)
     }
     if (neighbor_list)
         return neighbors(&a, neighbor_list, argv[optind], nneighbors);
+    if (iterations)
+        ko.iterations = iterations;
     if (cluster_list) {
         /* k-means is sgemm all the way: -j sizes OpenBLAS's thread pool */
         if (o.threads > 0)
@@ -302,6 +337,16 @@ int main(int argc, char **argv)
     o.message = message;
     o.progress = show ? embed_progress : NULL;
     nerkit_error err = {0};
+    if (exchange_list) {
+        size_t ks[64], n;
+        if (!parse_ks("--exchange", exchange_list, ks, &n))
+            return 2;
+        nerkit_clusters *c = nerkit_exchange((const char *const *)argv + optind, (size_t)ninputs,
+                                             &o, ks, n, iterations ? iterations : 10, &err);
+        if (o.progress)
+            fputc('\n', stderr);
+        return save_clusters(c, out, &err);
+    }
     nerkit_vectors *v = nerkit_embed((const char *const *)argv + optind, (size_t)ninputs, &o, &err);
     if (o.progress)
         fputc('\n', stderr);

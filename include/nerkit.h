@@ -715,7 +715,8 @@ typedef enum {
     NERKIT_EMBED_COOCCUR,   /* second pass: counting co-occurrences */
     NERKIT_EMBED_PPMI,
     NERKIT_EMBED_SVD,
-    NERKIT_EMBED_DONE
+    NERKIT_EMBED_DONE,
+    NERKIT_EMBED_CLUSTER    /* nerkit_exchange: the exchange sweeps */
 } nerkit_embed_stage;
 
 typedef struct {
@@ -767,10 +768,26 @@ void nerkit_embed_opts_init_sized(nerkit_embed_opts *o, size_t size);
 nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths, const nerkit_embed_opts *o,
                              nerkit_error *err);
 
+typedef struct nerkit_clusters nerkit_clusters;
+
+/* Word classes of a class bigram model learned from raw text by the
+ * exchange algorithm (Martin, Liermann and Ney 1998): the inputs are read
+ * and tokenized as nerkit_embed reads them (o's window, dim and SVD
+ * members are not used), the k - 1 most frequent words start in classes
+ * of their own and the rest in the last, and words move, most frequent first,
+ * to the class that most raises the likelihood of the text's class
+ * bigrams, for at most `iterations` sweeps or until none moves. The
+ * largest of ks[0..nks) classes the words; each smaller k classes the
+ * classes of the next larger one the same way, so the levels nest. The
+ * result is a k-means-like file of nks levels, the same for any number of
+ * threads. */
+nerkit_clusters *nerkit_exchange(const char *const *paths, size_t npaths,
+                                 const nerkit_embed_opts *o, const size_t *ks, size_t nks,
+                                 unsigned iterations, nerkit_error *err);
+
 /* Word clusters: either k-means clusterings of vectors at one or more
  * granularities ("levels"), each word with a cluster id per level, or Brown
  * clusters, each word with its bit-string path. Read-only once made. */
-typedef struct nerkit_clusters nerkit_clusters;
 
 typedef struct {
     size_t level, nlevels; /* the clustering being made, of how many */

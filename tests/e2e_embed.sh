@@ -2,6 +2,7 @@
 # nerkit-embed as a user meets it: vectors learned from a folder of plain
 # and gzip text and from standard input, in every output format; the same
 # vectors for -j 1 and -j 2; k-means clusters at several granularities;
+# exchange classes of the text, nested, the same for -j 1 and -j 2;
 # nearest neighbours that make sense; bad input reported with its file and
 # offset, and no output file left behind. The part on the shared unlabelled
 # corpus is skipped when $NER_DATA is missing.
@@ -79,6 +80,19 @@ check "clusters: header with every k" test "$(head -1 "$tmp/v.clusters")" = "$(p
 check "clusters: one line per word, ids below k" test "$(awk -F'\t' 'NR > 1 && NF == 4 && $2 < 3 && $3 < 8 && $4 < 30' "$tmp/v.clusters" | wc -l)" = "$V"
 # the days share a cluster at k = 8 (fine enough to split the kinds apart)
 check "the days share a cluster" test "$(awk -F'\t' '$1 ~ /^(Monday|Tuesday|Wednesday|Thursday|Friday)$/ {print $3}' "$tmp/v.clusters" | sort -u | wc -l)" = 1
+
+# exchange classes of the same text: nested levels, the same for -j 1 and
+# -j 2, the days one class at the finer level
+"$E" -q --exchange 4,12 --min-count 3 -j 1 -o "$tmp/x1.classes" "$tmp/corpus" 2> "$tmp/err" || bad "exchange: $(cat "$tmp/err")"
+"$E" -q --exchange 4,12 --min-count 3 -j 2 -o "$tmp/x2.classes" "$tmp/corpus"
+check "exchange: header with every k" test "$(head -1 "$tmp/x1.classes")" = "$(printf '#nerkit-clusters\t4\t12')"
+check "exchange: -j 1 and -j 2 write the same classes" cmp -s "$tmp/x1.classes" "$tmp/x2.classes"
+check "exchange: the days share a class" test "$(awk -F'\t' '$1 ~ /^(Monday|Tuesday|Wednesday|Thursday|Friday)$/ {print $3}' "$tmp/x1.classes" | sort -u | wc -l)" = 1
+check "exchange: each class of 12 within one of 4" test "$(awk -F'\t' 'NR > 1 {print $3, $2}' "$tmp/x1.classes" | sort -u | awk '{print $1}' | uniq -d | wc -l)" = 0
+expect_exit1 "exchange: more classes than words" "fewer than 100000 classes" "$E" -q --exchange 100000 -o "$tmp/x.classes" "$tmp/corpus"
+expect_exit1 "exchange: unreadable input" "nope.txt: cannot open" "$E" -q --exchange 4 -o "$tmp/x.classes" "$tmp/nope.txt"
+"$E" -q --exchange 4 --dim 10 -o "$tmp/x.classes" "$tmp/corpus" 2> /dev/null
+check "exchange: --dim is a usage error" test $? = 2
 
 # bad input: the file and where in it, exit 1, no output
 head -c 3000 "$tmp/corpus/sub/b.txt.gz" > "$tmp/cut.gz"

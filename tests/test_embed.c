@@ -81,7 +81,7 @@ static void test_window_counts(void **state)
         nk_pairbuf b;
         nk_cooc c = {0};
         nerkit_error err;
-        assert_int_equal(nk_pairbuf_init(&b, cap, 3, 2, &err), NERKIT_OK);
+        assert_int_equal(nk_pairbuf_init(&b, cap, 3, 2, false, &err), NERKIT_OK);
         merge_all(&c, &b, ids, 5);
         assert_int_equal(c.n, 3);
         assert_true(c.key[0] == 0 && c.val[0] == NK_COOC_UNIT);
@@ -104,7 +104,7 @@ static void test_pair_pruning(void **state)
     nk_pairbuf b;
     nk_cooc c = {0};
     nerkit_error err;
-    assert_int_equal(nk_pairbuf_init(&b, 1024, 64, 1, &err), NERKIT_OK);
+    assert_int_equal(nk_pairbuf_init(&b, 1024, 64, 1, false, &err), NERKIT_OK);
     uint32_t ids[200];
     size_t n = 0;
     for (uint32_t w = 3; w < 43; w++) /* 39 pairs (w, w + 1) */
@@ -636,6 +636,117 @@ static void test_embed_learns(void **state)
     assert_non_null(strstr(err.message, missing));
 }
 
+/* Documents of five sentences DET NOUN VERB .: each kind always follows
+ * one other kind and precedes one other, so the four kinds are the best
+ * four classes, and the exchange from its start finds them. */
+static const char *kinds_corpus(const char *name, int sentences)
+{
+    static const char *const kind[4][5] = {{"the", "a", "this", "that", "every"},
+                                           {"dog", "cat", "man", "house", "tree"},
+                                           {"sees", "eats", "likes", "hits", "runs"},
+                                           {".", ".", ".", ".", "."}};
+    const char *path = file(name, NULL);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int s = 0; s < sentences; s++) {
+        for (int t = 0; t < 4; t++)
+            fprintf(f, "%s%s", t ? " " : "", kind[t][(int)(uniform() * 5)]);
+        fputs(s % 5 == 4 ? "\n\n" : " ", f);
+    }
+    fclose(f);
+    return path;
+}
+
+/* Random text over thousands of words: frequent words have hundreds of
+ * neighbouring classes, so their candidate classes are split between
+ * threads. */
+static const char *random_corpus(const char *name, int tokens)
+{
+    const char *path = file(name, NULL);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int t = 0; t < tokens; t++) {
+        /* half from a few frequent words, half from thousands of rare ones */
+        int w = uniform() < 0.5 ? (int)(1.0 / (uniform() + 0.001)) : 1000 + (int)(uniform() * 3000);
+        fprintf(f, "w%d%s", w, t % 40 == 39 ? "\n\n" : " ");
+    }
+    fclose(f);
+    return path;
+}
+
+static void test_exchange_classes(void **state)
+{
+    (void)state;
+    const char *path = kinds_corpus("kinds.txt", 2000);
+    nerkit_embed_opts o;
+    nerkit_embed_opts_init(&o);
+    o.min_count = 1;
+    o.threads = 1;
+    nerkit_error err;
+    const size_t ks[] = {2, 4};
+    nerkit_clusters *c = nerkit_exchange(&path, 1, &o, ks, 2, 20, &err);
+    if (!c)
+        fail_msg("%s", err.message);
+    assert_int_equal(nerkit_clusters_levels(c), 2);
+    assert_int_equal(nerkit_clusters_k(c, 1), 4);
+    assert_int_equal(nerkit_clusters_count(c), 16);
+    /* the four kinds are the four classes */
+    const char *const first[4] = {"the", "dog", "sees", "."};
+    const char *const same[4] = {"a this that every", "cat man house tree", "eats likes hits runs",
+                                 "."};
+    uint32_t id[4];
+    for (int k = 0; k < 4; k++)
+        id[k] = nerkit_clusters_id(c, 1, (size_t)nerkit_clusters_find(c, first[k], strlen(first[k])));
+    for (int k = 0; k < 4; k++)
+        for (int j = k + 1; j < 4; j++)
+            assert_int_not_equal(id[k], id[j]);
+    for (size_t i = 0; i < nerkit_clusters_count(c); i++) {
+        const char *w = nerkit_clusters_word(c, i);
+        int k = 0;
+        while (k < 4 && !(strcmp(w, first[k]) == 0 || strstr(same[k], w)))
+            k++;
+        assert_true(k < 4);
+        if (nerkit_clusters_id(c, 1, i) != id[k])
+            fail_msg("'%s' is in class %u, not with '%s' in %u", w, nerkit_clusters_id(c, 1, i),
+                     first[k], id[k]);
+        /* the coarser level groups whole classes */
+        size_t f = (size_t)nerkit_clusters_find(c, first[k], strlen(first[k]));
+        assert_int_equal(nerkit_clusters_id(c, 0, i), nerkit_clusters_id(c, 0, f));
+        assert_true(nerkit_clusters_id(c, 0, i) < 2);
+    }
+    nerkit_clusters_free(c);
+
+    /* the same classes on one thread or two */
+    path = random_corpus("random.txt", 200000);
+    const size_t big[] = {1000, 30};
+    o.threads = 1;
+    nerkit_clusters *c1 = nerkit_exchange(&path, 1, &o, big, 2, 3, &err);
+    o.threads = 2;
+    nerkit_clusters *c2 = nerkit_exchange(&path, 1, &o, big, 2, 3, &err);
+    assert_non_null(c1);
+    assert_non_null(c2);
+    assert_int_equal(nerkit_clusters_count(c1), nerkit_clusters_count(c2));
+    size_t used = 0;
+    for (size_t i = 0; i < nerkit_clusters_count(c1); i++)
+        for (size_t l = 0; l < 2; l++) {
+            assert_int_equal(nerkit_clusters_id(c1, l, i), nerkit_clusters_id(c2, l, i));
+            used += l == 0 && nerkit_clusters_id(c1, l, i) != (i < 999 ? i : 999);
+        }
+    assert_true(used > 0); /* words did move */
+    nerkit_clusters_free(c1);
+    nerkit_clusters_free(c2);
+
+    /* no classes at all */
+    const size_t none[] = {4, 0};
+    assert_null(nerkit_exchange(&path, 1, &o, none, 2, 5, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    /* more classes than words */
+    const size_t many[] = {100};
+    path = kinds_corpus("few.txt", 10);
+    assert_null(nerkit_exchange(&path, 1, &o, many, 1, 5, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -649,6 +760,7 @@ int main(void)
         cmocka_unit_test(test_brown_clusters),
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_embed_learns),
+        cmocka_unit_test(test_exchange_classes),
     };
     return cmocka_run_group_tests_name("embed", tests, setup, teardown);
 }

@@ -23,7 +23,8 @@
 #define WEIGHT_BITS 16
 #define RADIX_BITS 11
 
-int nk_pairbuf_init(nk_pairbuf *b, size_t cap, size_t vocab, unsigned window, nerkit_error *err)
+int nk_pairbuf_init(nk_pairbuf *b, size_t cap, size_t vocab, unsigned window, bool ordered,
+                    nerkit_error *err)
 {
     memset(b, 0, sizeof *b);
     if (window < 1 || window > NK_EMBED_MAX_WINDOW)
@@ -35,6 +36,7 @@ int nk_pairbuf_init(nk_pairbuf *b, size_t cap, size_t vocab, unsigned window, ne
     while (b->bits < 1 || ((size_t)1 << b->bits) < vocab)
         b->bits++;
     b->window = window;
+    b->ordered = ordered;
     /* a word next to itself counts once from each side, so at most 2 units */
     for (unsigned d = 1; d <= window; d++)
         b->weight[d] = (uint16_t)((NK_COOC_UNIT + d / 2) / d);
@@ -67,8 +69,9 @@ size_t nk_pairs_add(nk_pairbuf *b, const uint32_t *ids, size_t n, size_t i)
             uint64_t c = ids[j];
             if (c == NK_OOV)
                 continue;
-            uint64_t lo = w < c ? w : c, hi = w < c ? c : w;
-            uint64_t weight = (uint64_t)b->weight[j - i] << (w == c);
+            bool swap = !b->ordered && c < w;
+            uint64_t lo = swap ? c : w, hi = swap ? w : c;
+            uint64_t weight = (uint64_t)b->weight[j - i] << (!b->ordered && w == c);
             b->raw[b->n++] = lo << sa | hi << WEIGHT_BITS | weight;
         }
     }

@@ -442,29 +442,24 @@ static void embed_free(embed *e)
     pthread_mutex_destroy(&e->cooc_mu);
 }
 
-nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths,
-                             const nerkit_embed_opts *given, nerkit_error *err)
+/* Both passes over the inputs: e->vocab gets the words, e->cooc their
+ * pairs within the window (ordered: each word with the next, in text
+ * order). */
+static int count_text(embed *e, const char *const *paths, size_t npaths, bool ordered,
+                      nerkit_error *err)
 {
-    nerkit_embed_opts opts;
-    const nerkit_embed_opts *o = &opts;
-    if (NK_OPTS_TAKE(&opts, given, nerkit_embed_opts_init, err) || check_opts(o, err))
-        return NULL;
-    embed e = {.o = o, .start = nk_now()};
-    pthread_mutex_init(&e.mu, NULL);
-    pthread_mutex_init(&e.cooc_mu, NULL);
+    const nerkit_embed_opts *o = e->o;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    e.nthreads = o->threads > 0 ? (size_t)o->threads : cores > 0 ? (size_t)cores : 1;
+    e->nthreads = o->threads > 0 ? (size_t)o->threads : cores > 0 ? (size_t)cores : 1;
     nk_pathlist in = {0};
     char spool[4096] = "";
     FILE *copy = NULL; /* the copy of standard input, kept open from mkstemp on */
-    nerkit_vectors *v = NULL;
-    float *data = NULL;
     int rc = nk_paths_expand(paths, npaths, &in, err);
     if (rc)
         goto done;
-    e.prog.files_total = in.n;
+    e->prog.files_total = in.n;
     for (size_t i = 0; i < in.n; i++) {
-        e.prog.bytes_total += in.size[i];
+        e->prog.bytes_total += in.size[i];
         if (strcmp(in.path[i], "-") == 0 && spool[0]) {
             rc = nk_fail(err, NERKIT_ERR_ARG, "standard input (-) given twice");
             goto done;
@@ -485,49 +480,71 @@ nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths,
             }
         }
     }
-    e.w = nk_alloc(e.nthreads, sizeof *e.w, err);
-    if (!e.w) {
+    e->w = nk_alloc(e->nthreads, sizeof *e->w, err);
+    if (!e->w) {
         rc = NERKIT_ERR_NOMEM;
         goto done;
     }
-    for (size_t t = 0; t < e.nthreads; t++) {
-        e.w[t].e = &e;
-        if (!(e.w[t].tok = nerkit_tokens_new())) {
+    for (size_t t = 0; t < e->nthreads; t++) {
+        e->w[t].e = e;
+        if (!(e->w[t].tok = nerkit_tokens_new())) {
             rc = nk_fail(err, NERKIT_ERR_NOMEM, "out of memory");
             goto done;
         }
     }
 
-    e.pass = PASS_VOCAB;
-    e.prog.stage = NERKIT_EMBED_VOCAB;
-    rc = run_pass(&e, &in, copy, NULL, err);
+    e->pass = PASS_VOCAB;
+    e->prog.stage = NERKIT_EMBED_VOCAB;
+    rc = run_pass(e, &in, copy, NULL, err);
     if (copy && fclose(copy) != 0 && !rc)
         rc = nk_fail(err, NERKIT_ERR_IO, "cannot copy standard input to %s: %s", spool,
                      strerror(errno));
     copy = NULL;
-    if (rc || (rc = choose_vocab(&e, err)))
+    if (rc || (rc = choose_vocab(e, err)))
         goto done;
-    if (e.vocab.n < o->dim) {
+    if (e->vocab.n < o->dim) {
         rc = nk_fail(err, NERKIT_ERR_ARG,
                      "only %zu words occur %llu times or more: fewer than --dim %u (lower "
                      "--dim or --min-count, or give more text)",
-                     e.vocab.n, (unsigned long long)o->min_count, o->dim);
+                     e->vocab.n, (unsigned long long)o->min_count, o->dim);
         goto done;
     }
-    uint64_t tokens = e.prog.tokens;
-    for (size_t t = 0; t < e.nthreads; t++) {
-        nk_wordtab_free(&e.w[t].words);
-        if ((rc = nk_pairbuf_init(&e.w[t].pairs, PAIRBUF, e.vocab.n, o->window, err)))
+    uint64_t tokens = e->prog.tokens;
+    for (size_t t = 0; t < e->nthreads; t++) {
+        nk_wordtab_free(&e->w[t].words);
+        if ((rc = nk_pairbuf_init(&e->w[t].pairs, PAIRBUF, e->vocab.n, o->window, ordered, err)))
             goto done;
     }
-    e.pass = PASS_COOC;
-    e.prog.stage = NERKIT_EMBED_COOCCUR;
-    if ((rc = run_pass(&e, &in, NULL, spool[0] ? spool : NULL, err)))
+    e->pass = PASS_COOC;
+    e->prog.stage = NERKIT_EMBED_COOCCUR;
+    if ((rc = run_pass(e, &in, NULL, spool[0] ? spool : NULL, err)))
         goto done;
-    for (size_t t = 0; t < e.nthreads; t++)
-        nk_pairbuf_free(&e.w[t].pairs);
-    e.prog.tokens = tokens;
-    if ((rc = factor(&e, &data, err)))
+    for (size_t t = 0; t < e->nthreads; t++)
+        nk_pairbuf_free(&e->w[t].pairs);
+    e->prog.tokens = tokens;
+done:
+    if (copy)
+        fclose(copy);
+    if (spool[0])
+        unlink(spool);
+    nk_pathlist_free(&in);
+    return rc;
+}
+
+nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths,
+                             const nerkit_embed_opts *given, nerkit_error *err)
+{
+    nerkit_embed_opts opts;
+    const nerkit_embed_opts *o = &opts;
+    if (NK_OPTS_TAKE(&opts, given, nerkit_embed_opts_init, err) || check_opts(o, err))
+        return NULL;
+    embed e = {.o = o, .start = nk_now()};
+    pthread_mutex_init(&e.mu, NULL);
+    pthread_mutex_init(&e.cooc_mu, NULL);
+    nerkit_vectors *v = NULL;
+    float *data = NULL;
+    int rc = count_text(&e, paths, npaths, false, err);
+    if (rc || (rc = factor(&e, &data, err)))
         goto done;
     if (!(v = nk_alloc(1, sizeof *v, err))) {
         rc = NERKIT_ERR_NOMEM;
@@ -541,12 +558,63 @@ nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths,
     e.prog.stage = NERKIT_EMBED_DONE;
     report(&e, true);
 done:
-    if (copy)
-        fclose(copy);
-    if (spool[0])
-        unlink(spool);
     free(data);
-    nk_pathlist_free(&in);
     embed_free(&e);
     return rc ? NULL : v;
+}
+
+nerkit_clusters *nerkit_exchange(const char *const *paths, size_t npaths,
+                                 const nerkit_embed_opts *given, const size_t *ks, size_t nks,
+                                 unsigned iterations, nerkit_error *err)
+{
+    nerkit_embed_opts opts;
+    const nerkit_embed_opts *o = &opts;
+    if (NK_OPTS_TAKE(&opts, given, nerkit_embed_opts_init, err))
+        return NULL;
+    /* the class bigram model sees each word and the next; --dim only
+     * bounds the vocabulary from below, and a clustering needs its classes */
+    opts.window = 1;
+    opts.dim = 1;
+    size_t kmax = 0, kmin = SIZE_MAX;
+    for (size_t l = 0; l < nks; l++) {
+        kmax = ks[l] > kmax ? ks[l] : kmax;
+        kmin = ks[l] < kmin ? ks[l] : kmin;
+    }
+    if (check_opts(o, err))
+        return NULL;
+    if (!nks || kmin < 1 || kmax > UINT32_MAX || iterations < 1)
+        return nk_fail_null(err, NERKIT_ERR_ARG, "the exchange clustering wants class counts "
+                                                 "of 1 or more and at least one iteration");
+    embed e = {.o = o, .start = nk_now()};
+    pthread_mutex_init(&e.mu, NULL);
+    pthread_mutex_init(&e.cooc_mu, NULL);
+    nerkit_clusters *c = NULL;
+    int rc = count_text(&e, paths, npaths, true, err);
+    if (!rc && e.vocab.n < kmax)
+        rc = nk_fail(err, NERKIT_ERR_ARG, "only %zu words occur %llu times or more: fewer than "
+                     "%zu classes (lower the count or --min-count, or give more text)",
+                     e.vocab.n, (unsigned long long)o->min_count, kmax);
+    if (!rc && (!(c = nk_alloc(1, sizeof *c, err)) || !(c->k = nk_alloc(nks, sizeof *c->k, err)) ||
+                !(c->id = nk_alloc(e.vocab.n * nks, sizeof *c->id, err))))
+        rc = NERKIT_ERR_NOMEM;
+    if (!rc) {
+        set_stage(&e, NERKIT_EMBED_CLUSTER);
+        rc = nk_exchange(&e.cooc, e.vocab.n, ks, nks, iterations, (int)e.nthreads, c->id, err);
+    }
+    if (!rc) {
+        for (size_t l = 0; l < nks; l++)
+            c->k[l] = (uint32_t)ks[l];
+        c->nlevels = nks;
+        c->cap = e.vocab.n;
+        c->words = e.vocab;
+        memset(&e.vocab, 0, sizeof e.vocab);
+        e.prog.stage = NERKIT_EMBED_DONE;
+        report(&e, true);
+    }
+    embed_free(&e);
+    if (rc && c) {
+        nerkit_clusters_free(c);
+        c = NULL;
+    }
+    return c;
 }

@@ -65,17 +65,20 @@ struct nerkit_clusters {
 #define NK_OOV UINT32_MAX            /* a token outside the vocabulary */
 
 /* One thread's pairs not yet merged, packed as word << (16 + bits) |
- * context << 16 | weight with word <= context. */
+ * context << 16 | weight with word <= context (unless ordered). */
 typedef struct {
     uint64_t *raw, *aux; /* pairs, and radix-sort scratch */
     size_t n, cap;
     unsigned bits;       /* of a word id */
     unsigned window;
+    bool ordered;        /* keep (word, next word) in text order, unsummed by
+                            symmetry: the bigrams of the exchange clustering */
     uint16_t weight[NK_EMBED_MAX_WINDOW + 1]; /* by distance */
 } nk_pairbuf;
 
 /* All pairs so far: distinct, sorted by key = word << 32 | context, with
- * word <= context (the counts are symmetric). */
+ * word <= context (the counts are symmetric) unless they were counted
+ * ordered. */
 typedef struct {
     uint64_t *key;
     uint64_t *val;        /* summed weights */
@@ -84,7 +87,8 @@ typedef struct {
     unsigned prunes;
 } nk_cooc;
 
-int nk_pairbuf_init(nk_pairbuf *b, size_t cap, size_t vocab, unsigned window, nerkit_error *err);
+int nk_pairbuf_init(nk_pairbuf *b, size_t cap, size_t vocab, unsigned window, bool ordered,
+                    nerkit_error *err);
 void nk_pairbuf_free(nk_pairbuf *b);
 /* Adds the pairs of ids[i..n) (NK_OOV tokens hold their place but pair with
  * nothing) until the buffer is full; returns the position to go on from. */
@@ -133,5 +137,13 @@ int nk_rsvd(const nk_csr *A, const nk_rsvd_opts *o, float *U, float *sigma, nerk
  * their squared norms: |x|^2 - 2 x.c + |c|^2 with one cblas_sgemm (kmeans.c). */
 void nk_sqdist(const float *X, size_t n, size_t d, const float *xnorm, const float *C, size_t k,
                const float *cnorm, float *out);
+
+/* Exchange clustering (exchange.c) of the n words whose ordered bigram
+ * counts (window 1) c holds: ks[0..nks) classes, the largest over the words
+ * and each smaller one over the classes of the next larger, so the levels
+ * nest. ids receives n x nks ids, word-major; at most `iterations` sweeps
+ * over the words, on `threads` threads, with the same result for any. */
+int nk_exchange(const nk_cooc *c, size_t n, const size_t *ks, size_t nks, unsigned iterations,
+                int threads, uint32_t *ids, nerkit_error *err);
 
 #endif
