@@ -60,7 +60,7 @@ HEADERS := include/nerkit.h $(wildcard src/*/*.h) train/trainer.h train/crf.h cl
 CLI_OBJ := $(B)/cli/args.o
 SAN     := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 
-.PHONY: all deps build test check asan model demo bench clean fuzz fuzzers install uninstall
+.PHONY: all deps build test check asan model gazetteer demo bench clean fuzz fuzzers install uninstall
 all:
 	@sh tests/deps.sh
 	@$(MAKE) --no-print-directory build
@@ -160,25 +160,24 @@ $(B)/fuzz/%: tests/fuzz/%.c tests/fuzz/common.c tests/fuzz/common.h $(TRAIN_LIB)
 # The default English model (models/README.md). nerkit-embed learns word
 # vectors and their k-means clusters from the unlabelled text (the news of
 # unlabeled/ and the Wikipedia articles of unlabeled_large/, mixed: 71 M
-# tokens); train/gazetteers.sh writes the gazetteer (freely licensed lists,
-# the phrases whose words the training text or the unlabelled news has).
-# The perceptron trains on CoNLL-2003 train, dev choosing the epoch and
-# fitting the probability scale; then, as published systems do, on train and
-# dev together with that epoch count and scale: that is the shipped model.
-# Half the training documents are also copied lower-cased and half
-# upper-cased (text without case), and the non-local features see what a
-# first pass tagged elsewhere in the document.
+# tokens), and the model keeps those of the training words and of the
+# 100,000 most frequent words. The perceptron trains on CoNLL-2003 train,
+# dev choosing the epoch and fitting the probability scale; then, as
+# published systems do, on train and dev together with that epoch count and
+# scale: that is the shipped model. Half the training documents are also
+# copied lower-cased and half upper-cased (text without case), and the
+# non-local features see what a first pass tagged elsewhere in the document.
+# The gazetteer (make gazetteer) is not in it: models/README.md says why.
 REPR := $(B)/model
 UNLABELED := $(NER_DATA)/unlabeled $(NER_DATA)/unlabeled_large
 CONLL03 := $(NER_DATA)/conll2003
 MODEL_OPTS = --embeddings $(REPR)/text.vec --clusters $(REPR)/text.clusters \
 	--clusters $(NER_DATA)/clusters/nlp4j_twitter_brown_lowercase.txt \
-	--gazetteer $(REPR)/gazetteer.tsv --case-copies lower=0.5,upper=0.5 --features all,nonlocal
+	--lexicon-words 100000 --case-copies lower=0.5,upper=0.5 --features all,nonlocal
 model: $(BIN)/nerkit-train $(BIN)/nerkit-embed
 	@mkdir -p $(REPR)
 	$(BIN)/nerkit-embed -q -o $(REPR)/text.vec --dim 100 --window 5 $(UNLABELED)
 	$(BIN)/nerkit-embed -q --clusters 64,256,1024 -o $(REPR)/text.clusters $(REPR)/text.vec
-	sh train/gazetteers.sh $(REPR)/gazetteer.tsv $(CONLL03)/train.txt $(NER_DATA)/unlabeled/*
 	$(BIN)/nerkit-train -t $(CONLL03)/train.txt -d $(CONLL03)/dev.txt $(MODEL_OPTS) \
 	    -o $(REPR)/en-conll03.train.nerkit 2> $(REPR)/train.log; \
 	    s=$$?; cat $(REPR)/train.log; exit $$s
@@ -189,6 +188,12 @@ model: $(BIN)/nerkit-train $(BIN)/nerkit-embed
 	echo "train + dev: $$e epochs, probability scale $$p"; \
 	$(BIN)/nerkit-train -q -t $(REPR)/train+dev.txt -e $$e --prob-scale $$p $(MODEL_OPTS) \
 	    -o models/en-conll03.nerkit
+
+# The English gazetteer of freely licensed lists, for nerkit-train --gazetteer:
+# the phrases whose words the training text or the unlabelled news has.
+gazetteer:
+	@mkdir -p $(REPR)
+	sh train/gazetteers.sh $(REPR)/gazetteer.tsv $(CONLL03)/train.txt $(NER_DATA)/unlabeled/*
 
 demo: all
 	$(BIN)/nerkit-tag -m models/en-conll03.nerkit -f inline data/sample.txt
