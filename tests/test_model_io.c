@@ -22,6 +22,8 @@
 
 #include <cmocka.h>
 
+#include "sections.h"
+
 #include "../src/core/core.h"
 
 #define HEADER 32
@@ -245,29 +247,6 @@ static void fix_all(unsigned char *b, size_t len)
 }
 
 /* Offset of the body of the section with this tag, and its length. */
-/* The offset of a section's body, 0 when there is no such section. */
-static size_t section_at(const unsigned char *b, size_t len, const char *tag, size_t *body_len)
-{
-    size_t pos = HEADER;
-    while (pos + 12 <= len) {
-        uint64_t n = rd64(b + pos + 4);
-        if (memcmp(b + pos, tag, 4) == 0) {
-            *body_len = (size_t)n;
-            return pos + 12;
-        }
-        pos += 12 + (size_t)n;
-    }
-    return 0;
-}
-
-static size_t find_section(const unsigned char *b, size_t len, const char *tag, size_t *body_len)
-{
-    size_t at = section_at(b, len, tag, body_len);
-    if (!at)
-        fail_msg("no section %s", tag);
-    return at;
-}
-
 static unsigned char *copy(const fixture *fx, size_t extra)
 {
     unsigned char *b = malloc(fx->len + extra + 1);

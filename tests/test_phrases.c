@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "sections.h"
+
 #include "../train/trainer.h"
 
 #define MAXTOK 32
@@ -351,21 +353,6 @@ static unsigned char *slurp(const char *path, size_t *len)
     return b;
 }
 
-/* The offset of a section's body in a model file. */
-static size_t section(const unsigned char *b, size_t len, const char *tag)
-{
-    for (size_t p = 32; p + 12 <= len;) {
-        uint64_t n = 0;
-        for (int i = 7; i >= 0; i--)
-            n = n << 8 | b[p + 4 + i];
-        if (memcmp(b + p, tag, 4) == 0)
-            return p + 12;
-        p += 12 + n;
-    }
-    fail_msg("no %s section", tag);
-    return 0;
-}
-
 /* Recomputes both checksums, so that only the section check can refuse. */
 static void reseal(unsigned char *b, size_t len)
 {
@@ -407,7 +394,7 @@ static void test_model_round_trip_and_damage(void **state)
     size_t len;
     unsigned char *file = slurp(path, &len);
     unsigned char *bad = malloc(len);
-    size_t g = section(file, len, "GAZT");
+    size_t g = find_section(file, len, "GAZT", &(size_t){0});
     /* every byte of the section changed in turn: refused cleanly or, where
      * the byte is a key or a case hash, loaded */
     size_t refused = 0;

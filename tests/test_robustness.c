@@ -18,6 +18,8 @@
 
 #include <cmocka.h>
 
+#include "sections.h"
+
 #include "../src/embed/embed.h"
 
 /* ------------------------------------------------------------- helpers */
@@ -359,21 +361,6 @@ static void reseal(unsigned char *b, size_t len)
     put32(b + 28, (uint32_t)crc32(0, b, 28));
 }
 
-/* Offset of the body of the section tagged tag. */
-static size_t section(const unsigned char *b, size_t len, const char *tag)
-{
-    for (size_t p = 32; p + 12 <= len;) {
-        uint64_t n = 0;
-        for (int i = 7; i >= 0; i--)
-            n = n << 8 | b[p + 4 + i];
-        if (memcmp(b + p, tag, 4) == 0)
-            return p + 12;
-        p += 12 + n;
-    }
-    fail_msg("no %s section", tag);
-    return 0;
-}
-
 /* Loads bytes as a checkpoint of the made-up training. */
 static int load(const unsigned char *b, size_t len, nk_checkpoint *ck, nerkit_error *err)
 {
@@ -459,7 +446,7 @@ static void test_checkpoint_damaged(void **state)
     expect_refused(d, len, NERKIT_ERR_MODEL, "a nerkit model, not a checkpoint");
 
     /* counters out of range */
-    size_t p = section(b, len, "PSTA");
+    size_t p = find_section(b, len, "PSTA", &(size_t){0});
     static const struct {
         size_t at;
         uint32_t value;
@@ -477,7 +464,7 @@ static void test_checkpoint_damaged(void **state)
     expect_refused(d, len, NERKIT_ERR_MODEL, "counters out of range");
 
     /* an order that repeats a sentence, or names one past the end */
-    p = section(b, len, "ORDR");
+    p = find_section(b, len, "ORDR", &(size_t){0});
     memcpy(d, b, len);
     memcpy(d + p, d + p + 8, 8);
     reseal(d, len);
@@ -488,7 +475,7 @@ static void test_checkpoint_damaged(void **state)
     expect_refused(d, len, NERKIT_ERR_MODEL, "not an order of the sentences");
 
     /* weight rows out of order, or past the table */
-    p = section(b, len, "WSUM");
+    p = find_section(b, len, "WSUM", &(size_t){0});
     size_t entry = 8 + 12 * L;
     memcpy(d, b, len);
     memcpy(d + p, b + p + entry, 8);
@@ -502,7 +489,7 @@ static void test_checkpoint_damaged(void **state)
 
     /* a section renamed away */
     memcpy(d, b, len);
-    memcpy(d + section(b, len, "TSUM") - 12, "XSUM", 4);
+    memcpy(d + find_section(b, len, "TSUM", &(size_t){0}) - 12, "XSUM", 4);
     reseal(d, len);
     expect_refused(d, len, NERKIT_ERR_MODEL, "a training state section is missing");
     free(d);
