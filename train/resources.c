@@ -1,6 +1,7 @@
 /*
  * Word representations for training: cluster and vector files loaded and
- * cut down to the lexicon a model carries.
+ * cut down to the lexicon a model carries, or the lexicon of a trained
+ * model taken whole (--lexicon-from).
  *
  * A model keeps the words of its training corpus and each resource's most
  * frequent words (--lexicon-words), which cover nearly all running text of
