@@ -530,6 +530,16 @@ typedef struct {
      * trained on the other folds of the documents (default 2), whichever
      * the algorithm. */
     size_t folds;
+    /* The path of a trained model whose word representations (its vectors,
+     * clusterings and gazetteer lists) the new model takes, whatever its
+     * label set: all its lexicon's words, the vectors and cluster ids as
+     * they are, copied into the new model; the weights are trained afresh.
+     * Not with cluster_files or vectors_file, which make the same parts
+     * (NERKIT_ERR_ARG); gazetteer_files only when that model has no
+     * gazetteer, as its lists keep hashes, not phrases, and cannot take
+     * more. A model with neither lexicon nor gazetteer is refused too.
+     * NULL (the default): none. */
+    const char *lexicon_from;
 } nerkit_train_opts;
 
 /* Fills in the defaults. */

@@ -147,8 +147,6 @@ static void test_projection_matches_product(void **state)
     nerkit_model_free(m);
 }
 
-/* A corpus where the type of a capitalised word is told by its vector and
- * its Brown cluster, not by its spelling. */
 static char *write_file(const char *name, const char *text)
 {
     char *path = malloc(64);
@@ -160,35 +158,33 @@ static char *write_file(const char *name, const char *text)
     return path;
 }
 
+/* A corpus where the type of a capitalised word is told by its vector and
+ * its Brown cluster, not by its spelling: "we saw NAME today", cities
+ * labelled loc and people per. */
+static nerkit_corpus *names_corpus(const char *loc, const char *per)
+{
+    const char *names[] = {"Paris", "Rome", "Anna", "Maria"};
+    nk_buf corpus = {0};
+    for (int s = 0; s < 200; s++) {
+        int k = s % 4;
+        nk_buf_printf(&corpus, "we O\nsaw O\n%s B-%s\ntoday O\n\n", names[k], k < 2 ? loc : per);
+    }
+    nk_buf_printf(&corpus, "we O\nsaw O\n\n");
+    nerkit_error err;
+    nerkit_corpus *c = nerkit_corpus_parse(corpus.p, corpus.len, "dense", NULL, &err);
+    if (!c)
+        fail_msg("%s", err.message);
+    nk_buf_free(&corpus);
+    return c;
+}
+
 static void test_model_with_representations_round_trip(void **state)
 {
     (void)state;
     char *vec = write_file("v.txt", "4 3\nparis 1 0 0\nrome 0.9 0.1 0\nanna 0 1 0\nmaria 0 0.9 0.2\n");
     char *brown = write_file("b.txt", "0010\tparis\t5\n0011\trome\t4\n110\tanna\t3\n111\tmaria\t2\n");
-    nk_buf text = {0};
-    const char *names[] = {"Paris", "Rome", "Anna", "Maria"};
-    for (int s = 0; s < 200; s++) {
-        int k = s % 4;
-        nk_buf_printf(&text, "we saw %s %s\ntoday O\n\n", names[k], k < 2 ? "B-LOC" : "B-PER");
-    }
-    nk_buf_printf(&text, "we O\nsaw O\n\n");
-    /* the lines above are "token label"; rebuild them as one token a line */
-    nk_buf corpus = {0};
-    for (size_t i = 0; i < text.len;) {
-        const char *nl = memchr(text.p + i, '\n', text.len - i);
-        size_t e = (size_t)(nl - text.p);
-        if (e == i) {
-            nk_buf_putc(&corpus, '\n');
-        } else if (memcmp(text.p + i, "we saw ", 7) == 0) {
-            nk_buf_printf(&corpus, "we O\nsaw O\n%.*s\n", (int)(e - i - 7), text.p + i + 7);
-        } else {
-            nk_buf_put(&corpus, text.p + i, e - i + 1);
-        }
-        i = e + 1;
-    }
+    nerkit_corpus *c = names_corpus("LOC", "PER");
     nerkit_error err;
-    nerkit_corpus *c = nerkit_corpus_parse(corpus.p, corpus.len, "dense", NULL, &err);
-    assert_non_null(c);
     nerkit_train_opts o;
     nerkit_train_opts_init(&o);
     o.hash_bits = 16;
@@ -256,8 +252,133 @@ static void test_model_with_representations_round_trip(void **state)
     free(path);
     free(vec);
     free(brown);
-    nk_buf_free(&text);
-    nk_buf_free(&corpus);
+}
+
+static nerkit_model *train_or_fail(const nerkit_corpus *c, const nerkit_train_opts *o)
+{
+    nerkit_error err;
+    nerkit_model *m = nerkit_train(c, NULL, o, NULL, NULL, &err);
+    if (!m)
+        fail_msg("%s", err.message);
+    return m;
+}
+
+static void save_or_fail(const nerkit_model *m, const char *path)
+{
+    nerkit_error err;
+    if (nerkit_model_save(m, path, &err))
+        fail_msg("%s", err.message);
+}
+
+/* lexicon_from: a model of another label set takes the source's lexicon
+ * and gazetteer as they are, owns them (the source model and its file may
+ * go), and tags by them. */
+static void test_lexicon_from_model(void **state)
+{
+    (void)state;
+    char *vec = write_file("v.txt", "4 3\nparis 1 0 0\nrome 0.9 0.1 0\nanna 0 1 0\nmaria 0 0.9 0.2\n");
+    char *brown = write_file("b.txt", "0010\tparis\t5\n0011\trome\t4\n110\tanna\t3\n111\tmaria\t2\n");
+    char *kmeans = write_file("k.txt", "#nerkit-clusters\t2\t4\nparis\t0\t0\nrome\t0\t1\nanna\t1\t2\nmaria\t1\t3\n");
+    char *gaz = write_file("g.tsv", "Paris\tCITY\nRome\tCITY\n");
+    char *src_path = write_file("src.nerkit", ""), *plain_path = write_file("plain.nerkit", "");
+    char *path = write_file("m.nerkit", "");
+    nerkit_corpus *c = names_corpus("LOC", "PER"), *custom = names_corpus("PLACE", "NAME");
+    nerkit_train_opts o;
+    nerkit_train_opts_init(&o);
+    o.hash_bits = 16;
+    o.epochs = 5;
+    nerkit_model *plain = train_or_fail(c, &o);
+    save_or_fail(plain, plain_path);
+    const char *clusters[] = {brown, kmeans}, *gazetteers[] = {gaz};
+    o.cluster_files = clusters;
+    o.ncluster_files = 2;
+    o.vectors_file = vec;
+    o.gazetteer_files = gazetteers;
+    o.ngazetteer_files = 1;
+    nerkit_model *trained = train_or_fail(c, &o);
+    save_or_fail(trained, src_path);
+    nerkit_model_free(trained);
+    nerkit_error err;
+    nerkit_model *src = nerkit_model_load(src_path, &err);
+    assert_non_null(src);
+    assert_int_equal(src->lex.nclusterings, 3);
+
+    nerkit_train_opts_init(&o);
+    o.hash_bits = 16;
+    o.epochs = 5;
+    o.lexicon_from = src_path;
+    nerkit_model *m = train_or_fail(custom, &o);
+    const unsigned groups = NERKIT_FEAT_CLUSTERS | NERKIT_FEAT_VECTORS | NERKIT_FEAT_GAZETTEER;
+    assert_int_equal(m->feat.groups & groups, groups);
+    const nk_lexicon *a = &src->lex, *b = &m->lex;
+    assert_int_equal(b->nwords, a->nwords);
+    assert_int_equal(b->nclusterings, a->nclusterings);
+    assert_int_equal(b->dim, a->dim);
+    assert_memory_equal(b->brown, a->brown, sizeof a->brown);
+    assert_memory_equal(b->key, a->key, a->nwords * sizeof *a->key);
+    assert_memory_equal(b->cluster, a->cluster, a->nwords * a->nclusterings * sizeof *a->cluster);
+    assert_memory_equal(b->vec, a->vec, a->nwords * a->dim);
+    assert_memory_equal(b->scale, a->scale, a->nwords * sizeof *a->scale);
+    assert_int_equal(m->gaz.nstates, src->gaz.nstates);
+    assert_int_equal(m->gaz.nlists, 1);
+    assert_string_equal(m->gaz.lists[0], "CITY");
+    assert_memory_equal(m->gaz.key, src->gaz.key, src->gaz.nstates * sizeof *src->gaz.key);
+
+    /* what the source model makes cannot be added to */
+    o.vectors_file = vec;
+    assert_null(nerkit_train(custom, NULL, &o, NULL, NULL, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    assert_non_null(strstr(err.message, src_path));
+    o.vectors_file = NULL;
+    o.gazetteer_files = gazetteers;
+    o.ngazetteer_files = 1;
+    assert_null(nerkit_train(custom, NULL, &o, NULL, NULL, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    assert_non_null(strstr(err.message, "gazetteer lists of its own"));
+    o.gazetteer_files = NULL;
+    o.ngazetteer_files = 0;
+    /* nor taken from a model that has none, or from what is no model */
+    o.lexicon_from = plain_path;
+    assert_null(nerkit_train(custom, NULL, &o, NULL, NULL, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    assert_non_null(strstr(err.message, "no lexicon"));
+    o.lexicon_from = vec;
+    assert_null(nerkit_train(custom, NULL, &o, NULL, NULL, &err));
+    assert_int_equal(err.code, NERKIT_ERR_MODEL);
+    assert_non_null(strstr(err.message, vec));
+
+    nerkit_model_free(src);
+    unlink(src_path);
+    /* the cities by their representations alone: capitals no training
+     * sentence has, and a gazetteer entry in lower case */
+    const char *toks[] = {"we", "saw", "ROME", "and", "Maria", "in", "paris"};
+    size_t lens[] = {2, 3, 4, 3, 5, 2, 5};
+    uint16_t labels[7];
+    nerkit_tagger *t = nerkit_tagger_new(m, &err);
+    assert_int_equal(nerkit_tag_sentence(t, toks, lens, 7, labels, &err), NERKIT_OK);
+    const char *out[7];
+    nerkit_model_label_strings(m, labels, 7, NERKIT_SCHEME_IOB2, out);
+    assert_string_equal(out[2], "B-PLACE");
+    assert_string_equal(out[4], "B-NAME");
+    nerkit_tagger_free(t);
+    /* and the model keeps them in its file */
+    save_or_fail(m, path);
+    nerkit_model *back = nerkit_model_load(path, &err);
+    assert_non_null(back);
+    assert_int_equal(back->lex.nwords, m->lex.nwords);
+    assert_memory_equal(back->lex.vec, m->lex.vec, m->lex.nwords * m->lex.dim);
+    assert_int_equal(back->gaz.nstates, m->gaz.nstates);
+
+    nerkit_model_free(back);
+    nerkit_model_free(m);
+    nerkit_model_free(plain);
+    nerkit_corpus_free(c);
+    nerkit_corpus_free(custom);
+    char *files[] = {vec, brown, kmeans, gaz, src_path, plain_path, path};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        unlink(files[i]);
+        free(files[i]);
+    }
 }
 
 int main(void)
@@ -267,6 +388,7 @@ int main(void)
         cmocka_unit_test(test_window_inputs),
         cmocka_unit_test(test_projection_matches_product),
         cmocka_unit_test(test_model_with_representations_round_trip),
+        cmocka_unit_test(test_lexicon_from_model),
     };
     return cmocka_run_group_tests_name("dense", tests, NULL, NULL);
 }

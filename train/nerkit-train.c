@@ -82,6 +82,9 @@ static void usage(FILE *f)
           "                        features of the +-2 window\n"
           "      --lexicon-words N besides the training words, keep each resource's N most\n"
           "                        frequent words in the model (default 50000)\n"
+          "      --lexicon-from MODEL take MODEL's word vectors, clusters and gazetteer\n"
+          "                        (whichever it has), copied whole, whatever its labels:\n"
+          "                        not with --clusters or --embeddings\n"
           "      --gazetteer FILE  phrase<TAB>LIST lines: the phrases covering a word and\n"
           "                        its neighbours as features; the lists are stored in\n"
           "                        the model; may be repeated\n"
@@ -154,7 +157,7 @@ int main(int argc, char **argv)
     int quiet = 0;
     enum { O_ALGO = 256, O_PATIENCE, O_SEED, O_HASH, O_MINC, O_FEAT, O_TOK, O_LAB, O_TAB, O_SCHEME,
            O_L1, O_L2, O_ITER, O_ITER_PAT, O_DELTA, O_SGD, O_ETA, O_CLUSTERS, O_EMBED,
-           O_LEXWORDS, O_CKPT, O_RESUME, O_PROB, O_GAZ, O_CASE, O_FOLDS };
+           O_LEXWORDS, O_CKPT, O_RESUME, O_PROB, O_GAZ, O_CASE, O_FOLDS, O_LEXFROM };
     static const struct option longopts[] = {
         {"train", required_argument, 0, 't'},      {"dev", required_argument, 0, 'd'},
         {"output", required_argument, 0, 'o'},     {"algo", required_argument, 0, O_ALGO},
@@ -172,6 +175,7 @@ int main(int argc, char **argv)
         {"clusters", required_argument, 0, O_CLUSTERS},
         {"embeddings", required_argument, 0, O_EMBED},
         {"lexicon-words", required_argument, 0, O_LEXWORDS},
+        {"lexicon-from", required_argument, 0, O_LEXFROM},
         {"gazetteer", required_argument, 0, O_GAZ},
         {"checkpoint", required_argument, 0, O_CKPT},
         {"resume", required_argument, 0, O_RESUME},
@@ -233,6 +237,7 @@ int main(int argc, char **argv)
             gazetteer_files[ngazetteers++] = optarg;
             break;
         case O_EMBED: to.vectors_file = optarg; break;
+        case O_LEXFROM: to.lexicon_from = optarg; break;
         case O_CKPT: to.checkpoint = optarg; break;
         case O_RESUME: to.resume = optarg; break;
         case O_PROB: to.prob_scale = cli_real(&a, optarg, 1e-9, 1e6); break;
@@ -291,17 +296,21 @@ int main(int argc, char **argv)
                      "without -d, which it watches for gains");
     if (!to.vectors_file && !nclusters)
         cli_not_with(&a, (const int[]){O_LEXWORDS, 0}, "without --clusters or --embeddings");
-    if (!to.features && !to.vectors_file && !nclusters && !ngazetteers)
-        cli_usage_error(&a, "--features: no feature group, and no --clusters, --embeddings or --gazetteer: "
-                            "the model would have nothing to learn from");
+    if (to.lexicon_from)
+        cli_not_with(&a, (const int[]){O_CLUSTERS, O_EMBED, 0},
+                     "to --lexicon-from, whose model brings its own vectors and clusters");
+    if (!to.features && !to.vectors_file && !nclusters && !ngazetteers && !to.lexicon_from)
+        cli_usage_error(&a, "--features: no feature group, and no --clusters, --embeddings, "
+                            "--gazetteer or --lexicon-from: the model would have nothing to "
+                            "learn from");
     /* the files read, and the other output: no output may be one of them;
      * but --checkpoint may name the --resume file, to go on from it */
     const char *in[sizeof cluster_files / sizeof *cluster_files +
-                   sizeof gazetteer_files / sizeof *gazetteer_files + 5] = {
-        train_path, dev_path, to.vectors_file, NULL, out_path};
-    memcpy(in + 5, cluster_files, nclusters * sizeof *in);
-    memcpy(in + 5 + nclusters, gazetteer_files, ngazetteers * sizeof *in);
-    size_t nin = nclusters + ngazetteers + 5;
+                   sizeof gazetteer_files / sizeof *gazetteer_files + 6] = {
+        train_path, dev_path, to.vectors_file, NULL, out_path, to.lexicon_from};
+    memcpy(in + 6, cluster_files, nclusters * sizeof *in);
+    memcpy(in + 6 + nclusters, gazetteer_files, ngazetteers * sizeof *in);
+    size_t nin = nclusters + ngazetteers + 6;
     int clash = to.checkpoint && nerkit_check_io(to.checkpoint, in, nin, 0, NULL, NULL, &err);
     in[3] = to.resume;
     in[4] = to.checkpoint;

@@ -1,6 +1,7 @@
 /*
  * Word representations for training: cluster and vector files loaded and
- * cut down to the lexicon a model carries.
+ * cut down to the lexicon a model carries, or the lexicon of a trained
+ * model taken whole (--lexicon-from).
  *
  * A model keeps the words of its training corpus and each resource's most
  * frequent words (--lexicon-words), which cover nearly all running text of
@@ -188,9 +189,52 @@ static int fill_vectors(nk_lexicon *lx, const nerkit_vectors *v, nerkit_error *e
     return NERKIT_OK;
 }
 
+/* Turns on the feature groups m's lexicon feeds, with zero dense weights
+ * for its vectors. */
+static int use_lexicon(nerkit_model *m, nerkit_error *err)
+{
+    if (m->lex.nclusterings)
+        m->feat.groups |= NERKIT_FEAT_CLUSTERS;
+    if (!m->lex.dim)
+        return NERKIT_OK;
+    m->feat.groups |= NERKIT_FEAT_VECTORS;
+    m->dense = nk_alloc(m->nlabels * NK_WINDOW * m->lex.dim, sizeof *m->dense, err);
+    return m->dense ? NERKIT_OK : NERKIT_ERR_NOMEM;
+}
+
+/* The lexicon and gazetteer of a trained model, taken over whole: they keep
+ * hashes, not words, so there is nothing to choose among, and the source
+ * model chose its words when it was trained. */
+static int lexicon_from(nerkit_model *m, const char *path, nerkit_error *err)
+{
+    nerkit_model *src = nerkit_model_load(path, err);
+    if (!src)
+        return err ? err->code : NERKIT_ERR_MODEL;
+    int rc = NERKIT_OK;
+    if (!src->lex.nclusterings && !src->lex.dim && !src->gaz.nstates) {
+        rc = nk_fail(err, NERKIT_ERR_ARG,
+                     "%s: the model has no lexicon to take (no word vectors, clusters or "
+                     "gazetteer: it was trained without them)",
+                     path);
+    } else {
+        /* moved, not copied: src is freed next, and m owns them from now */
+        m->lex = src->lex;
+        m->gaz = src->gaz;
+        memset(&src->lex, 0, sizeof src->lex);
+        memset(&src->gaz, 0, sizeof src->gaz);
+        if (m->gaz.nstates)
+            m->feat.groups |= NERKIT_FEAT_GAZETTEER;
+        rc = use_lexicon(m, err);
+    }
+    nerkit_model_free(src);
+    return rc;
+}
+
 int nk_train_resources(nerkit_model *m, const nerkit_corpus *train, const nerkit_train_opts *o,
                        nerkit_error *err)
 {
+    if (o->lexicon_from)
+        return lexicon_from(m, o->lexicon_from, err);
     if (!o->ncluster_files && !o->vectors_file)
         return NERKIT_OK;
     resources r = {0};
@@ -250,13 +294,9 @@ int nk_train_resources(nerkit_model *m, const nerkit_corpus *train, const nerkit
         size_t levels = nerkit_clusters_levels(r.clusters[f]);
         col += levels ? levels : 1;
     }
-    if (nclusterings)
-        m->feat.groups |= NERKIT_FEAT_CLUSTERS;
-    if (r.vectors) {
-        m->feat.groups |= NERKIT_FEAT_VECTORS;
-        m->dense = nk_alloc(m->nlabels * NK_WINDOW * dim, sizeof *m->dense, err);
-        rc = m->dense ? fill_vectors(&m->lex, r.vectors, err) : NERKIT_ERR_NOMEM;
-    }
+    rc = use_lexicon(m, err);
+    if (!rc && r.vectors)
+        rc = fill_vectors(&m->lex, r.vectors, err);
 out:
     for (size_t f = 0; f < r.nclusters; f++) {
         nerkit_clusters_free(r.clusters[f]);

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-NK_OPTS_LAST(nerkit_train_opts, folds);
+NK_OPTS_LAST(nerkit_train_opts, lexicon_from);
 
 void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
 {
@@ -262,6 +262,11 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
     if (opts->threads < 0 || opts->threads > NERKIT_THREADS_MAX)
         return nk_fail_null(err, NERKIT_ERR_ARG, "%d threads: want 1 to %d", opts->threads,
                             NERKIT_THREADS_MAX);
+    if (opts->lexicon_from && (opts->ncluster_files || opts->vectors_file))
+        return nk_fail_null(err, NERKIT_ERR_ARG,
+                            "%s: a lexicon taken from a model comes with its vectors and "
+                            "clusters: not with cluster or vector files",
+                            opts->lexicon_from);
     if (nerkit_corpus_ntokens(train) == 0)
         return nk_fail_null(err, NERKIT_ERR_ARG, "the training corpus has no tokens");
     if (!nerkit_corpus_has_labels(train))
@@ -308,7 +313,12 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
 
     nk_trainset tr = {0}, dv = {0};
     int rc = nk_train_resources(m, train, opts, err);
-    if (!rc && opts->ngazetteer_files &&
+    if (!rc && opts->ngazetteer_files && m->gaz.nstates)
+        rc = nk_fail(err, NERKIT_ERR_ARG,
+                     "%s: the model has gazetteer lists of its own, which cannot take more "
+                     "(they keep hashes, not phrases): not with gazetteer files",
+                     opts->lexicon_from);
+    else if (!rc && opts->ngazetteer_files &&
         !(rc = nk_gazetteer_read(opts->gazetteer_files, opts->ngazetteer_files, &m->gaz, err)))
         m->feat.groups |= NERKIT_FEAT_GAZETTEER;
     if (!rc)

@@ -53,9 +53,11 @@ int nk_trainset_prune(nk_trainset *ts, unsigned min_count, unsigned hash_bits,
 int nk_trainset_score(const nk_trainset *ts, const nerkit_model *m, const uint16_t *pred,
                       double *p, double *r, double *f1, nerkit_error *err);
 
-/* Gives m the word representations named in o (cluster and vector files):
- * the words of train and each resource's most frequent words, with their
- * clusters and unit-length vectors; turns on the feature groups they feed. */
+/* Gives m the word representations named in o: from cluster and vector
+ * files, the words of train and each resource's most frequent words, with
+ * their clusters and unit-length vectors; or the whole lexicon and
+ * gazetteer of the model o->lexicon_from. Turns on the feature groups they
+ * feed. */
 int nk_train_resources(nerkit_model *m, const nerkit_corpus *train, const nerkit_train_opts *o,
                        nerkit_error *err);
 
