@@ -42,6 +42,9 @@ expect_error "a line without a list: file and line" "$tmp/bad.tsv:2: expected ph
 check "no model after the error" test ! -e "$tmp/bad.nerkit"
 expect_error "a missing gazetteer" "$tmp/none.tsv" \
     "$TRAIN" -q -t "$tmp/train.conll" -o "$tmp/bad.nerkit" --gazetteer "$tmp/none.tsv"
+printf '# comments only\n\n' > "$tmp/empty.tsv"
+expect_error "a gazetteer without phrases" "$tmp/empty.tsv: no phrases" \
+    "$TRAIN" -q -t "$tmp/train.conll" -o "$tmp/bad.nerkit" --gazetteer "$tmp/empty.tsv"
 expect_error "the output may not be a gazetteer" "refusing to overwrite an input" \
     "$TRAIN" -q -t "$tmp/train.conll" -o "$tmp/g.tsv" --gazetteer "$tmp/g.tsv"
 finish gazetteer

@@ -296,6 +296,9 @@ int main(int argc, char **argv)
                      "without -d, which it watches for gains");
     if (!to.vectors_file && !nclusters)
         cli_not_with(&a, (const int[]){O_LEXWORDS, 0}, "without --clusters or --embeddings");
+    if (!(to.features & NERKIT_FEAT_NONLOCAL))
+        cli_not_with(&a, (const int[]){O_FOLDS, 0},
+                     "without the nonlocal feature group (--features all,nonlocal)");
     if (to.lexicon_from)
         cli_not_with(&a, (const int[]){O_CLUSTERS, O_EMBED, 0},
                      "to --lexicon-from, whose model brings its own vectors and clusters");

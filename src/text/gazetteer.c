@@ -18,6 +18,7 @@ static int read_file(const char *path, nk_phrase_builder *b, nerkit_tokens *tk, 
     if (rc)
         return rc;
     uint64_t lower[NK_PHRASE_MAX_TOKENS], word[NK_PHRASE_MAX_TOKENS];
+    size_t before = b->nentries;
     const char *line;
     size_t len;
     uint64_t off;
@@ -68,6 +69,11 @@ static int read_file(const char *path, nk_phrase_builder *b, nerkit_tokens *tk, 
         }
     }
     nk_lines_close(&lr);
+    /* an empty list (a wrong file, comments only) would train a model that
+     * silently lacks what it was asked for */
+    if (rc == 0 && b->nentries == before)
+        rc = nk_fail(err, NERKIT_ERR_FORMAT,
+                     "%s: no phrases: a gazetteer has lines of phrase<TAB>LIST", path);
     return rc < 0 ? -rc : rc;
 }
 
