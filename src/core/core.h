@@ -346,7 +346,8 @@ typedef struct {
     uint32_t stopped;     /* training ended after this epoch (early stopping) */
     double best_score;    /* dev F1 of the best epoch, -1 without a dev set */
     int64_t step;         /* the averaging clock */
-    size_t L, rows, n;    /* labels, weight rows, training sentences */
+    size_t L, rows, n;    /* labels, weight rows (the training set's distinct slots, in
+                           * slot order), training sentences */
     int32_t *w, *wt;      /* rows x L weights, L x L transition weights */
     int64_t *u, *ut;      /* their sums for averaging */
     size_t K;             /* dense inputs per token, 0 without word vectors */
