@@ -23,13 +23,8 @@ int nk_slotmap_build(nk_slotmap *sm, const nk_trainset *ts, unsigned hash_bits,
             uint32_t s = ts->nl[i * NK_NL_MAX + k];
             sm->present[s >> 6] |= (uint64_t)1 << (s & 63);
         }
-    uint32_t n = 0;
-    for (size_t w = 0; w < words; w++) {
-        sm->rank[w] = n;
-        n += (uint32_t)__builtin_popcountll(sm->present[w]);
-    }
-    sm->n = n;
-    if (!(sm->slot = nk_alloc(n, sizeof *sm->slot, err)))
+    sm->n = nk_bitrank_build(sm->present, sm->rank, words);
+    if (!(sm->slot = nk_alloc(sm->n, sizeof *sm->slot, err)))
         goto nomem;
     for (size_t w = 0, r = 0; w < words; w++)
         for (uint64_t b = sm->present[w]; b; b &= b - 1)

@@ -35,10 +35,9 @@ typedef struct {
 
 /* The feature slots that occur in a training set (its slots and its
  * non-local ones), numbered 0 .. n-1 in slot order, so that weights take
- * n x L rather than 2^hash_bits x L. Looked up as the model's rows are: a
- * bitmap of the slots plus the count of set bits before each 64-bit word,
- * 3/16 byte per slot of the hash table (768 KiB for 2^22) where a plain
- * slot -> id array would take 4 bytes. */
+ * n x L rather than 2^hash_bits x L. Looked up as the model's rows are
+ * (nk_bitrank): 3/16 byte per slot of the hash table (768 KiB for 2^22)
+ * where a plain slot -> id array would take 4 bytes. */
 typedef struct {
     uint64_t *present;
     uint32_t *rank;
@@ -53,11 +52,7 @@ void nk_slotmap_free(nk_slotmap *sm);
 /* The id + 1 of a slot, 0 for a slot the training set never has. */
 static inline uint32_t nk_slotmap_id(const nk_slotmap *sm, uint32_t slot)
 {
-    uint64_t word = sm->present[slot >> 6];
-    uint64_t bit = (uint64_t)1 << (slot & 63);
-    if (!(word & bit))
-        return 0;
-    return sm->rank[slot >> 6] + (uint32_t)__builtin_popcountll(word & (bit - 1)) + 1;
+    return nk_bitrank(sm->present, sm->rank, slot);
 }
 
 /* Replaces each slot of ts by its id and drops slots with none (a dev
