@@ -444,6 +444,11 @@ static void test_checkpoint_damaged(void **state)
     memcpy(d, "NERKITM\x1a", 8);
     reseal(d, len);
     expect_refused(d, len, NERKIT_ERR_MODEL, "a nerkit model, not a checkpoint");
+    /* version 1 numbered weight rows by slot: resuming one would mix them up */
+    memcpy(d, b, len);
+    put32(d + 8, 1);
+    reseal(d, len);
+    expect_refused(d, len, NERKIT_ERR_VERSION, "t.ck: checkpoint format version 1 is older");
 
     /* counters out of range */
     size_t p = find_section(b, len, "PSTA", &(size_t){0});

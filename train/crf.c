@@ -28,63 +28,34 @@ struct crf_job {
     bool started;
 };
 
-/* Replaces each slot of ts by its compact feature id and drops slots with
- * none (dev features never seen in training: their weights are zero). */
-static void remap(nk_trainset *ts, const uint32_t *id)
-{
-    size_t out = 0, k = 0;
-    for (size_t i = 0; i < ts->ntok; i++) {
-        size_t end = ts->start[i + 1];
-        ts->start[i] = out;
-        for (; k < end; k++)
-            if (id[ts->slots[k]])
-                ts->slots[out++] = id[ts->slots[k]] - 1;
-    }
-    ts->start[ts->ntok] = out;
-}
-
 /* Feature ids in slot order, and for each feature the labels it is seen
  * with in training, one weight each. */
 static int build_index(crf_problem *P, nk_trainset *tr, nerkit_error *err)
 {
-    const size_t L = P->L, H = (size_t)1 << P->m->feat.hash_bits;
-    uint32_t *id = nk_alloc(H, sizeof *id, err);
-    if (!id)
-        return NERKIT_ERR_NOMEM;
-    size_t nocc = tr->start[tr->ntok];
-    for (size_t k = 0; k < nocc; k++)
-        id[tr->slots[k]] = 1;
-    for (size_t i = 0; tr->nl_n && i < tr->ntok; i++)
-        for (size_t k = 0; k < tr->nl_n[i]; k++)
-            id[tr->nl[i * NK_NL_MAX + k]] = 1;
-    uint32_t nfeat = 0;
-    for (size_t s = 0; s < H; s++)
-        if (id[s])
-            id[s] = ++nfeat;
-    P->nfeat = nfeat;
-    P->slot = nk_alloc(nfeat, sizeof *P->slot, err);
+    const size_t L = P->L;
+    int rc = nk_slotmap_build(&P->feat, tr, P->m->feat.hash_bits, err);
+    if (rc)
+        return rc;
+    const uint32_t nfeat = P->feat.n;
     P->first = nk_alloc((size_t)nfeat + 1, sizeof *P->first, err);
     /* which labels each feature is seen with: nfeat x L bits */
     size_t words = ((size_t)nfeat * L + 63) / 64;
     uint64_t *seen = nk_alloc(words, sizeof *seen, err);
-    int rc = NERKIT_OK;
-    if (!P->slot || !P->first || !seen) {
+    if (!P->first || !seen) {
         rc = NERKIT_ERR_NOMEM;
         goto out;
     }
-    for (size_t s = 0; s < H; s++)
-        if (id[s])
-            P->slot[id[s] - 1] = (uint32_t)s;
-    remap(tr, id);
+    nk_slotmap_remap(tr, &P->feat);
     if (P->dev)
-        remap(P->dev, id);
+        nk_slotmap_remap(P->dev, &P->feat);
     for (size_t i = 0; i < tr->ntok; i++) {
         for (size_t k = tr->start[i]; k < tr->start[i + 1]; k++) {
             size_t bit = (size_t)tr->slots[k] * L + tr->gold[i];
             seen[bit >> 6] |= (uint64_t)1 << (bit & 63);
         }
         for (size_t k = 0; tr->nl_n && k < tr->nl_n[i]; k++) {
-            size_t bit = (size_t)(id[tr->nl[i * NK_NL_MAX + k]] - 1) * L + tr->gold[i];
+            size_t f = nk_slotmap_id(&P->feat, tr->nl[i * NK_NL_MAX + k]) - 1;
+            size_t bit = f * L + tr->gold[i];
             seen[bit >> 6] |= (uint64_t)1 << (bit & 63);
         }
     }
@@ -109,7 +80,6 @@ static int build_index(crf_problem *P, nk_trainset *tr, nerkit_error *err)
     }
     P->first[nfeat] = j;
 out:
-    P->id = id;
     free(seen);
     return rc;
 }
@@ -232,13 +202,12 @@ void crf_free(crf_problem *P)
     free(P->work);
     free(P->jobs);
     free(P->shard);
-    free(P->slot);
+    nk_slotmap_free(&P->feat);
     free(P->first);
     free(P->label);
     free(P->vec);
     free(P->wscore);
     free(P->pred);
-    free(P->id);
     nk_nltab_free(&P->tab);
     memset(P, 0, sizeof *P);
 }
@@ -308,7 +277,7 @@ void crf_fold_dense(const crf_problem *P, crf_work *W, size_t first, size_t end,
 /* The feature + 1 of token i's k-th non-local slot, 0 if never trained. */
 static uint32_t nonlocal_feature(const crf_problem *P, const nk_trainset *ts, size_t i, size_t k)
 {
-    return P->id[ts->nl[i * NK_NL_MAX + k]];
+    return nk_slotmap_id(&P->feat, ts->nl[i * NK_NL_MAX + k]);
 }
 
 /* Scores of tokens a .. a+n of ts against every label, into E (n x L);
@@ -474,20 +443,20 @@ int crf_export(const crf_problem *P, const double *w, double wscale, nerkit_mode
                nerkit_error *err)
 {
     const size_t L = P->L;
-    uint32_t *slots = nk_alloc((size_t)P->nfeat + 1, sizeof *slots, err);
+    uint32_t *slots = nk_alloc((size_t)P->feat.n + 1, sizeof *slots, err);
     if (!slots)
         return NERKIT_ERR_NOMEM;
     uint32_t nrows = 0;
-    for (uint32_t f = 0; f < P->nfeat; f++) {
+    for (uint32_t f = 0; f < P->feat.n; f++) {
         bool any = false;
         for (size_t j = P->first[f]; j < P->first[f + 1] && !any; j++)
             any = (float)(wscale * w[j]) != 0.0f;
         if (any)
-            slots[nrows++] = P->slot[f];
+            slots[nrows++] = P->feat.slot[f];
     }
     int rc = nk_model_set_rows(m, slots, nrows, err);
-    for (uint32_t f = 0, r = 0; f < P->nfeat && !rc; f++) {
-        if (r == nrows || P->slot[f] != slots[r])
+    for (uint32_t f = 0, r = 0; f < P->feat.n && !rc; f++) {
+        if (r == nrows || P->feat.slot[f] != slots[r])
             continue;
         float *row = m->rows + (size_t)r++ * L;
         for (size_t j = P->first[f]; j < P->first[f + 1]; j++)

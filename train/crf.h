@@ -49,9 +49,8 @@ typedef struct {
     const nerkit_model *m;
     size_t L;
     nk_trainset *train, *dev; /* their slots replaced by compact feature ids */
-    uint32_t nfeat;           /* features (slots) that occur in training */
-    uint32_t *slot;           /* nfeat: each feature's slot, increasing */
-    size_t *first;            /* nfeat + 1: feature f's weights are first[f] .. first[f+1] */
+    nk_slotmap feat;          /* the features: slots that occur in training */
+    size_t *first;            /* feat.n + 1: feature f's weights are first[f] .. first[f+1] */
     uint16_t *label;          /* nemit: the label of each feature weight */
     size_t nemit;             /* feature weights; the transitions follow */
     size_t K;                 /* dense inputs per token: NK_WINDOW * dim, 0 without vectors */
@@ -67,9 +66,8 @@ typedef struct {
     crf_work *work;           /* threads */
     struct crf_job *jobs;     /* threads: the work of crf_objective (crf.c) */
     uint16_t *pred;           /* dev predictions */
-    /* non-local features stay slots: id maps a slot to its feature + 1
-     * (0: none), for dev's, which change with each first pass */
-    uint32_t *id;
+    /* non-local features stay slots, looked up in feat: dev's change with
+     * each first pass */
     nk_nltab tab;
 } crf_problem;
 

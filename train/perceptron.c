@@ -8,6 +8,11 @@
  * average after c steps is w - u / c, with no pass over untouched weights
  * per step. Integer arithmetic also makes training bit-for-bit repeatable.
  *
+ * Rows exist only for the slots the training set has (feat), not for every
+ * slot of the hash table: 2^22 rows of 49 labels took 2.5 GB whatever the
+ * corpus. Only those slots are ever updated, so every other row would stay
+ * zero: a dev set's slots without a row score zero, as they did.
+ *
  * Word vectors, when the model has them, add dense weights: a float row of
  * NK_WINDOW * dim per label, averaged the same way with double sums. Their
  * scores come from one BLAS product per sentence; OpenBLAS on one thread
@@ -21,8 +26,8 @@
 
 typedef struct {
     size_t L;
-    size_t rows;
-    int32_t *w;  /* rows x L */
+    nk_slotmap feat;
+    int32_t *w;  /* feat.n x L */
     int64_t *u;
     int32_t *wt; /* L x L transitions */
     int64_t *ut;
@@ -41,7 +46,10 @@ typedef struct {
 
 static void gather(const perceptron *P, uint32_t slot, bool avg)
 {
-    const size_t L = P->L, off = (size_t)slot * L;
+    uint32_t id = nk_slotmap_id(&P->feat, slot);
+    if (!id)
+        return;
+    const size_t L = P->L, off = (size_t)(id - 1) * L;
     for (size_t y = 0; y < L; y++)
         P->sw[y] += P->w[off + y];
     if (avg)
@@ -93,7 +101,7 @@ static void set_transitions(perceptron *P, bool avg)
 
 static void step(perceptron *P, uint32_t slot, uint16_t gold, uint16_t pred)
 {
-    size_t off = (size_t)slot * P->L;
+    size_t off = (size_t)(nk_slotmap_id(&P->feat, slot) - 1) * P->L;
     P->w[off + gold]++;
     P->u[off + gold] += P->c;
     P->w[off + pred]--;
@@ -168,25 +176,35 @@ static int export_weights(const perceptron *P, nerkit_model *m, nerkit_error *er
 {
     const size_t L = P->L;
     double inv = 1.0 / (double)P->c;
-    uint32_t *slots = nk_alloc(P->rows, sizeof *slots, err);
-    if (!slots)
-        return NERKIT_ERR_NOMEM;
+    uint32_t *slots = nk_alloc(P->feat.n, sizeof *slots, err);
+    uint32_t *row = nk_alloc(P->feat.n, sizeof *row, err);
+    int rc = NERKIT_OK;
+    if (!slots || !row) {
+        rc = NERKIT_ERR_NOMEM;
+        goto out;
+    }
     uint32_t nrows = 0;
-    for (size_t r = 0; r < P->rows; r++) {
+    for (uint32_t r = 0; r < P->feat.n; r++) {
         bool any = false;
         for (size_t y = 0; y < L && !any; y++)
-            any = P->w[r * L + y] != 0 || P->u[r * L + y] != 0;
-        if (any)
-            slots[nrows++] = (uint32_t)r;
+            any = P->w[(size_t)r * L + y] != 0 || P->u[(size_t)r * L + y] != 0;
+        if (any) {
+            row[nrows] = r;
+            slots[nrows++] = P->feat.slot[r];
+        }
     }
-    int rc = nk_model_set_rows(m, slots, nrows, err);
+    rc = nk_model_set_rows(m, slots, nrows, err);
     for (uint32_t k = 0; k < nrows && !rc; k++) {
         float *dst = m->rows + (size_t)k * L;
-        size_t off = (size_t)slots[k] * L;
+        size_t off = (size_t)row[k] * L;
         for (size_t y = 0; y < L; y++)
             dst[y] = (float)((double)P->w[off + y] - (double)P->u[off + y] * inv);
     }
+out:
     free(slots);
+    free(row);
+    if (rc)
+        return rc;
     for (size_t k = 0; k < L * L; k++)
         m->trans[k] = (float)((double)P->wt[k] - (double)P->ut[k] * inv);
     if (P->K)
@@ -196,6 +214,7 @@ static int export_weights(const perceptron *P, nerkit_model *m, nerkit_error *er
 
 static void perceptron_free(perceptron *P)
 {
+    nk_slotmap_free(&P->feat);
     free(P->w);
     free(P->u);
     free(P->wt);
@@ -294,10 +313,12 @@ static int run(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerk
     if (dev && dev->longest > longest)
         longest = dev->longest;
     P.L = L;
-    P.rows = (size_t)1 << m->feat.hash_bits;
     P.c = 1;
-    P.w = nk_alloc(P.rows * L, sizeof *P.w, err);
-    P.u = nk_alloc(P.rows * L, sizeof *P.u, err);
+    int rc = nk_slotmap_build(&P.feat, train, m->feat.hash_bits, err);
+    if (rc)
+        return rc;
+    P.w = nk_alloc((size_t)P.feat.n * L, sizeof *P.w, err);
+    P.u = nk_alloc((size_t)P.feat.n * L, sizeof *P.u, err);
     P.wt = nk_alloc(L * L, sizeof *P.wt, err);
     P.ut = nk_alloc(L * L, sizeof *P.ut, err);
     P.lex = &m->lex;
@@ -315,7 +336,6 @@ static int run(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerk
     P.path = nk_alloc(longest, sizeof *P.path, err);
     size_t *order = nk_alloc(train->nsent, sizeof *order, err);
     uint16_t *pred = dev ? nk_alloc(dev->ntok, sizeof *pred, err) : NULL;
-    int rc = NERKIT_OK;
     if (!P.w || !P.u || !P.wd || !P.ud || !P.wd_avg || !P.x || !P.wt || !P.ut || !P.em ||
         !P.trans || !P.score || !P.sw || !P.su || !P.back || !P.path || !order ||
         (dev && !pred)) {
@@ -328,7 +348,7 @@ static int run(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerk
         ntok += train->sent_first[order[s] + 1] - train->sent_first[order[s]];
     }
 
-    nk_checkpoint ck = {.L = L, .rows = P.rows, .n = train->nsent, .w = P.w, .wt = P.wt,
+    nk_checkpoint ck = {.L = L, .rows = P.feat.n, .n = train->nsent, .w = P.w, .wt = P.wt,
                         .u = P.u, .ut = P.ut, .K = P.K, .wd = P.wd, .ud = P.ud,
                         .order = order, .best_score = -1};
     if (checkpoint || resume)

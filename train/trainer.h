@@ -33,6 +33,32 @@ typedef struct {
     uint8_t *nl_n;
 } nk_trainset;
 
+/* The feature slots that occur in a training set (its slots and its
+ * non-local ones), numbered 0 .. n-1 in slot order, so that weights take
+ * n x L rather than 2^hash_bits x L. Looked up as the model's rows are
+ * (nk_bitrank): 3/16 byte per slot of the hash table (768 KiB for 2^22)
+ * where a plain slot -> id array would take 4 bytes. */
+typedef struct {
+    uint64_t *present;
+    uint32_t *rank;
+    uint32_t n;
+    uint32_t *slot; /* n: each id's slot, increasing */
+} nk_slotmap;
+
+int nk_slotmap_build(nk_slotmap *sm, const nk_trainset *ts, unsigned hash_bits,
+                     nerkit_error *err);
+void nk_slotmap_free(nk_slotmap *sm);
+
+/* The id + 1 of a slot, 0 for a slot the training set never has. */
+static inline uint32_t nk_slotmap_id(const nk_slotmap *sm, uint32_t slot)
+{
+    return nk_bitrank(sm->present, sm->rank, slot);
+}
+
+/* Replaces each slot of ts by its id and drops slots with none (a dev
+ * set's features never seen in training: their weights are zero). */
+void nk_slotmap_remap(nk_trainset *ts, const nk_slotmap *sm);
+
 /* Extracts features for every document of c, mapping its entity types onto
  * the model's by name (types the model lacks become O). With copies (the
  * training options; NULL for none), the case copies they ask for follow. */

@@ -274,7 +274,7 @@ struct nerkit_model {
     size_t nlabels;
     char **names; /* "O" then 6 prefixes x ntypes: B I E S L U */
     nk_featcfg feat;
-    /* Which slots have a row: a bitmap of 2^hash_bits bits plus the count of
+    /* Which slots have a row (nk_bitrank): a bitmap of 2^hash_bits bits plus the count of
      * set bits before each 64-bit word, so a row is found with one popcount.
      * For 2^22 slots that is 768 KiB, small enough to stay in L2 cache,
      * where a plain slot -> row array would take 16 MiB. */
@@ -294,6 +294,23 @@ struct nerkit_model {
     nk_phrases gaz; /* gazetteer lists, when trained with them */
 };
 
+/* A set of feature slots as a bitmap (present) plus the count of set bits
+ * before each 64-bit word (rank): a slot's position in the set costs one
+ * popcount. The model's rows and the trainers' compact ids use it. */
+
+/* Fills rank from present (words 64-bit words) and gives the slots in all. */
+uint32_t nk_bitrank_build(const uint64_t *present, uint32_t *rank, size_t words);
+
+/* The position + 1 of slot among the set's slots, 0 when it is not one. */
+static inline uint32_t nk_bitrank(const uint64_t *present, const uint32_t *rank, uint32_t slot)
+{
+    uint64_t word = present[slot >> 6];
+    uint64_t bit = (uint64_t)1 << (slot & 63);
+    if (!(word & bit))
+        return 0;
+    return rank[slot >> 6] + (uint32_t)__builtin_popcountll(word & (bit - 1)) + 1;
+}
+
 /* Builds an empty model for these types (copied); weights are added by the
  * trainer. */
 nerkit_model *nk_model_new(const char *algorithm, nerkit_scheme scheme, const char *const *types,
@@ -307,12 +324,8 @@ int nk_model_set_rows(nerkit_model *m, const uint32_t *slots, uint32_t nrows, ne
 /* The weight row of a feature slot, or NULL when all its weights are zero. */
 static inline const float *nk_model_row(const nerkit_model *m, uint32_t slot)
 {
-    uint64_t word = m->present[slot >> 6];
-    uint64_t bit = (uint64_t)1 << (slot & 63);
-    if (!(word & bit))
-        return NULL;
-    size_t r = m->rank[slot >> 6] + (size_t)__builtin_popcountll(word & (bit - 1));
-    return m->rows + r * m->nlabels;
+    uint32_t r = nk_bitrank(m->present, m->rank, slot);
+    return r ? m->rows + (size_t)(r - 1) * m->nlabels : NULL;
 }
 
 /* Looks a type name up; -1 when the model has no such type. */
@@ -346,7 +359,8 @@ typedef struct {
     uint32_t stopped;     /* training ended after this epoch (early stopping) */
     double best_score;    /* dev F1 of the best epoch, -1 without a dev set */
     int64_t step;         /* the averaging clock */
-    size_t L, rows, n;    /* labels, weight rows, training sentences */
+    size_t L, rows, n;    /* labels, weight rows (the training set's distinct slots, in
+                           * slot order), training sentences */
     int32_t *w, *wt;      /* rows x L weights, L x L transition weights */
     int64_t *u, *ut;      /* their sums for averaging */
     size_t K;             /* dense inputs per token, 0 without word vectors */

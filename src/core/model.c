@@ -108,12 +108,18 @@ int nk_model_set_rows(nerkit_model *m, const uint32_t *slots, uint32_t nrows, ne
     memset(m->present, 0, words * sizeof *m->present);
     for (uint32_t r = 0; r < nrows; r++)
         m->present[slots[r] >> 6] |= (uint64_t)1 << (slots[r] & 63);
+    nk_bitrank_build(m->present, m->rank, words);
+    return NERKIT_OK;
+}
+
+uint32_t nk_bitrank_build(const uint64_t *present, uint32_t *rank, size_t words)
+{
     uint32_t before = 0;
     for (size_t w = 0; w < words; w++) {
-        m->rank[w] = before;
-        before += (uint32_t)__builtin_popcountll(m->present[w]);
+        rank[w] = before;
+        before += (uint32_t)__builtin_popcountll(present[w]);
     }
-    return NERKIT_OK;
+    return before;
 }
 
 int nk_model_type_index(const nerkit_model *m, const char *name, size_t len)

@@ -30,7 +30,9 @@
 /* Training checkpoints share the container under their own magic, so that
  * neither is ever taken for the other. */
 #define CKPT_MAGIC "NERKITC\x1a"
-#define CKPT_VERSION 1u
+/* Version 2 numbers weight rows by the slots the training set has, where
+ * version 1 numbered them by slot: a resume needs the same numbering. */
+#define CKPT_VERSION 2u
 #define HEADER_SIZE 32
 #define MAX_META 65536
 
@@ -722,7 +724,7 @@ nerkit_model *nerkit_model_load(const char *path, nerkit_error *err)
 
 /* ---- training checkpoints: the model of the best epoch so far, then the
  * perceptron's state: PSTA (counters and sizes), ORDR (sentence order),
- * WSUM (weight rows that are not all zero: slot, L int32 weights, L int64
+ * WSUM (weight rows that are not all zero: row, L int32 weights, L int64
  * sums), TSUM (transition weights and sums) and, with word vectors, DSUM
  * (dense weights as float bits, sums as double bits). */
 
@@ -886,6 +888,11 @@ int nk_checkpoint_load_buffer(const void *data, size_t len, const char *name, nk
     sections sec;
     *best = NULL;
     int rc = open_file(data, len, CKPT_MAGIC, CKPT_VERSION, "checkpoint", name, &payload, err);
+    if (!rc && le32((const unsigned char *)data + 8) < CKPT_VERSION)
+        rc = nk_fail(err, NERKIT_ERR_VERSION,
+                     "%s: checkpoint format version %u is older than this nerkit resumes (%u); "
+                     "train again without --resume",
+                     name, le32((const unsigned char *)data + 8), CKPT_VERSION);
     if (!rc)
         rc = find_sections(payload, &sec, "checkpoint", name, err);
     if (!rc)
@@ -895,7 +902,7 @@ int nk_checkpoint_load_buffer(const void *data, size_t len, const char *name, nk
     nerkit_model *m = build(&sec, name, err);
     if (!m)
         return err ? err->code : NERKIT_ERR_MODEL;
-    if (m->nlabels != ck->L || ((size_t)1 << m->feat.hash_bits) != ck->rows ||
+    if (m->nlabels != ck->L ||
         (ck->K ? !m->dense || NK_WINDOW * (size_t)m->lex.dim != ck->K : m->dense != NULL)) {
         nerkit_model_free(m);
         return damaged(err, "checkpoint", name, "its model does not fit its training state");
