@@ -25,17 +25,21 @@ expect_error() {
     fi
 }
 
-# need_conll03 FILE...: CoNLL-2003 is not in the repository, so without FILE
-# under $D/conll2003 the script is skipped (status 0) rather than failed
-need_conll03() {
-    local f
+# need_corpus DIR NAME FILE...: the shared corpora are not in the
+# repository, so without FILE under $D/DIR the script is skipped (status 0)
+# rather than failed
+need_corpus() {
+    local dir=$1 name=$2 f
+    shift 2
     for f in "$@"; do
-        if [ ! -f "$D/conll2003/$f" ]; then
-            echo "skipped: no CoNLL-2003 data under $D (set NER_DATA)"
+        if [ ! -f "$D/$dir/$f" ]; then
+            echo "skipped: no $name data under $D (set NER_DATA)"
             exit 0
         fi
     done
 }
+need_conll03() { need_corpus conll2003 CoNLL-2003 "$@"; }
+need_conll02() { need_corpus conll2002 CoNLL-2002 "$@"; }
 
 # small_model: the five programs as $TAG $TRAIN $EVAL $BENCH $EMBED, a tiny
 # corpus $tmp/train.conll and a model $M trained on it in a blink
