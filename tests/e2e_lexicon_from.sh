@@ -56,38 +56,22 @@ check "the same gazetteer (GAZT section)" grep -aq GAZT "$tmp/again.nerkit"
 expect_error "--gazetteer with a model that has one" "$tmp/lfg.nerkit: the model has gazetteer lists of its own" \
     "$TRAIN" -q -t "$tmp/dishes.conll" -o "$tmp/x.nerkit" --lexicon-from "$tmp/lfg.nerkit" --gazetteer "$tmp/g.tsv"
 
-# usage_error NAME PATTERN CMD...: status 2 and PATTERN on stderr
-usage_error() {
-    local name=$1 pattern=$2
-    shift 2
-    "$@" > "$tmp/out" 2> "$tmp/err"
-    local rc=$?
-    if [ $rc -eq 2 ] && grep -q -- "$pattern" "$tmp/err"; then ok "$name"; else bad "$name (exit $rc: $(head -c 300 "$tmp/err"))"; fi
-}
 echo "pasta 2" > "$tmp/c.txt"
-usage_error "not with --clusters" "--clusters does not apply to --lexicon-from" \
+expect_status 2 "not with --clusters" "--clusters does not apply to --lexicon-from" \
     "$TRAIN" -q -t "$tmp/dishes.conll" -o "$tmp/x.nerkit" --lexicon-from "$SHIPPED" --clusters "$tmp/c.txt"
-usage_error "not with --embeddings" "--embeddings does not apply to --lexicon-from" \
+expect_status 2 "not with --embeddings" "--embeddings does not apply to --lexicon-from" \
     "$TRAIN" -q -t "$tmp/dishes.conll" -o "$tmp/x.nerkit" --lexicon-from "$SHIPPED" --embeddings "$tmp/c.txt"
-usage_error "the output may not be the source model" "refusing to overwrite an input" \
+expect_status 2 "the output may not be the source model" "refusing to overwrite an input" \
     "$TRAIN" -q -t "$tmp/dishes.conll" -o "$tmp/lf.nerkit" --lexicon-from "$tmp/lf.nerkit"
 
-# exit1 NAME PATTERN CMD...: status 1 (a refusal, not a crash), PATTERN on stderr
-exit1() {
-    local name=$1 pattern=$2
-    shift 2
-    "$@" > "$tmp/out" 2> "$tmp/err"
-    local rc=$?
-    if [ $rc -eq 1 ] && grep -q -- "$pattern" "$tmp/err"; then ok "$name"; else bad "$name (exit $rc: $(head -c 300 "$tmp/err"))"; fi
-}
-exit1 "a model without a lexicon" "$tmp/plain.nerkit: the model has no lexicon" \
+expect_status 1 "a model without a lexicon" "$tmp/plain.nerkit: the model has no lexicon" \
     "$TRAIN" -q -t "$tmp/dishes.conll" -o "$tmp/x.nerkit" --lexicon-from "$tmp/plain.nerkit"
 head -c 100000 "$SHIPPED" > "$tmp/cut.nerkit"
-exit1 "a damaged model: the loader's message" "$tmp/cut.nerkit: truncated model" \
+expect_status 1 "a damaged model: the loader's message" "$tmp/cut.nerkit: truncated model" \
     "$TRAIN" -q -t "$tmp/dishes.conll" -o "$tmp/x.nerkit" --lexicon-from "$tmp/cut.nerkit"
-exit1 "a corpus is no model" "$tmp/dishes.conll: not a nerkit model" \
+expect_status 1 "a corpus is no model" "$tmp/dishes.conll: not a nerkit model" \
     "$TRAIN" -q -t "$tmp/dishes.conll" -o "$tmp/x.nerkit" --lexicon-from "$tmp/dishes.conll"
-exit1 "a missing model" "$tmp/none.nerkit" \
+expect_status 1 "a missing model" "$tmp/none.nerkit" \
     "$TRAIN" -q -t "$tmp/dishes.conll" -o "$tmp/x.nerkit" --lexicon-from "$tmp/none.nerkit"
 check "no model after the refusals" test ! -e "$tmp/x.nerkit"
 finish lexicon_from

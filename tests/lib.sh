@@ -28,6 +28,20 @@ expect_error() {
 # need_corpus DIR NAME FILE...: the shared corpora are not in the
 # repository, so without FILE under $D/DIR the script is skipped (status 0)
 # rather than failed
+# expect_status STATUS NAME PATTERN CMD...: exactly that exit status, and
+# PATTERN on stderr (2 a usage error, 1 a refusal, never a crash)
+expect_status() {
+    local want=$1 name=$2 pattern=$3
+    shift 3
+    "$@" > "$tmp/out" 2> "$tmp/err"
+    local rc=$?
+    if [ $rc -eq "$want" ] && grep -q -- "$pattern" "$tmp/err"; then
+        ok "$name"
+    else
+        bad "$name (exit $rc: $(head -c 300 "$tmp/err"))"
+    fi
+}
+
 need_corpus() {
     local dir=$1 name=$2 f
     shift 2
