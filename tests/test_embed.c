@@ -747,6 +747,51 @@ static void test_exchange_classes(void **state)
     assert_int_equal(err.code, NERKIT_ERR_ARG);
 }
 
+/* nk_strtof is strtof, bit for bit and up to the same end, on every kind
+ * of number: its fast path's (digits, power of ten) split must round as
+ * strtof does, and whatever it does not take must reach strtof whole. */
+static void check_strtof(const char *s)
+{
+    char *e1, *e2;
+    float a = nk_strtof(s, &e1), b = strtof(s, &e2);
+    uint32_t ua, ub;
+    memcpy(&ua, &a, sizeof ua);
+    memcpy(&ub, &b, sizeof ub);
+    if (ua != ub || e1 != e2)
+        fail_msg("\"%s\": nk_strtof %.9g (end +%td), strtof %.9g (end +%td)", s, a, e1 - s, b,
+                 e2 - s);
+}
+
+static void test_strtof_is_strtof(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {
+        "",          "-",          ".",         "-.",        "1e",        "1e+",
+        "1e5x",      "2.5abc",     "inf",       "-nan",      "0x1p3",     "-0",
+        "-0.0",      "  3.5",      "\t-7",      "\n1",       "+.5",       "5.",
+        "16777215",  "16777216",   "16777217",  "99999999",  "123456789", "9999999e10",
+        "1e10",      "1e11",       "1e-10",     "1.5e-11",   "3e-45",     "1e39",
+        "0.000000001", "0.00000000000000000001", "1e0009", "1e00001", "7E-3 4"};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++)
+        check_strtof(odd[i]);
+    /* random floats as vector files print them, and with one digit more
+     * than float needs, where rounding ties and near-ties live */
+    static const char *const fmt[] = {"%.7g", "%.8g", "%.9g", "%.6e", "%.8f", "%.3f"};
+    uint64_t x = 88172645463325252ull;
+    char buf[64];
+    for (int i = 0; i < 300000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        float v = (float)((double)(x >> 11) / 9007199254740992.0 - 0.5) *
+                  powf(10.0f, (float)((int)(x % 13) - 8));
+        snprintf(buf, sizeof buf, fmt[i % 6], (double)v);
+        check_strtof(buf);
+        /* decimal strings no float prints: 8 digits at every exponent */
+        snprintf(buf, sizeof buf, "%u.%ue%d", (unsigned)(x % 10), (unsigned)(x >> 40) % 10000000,
+                 (int)(x % 23) - 11);
+        check_strtof(buf);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -761,6 +806,7 @@ int main(void)
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_embed_learns),
         cmocka_unit_test(test_exchange_classes),
+        cmocka_unit_test(test_strtof_is_strtof),
     };
     return cmocka_run_group_tests_name("embed", tests, setup, teardown);
 }
