@@ -127,9 +127,21 @@ static void on_sigint(int sig)
     interrupted = 1;
 }
 
+typedef struct {
+    const nerkit_train_opts *to;
+    double start; /* when nerkit_train was called; 0 once the set-up is reported */
+} progress_state;
+
 static int progress(const nerkit_progress *p, void *user)
 {
-    const nerkit_train_opts *to = user;
+    progress_state *ps = user;
+    const nerkit_train_opts *to = ps->to;
+    /* what comes before the first epoch (resources, features) is the cost
+     * of every run however few its epochs: shown, so that it stays small */
+    if (ps->start > 0) {
+        fprintf(stderr, "set-up (resources, features): %.2fs\n", cli_now() - ps->start);
+        ps->start = 0;
+    }
     if (p->fold)
         fprintf(stderr, "first pass, fold %u/%u: ", p->fold, p->folds);
     if (p->fold || strcmp(to->algorithm, "crf") != 0)
@@ -188,6 +200,10 @@ int main(int argc, char **argv)
     size_t nclusters = 0, ngazetteers = 0;
     cli_args a;
     cli_start(&a, "nerkit-train", longopts, "t:d:o:e:j:qh", (const int[]){O_CLUSTERS, O_GAZ, 0});
+    /* the trainers' matrix products are a sentence or a batch of them:
+     * OpenBLAS's own threads only spin beside them, and -j is the way to
+     * more cores */
+    cli_blas_one_thread();
     int c;
     while ((c = cli_next(&a, argc, argv)) != -1) {
         switch (c) {
@@ -345,7 +361,8 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     to.stop = &interrupted;
-    nerkit_model *m = nerkit_train(train, dev, &to, quiet ? NULL : progress, &to, &err);
+    progress_state ps = {&to, cli_now()};
+    nerkit_model *m = nerkit_train(train, dev, &to, quiet ? NULL : progress, &ps, &err);
     int rc = 0;
     if (!m && err.code == NERKIT_ERR_INTERRUPTED) {
         if (to.checkpoint)
