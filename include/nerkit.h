@@ -469,7 +469,7 @@ int nerkit_features_parse(const char *list, uint32_t *mask, nerkit_error *err);
 typedef struct {
     size_t size;           /* sizeof as the caller's header saw it: set by the init */
     const char *algorithm; /* "perceptron" */
-    uint32_t features;     /* NERKIT_FEAT_* mask */
+    uint32_t features;     /* NERKIT_FEAT_* mask (NERKIT_FEAT_ALL | NERKIT_FEAT_NONLOCAL) */
     unsigned hash_bits;    /* feature table of 2^hash_bits rows */
     unsigned min_count;    /* ignore features seen fewer times in training */
     unsigned epochs;       /* at most this many passes */
@@ -540,6 +540,13 @@ typedef struct {
      * more. A model with neither lexicon nor gazetteer is refused too.
      * NULL (the default): none. */
     const char *lexicon_from;
+    /* When none of cluster_files, vectors_file and lexicon_from is given,
+     * the model learns its own: 100-dimensional vectors (window 5) of the
+     * words that occur at least twice in the training corpus, from its
+     * tokens, and their k-means clusters at 64, 256 and 1024, used as
+     * those files would be. Only when at least this many words occur
+     * twice (default 1000: fewer make vectors of noise); 0: never. */
+    size_t self_lexicon_words;
 } nerkit_train_opts;
 
 /* Fills in the defaults. */
@@ -547,7 +554,9 @@ void nerkit_train_opts_init_sized(nerkit_train_opts *opts, size_t size);
 #define nerkit_train_opts_init(opts) nerkit_train_opts_init_sized((opts), sizeof *(opts))
 
 /* Called after each epoch, from the calling thread; return non-zero to
- * stop training. */
+ * end the epochs of the trainer reporting, which keeps the best so far:
+ * with NERKIT_FEAT_NONLOCAL, a first-pass perceptron of one fold (fold >
+ * 0), after which the next one starts, or the model itself. */
 typedef struct {
     unsigned epoch;
     double seconds;         /* for this epoch */

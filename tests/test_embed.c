@@ -792,6 +792,55 @@ static void test_strtof_is_strtof(void **state)
     }
 }
 
+/* The trainer's vectors of its own corpus (nk_embed_corpus) are
+ * nerkit_embed's of the same tokens written as text: one implementation
+ * of the counting and the factoring, fed two ways. */
+static void test_corpus_vectors_are_text_vectors(void **state)
+{
+    (void)state;
+    const char *path = file("same.txt", NULL);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    size_t cap = 1 << 20, len = 0;
+    char *conll = malloc(cap);
+    assert_non_null(conll);
+    for (int d = 0; d < 300; d++) {
+        len += (size_t)snprintf(conll + len, cap - len, "-DOCSTART- O\n\n");
+        for (int t = 0; t < 40; t++) {
+            int w = uniform() < 0.5 ? (int)(1.0 / (uniform() + 0.01)) : 100 + (int)(uniform() * 400);
+            fprintf(f, "w%d%s", w, t == 39 ? "\n\n" : " ");
+            len += (size_t)snprintf(conll + len, cap - len, "w%d O\n%s", w, t == 39 ? "\n" : "");
+        }
+    }
+    fclose(f);
+    nerkit_error err = {0};
+    nerkit_corpus *c = nerkit_corpus_parse(conll, len, "same.conll", NULL, &err);
+    free(conll);
+    if (!c)
+        fail_msg("%s", err.message);
+    nerkit_embed_opts o;
+    nerkit_embed_opts_init(&o);
+    o.dim = 10;
+    o.min_count = 2;
+    o.threads = 1;
+    nerkit_vectors *a = nerkit_embed(&path, 1, &o, &err);
+    nerkit_vectors *b = nk_embed_corpus(c, 0, &o, &err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(nerkit_vectors_count(a) > 100);
+    assert_int_equal(nerkit_vectors_count(a), nerkit_vectors_count(b));
+    for (size_t i = 0; i < nerkit_vectors_count(a); i++)
+        assert_string_equal(nerkit_vectors_word(a, i), nerkit_vectors_word(b, i));
+    assert_memory_equal(nerkit_vectors_data(a), nerkit_vectors_data(b),
+                        nerkit_vectors_count(a) * 10 * sizeof(float));
+    nerkit_vectors_free(b);
+    /* too few words for min_words: no vectors, and no SVD run to find out */
+    assert_null(nk_embed_corpus(c, nerkit_vectors_count(a) + 1, &o, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    nerkit_vectors_free(a);
+    nerkit_corpus_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -807,6 +856,7 @@ int main(void)
         cmocka_unit_test(test_embed_learns),
         cmocka_unit_test(test_exchange_classes),
         cmocka_unit_test(test_strtof_is_strtof),
+        cmocka_unit_test(test_corpus_vectors_are_text_vectors),
     };
     return cmocka_run_group_tests_name("embed", tests, setup, teardown);
 }
