@@ -346,6 +346,116 @@ nerkit_span nerkit_tokens_span(const nerkit_tokens *t, size_t i);
  * sentences. Valid while t is not changed. */
 void nerkit_tokens_document(const nerkit_tokens *t, nerkit_document *doc);
 
+/* ------------------------------------------------------------ dictionaries */
+
+/* An entity dictionary: phrases with a label and an optional id each,
+ * found in text by exact lookup rather than by the model. Lists of
+ * phrase<TAB>LABEL[<TAB>ID] lines are compiled once (each phrase cut by
+ * nerkit's tokenizer, so list and text agree on token boundaries) into a
+ * trie over tokens, the same matcher as the gazetteers of training; the
+ * compiled file (docs/dict-format.md: checksummed, versioned, its arrays
+ * 8-byte aligned) is mapped into memory and used in place. Read-only once
+ * made: any number of threads may match with one dictionary. */
+typedef struct nerkit_dict nerkit_dict;
+
+typedef enum {
+    NERKIT_DICT_EXACT = 0,    /* a phrase matches only as written (the default) */
+    NERKIT_DICT_IGNORE_CASE,  /* in any casing */
+    NERKIT_DICT_ACRONYMS      /* in any casing, but a phrase written all in capitals
+                                 ("WHO", "IT") only as written */
+} nerkit_dict_case;
+
+enum {
+    NERKIT_DICT_NORM_PUNCT = 1u << 0,   /* every quote reads as ' or ", every dash as - */
+    NERKIT_DICT_NORM_ACCENTS = 1u << 1  /* Latin letters without their accents: e = é = è */
+};
+
+typedef enum {
+    NERKIT_DICT_DUP_ERROR = 0, /* a phrase listed twice with another label or id: an error
+                                  naming both lines (the default) */
+    NERKIT_DICT_DUP_FIRST,     /* the first of them is kept */
+    NERKIT_DICT_DUP_LAST       /* the last of them is kept */
+} nerkit_dict_dups;
+
+typedef struct {
+    size_t size;             /* sizeof as the caller's header saw it: set by the init */
+    nerkit_dict_case casing; /* EXACT */
+    unsigned normalize;      /* NERKIT_DICT_NORM_* (0) */
+    nerkit_dict_dups duplicates; /* DUP_ERROR */
+    unsigned reserved;       /* 0 */
+} nerkit_dict_opts;
+
+void nerkit_dict_opts_init_sized(nerkit_dict_opts *o, size_t size);
+#define nerkit_dict_opts_init(o) nerkit_dict_opts_init_sized((o), sizeof *(o))
+
+/* Sets one option by the names the programs use: "case" (exact, ignore,
+ * acronyms), "normalize" (none, or punct and accents joined by commas),
+ * "duplicates" (error, first, last). NERKIT_ERR_ARG naming what is
+ * allowed otherwise. */
+int nerkit_dict_opts_set(nerkit_dict_opts *o, const char *name, const char *value,
+                         nerkit_error *err);
+
+/* Compiles lists (plain or gzip; blank lines and lines starting with #
+ * skipped) into a dictionary in memory. Errors name the file and line: an
+ * empty phrase or label, a missing label, invalid UTF-8, a phrase of more
+ * than 64 tokens, and (DUP_ERROR) a phrase listed twice differently, with
+ * both lines. *conflicts (may be NULL) receives how many phrases DUP_FIRST
+ * or DUP_LAST resolved. */
+nerkit_dict *nerkit_dict_compile(const char *const *paths, size_t npaths,
+                                 const nerkit_dict_opts *opts, size_t *conflicts,
+                                 nerkit_error *err);
+
+/* Writes a dictionary to a file, atomically (as nerkit_model_save). */
+int nerkit_dict_save(const nerkit_dict *d, const char *path, nerkit_error *err);
+
+/* Loads a compiled dictionary file by mapping it into memory: its checksum
+ * and structure are checked, then the arrays are used where they lie. A
+ * truncated, corrupted, foreign or newer-version file is refused with a
+ * message naming it (NERKIT_ERR_MODEL, NERKIT_ERR_VERSION). */
+nerkit_dict *nerkit_dict_load(const char *path, nerkit_error *err);
+
+/* The same from a buffer, which is copied; name is used in messages. */
+nerkit_dict *nerkit_dict_load_buffer(const void *data, size_t len, const char *name,
+                                     nerkit_error *err);
+
+/* A compiled dictionary file is loaded (opts are not used: it has its
+ * own); any other file is compiled as a list with opts. */
+nerkit_dict *nerkit_dict_open(const char *path, const nerkit_dict_opts *opts, nerkit_error *err);
+
+void nerkit_dict_free(nerkit_dict *d);
+
+size_t nerkit_dict_nentries(const nerkit_dict *d); /* phrases kept */
+size_t nerkit_dict_nlabels(const nerkit_dict *d);
+const char *nerkit_dict_label(const nerkit_dict *d, size_t l);
+/* The options it was compiled with. */
+void nerkit_dict_options(const nerkit_dict *d, nerkit_dict_opts *opts);
+
+/* A phrase found: tokens [start, end), its label (nerkit_dict_label) and
+ * its id (id_len bytes, not NUL-terminated; id_len 0 when it has none). */
+typedef struct {
+    size_t start, end;
+    size_t label;
+    const char *id;
+    size_t id_len;
+} nerkit_dict_match;
+
+/* The phrases of d in one sentence of n tokens (as nerkit_tokens_document
+ * gives them), leftmost-longest: from the first token on, the longest
+ * phrase starting there is taken and the search goes on after it; where
+ * two entries of one phrase match, the one whose casing matches as
+ * written wins. out needs room for n; returns how many were written.
+ * Allocates nothing. */
+size_t nerkit_dict_match_tokens(const nerkit_dict *d, const char *const *tokens,
+                                const size_t *token_len, size_t n, nerkit_dict_match *out);
+
+/* How dictionary matches and the model's entities combine when tagging
+ * (nerkit_bulk_opts.dicts). */
+typedef enum {
+    NERKIT_DICT_OVERRIDE = 0, /* a match replaces the model entities it overlaps (default) */
+    NERKIT_DICT_FILL,         /* a match is kept only where it overlaps no model entity */
+    NERKIT_DICT_ONLY          /* the matches alone: the model does not run */
+} nerkit_dict_policy;
+
 /* ------------------------------------------------------------ bulk tagging */
 
 typedef enum {
@@ -396,6 +506,15 @@ typedef struct {
      * handler sets it), reading ends, every document read is written out
      * whole, and the call fails with NERKIT_ERR_INTERRUPTED. May be NULL. */
     volatile sig_atomic_t *stop;
+    /* Dictionaries to apply (ndicts of them, may be 0), under dict_policy.
+     * Several: at each token the longest match of any of them, the first
+     * dictionary's on a tie. Entities then carry where they came from:
+     * JSONL "source" ("dict" or "model") and a match's "id"; TSV two more
+     * columns; CoNLL and inline the label only. n-best lists are the
+     * model's alone, so not with dictionaries. */
+    nerkit_dict_policy dict_policy;
+    const nerkit_dict *const *dicts;
+    size_t ndicts;
 } nerkit_bulk_opts;
 
 /* Fills in the defaults: text in, JSONL out, one thread per core, 1 MiB

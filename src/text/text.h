@@ -58,6 +58,33 @@ int nk_buf_json_raw(nk_buf *b, const char *s, size_t n);
  * tokenizer. Errors name the file and line. */
 int nk_gazetteer_read(const char *const *paths, size_t n, nk_phrases *out, nerkit_error *err);
 
+/* ---- dictionaries (dict.c) */
+
+/* The token hashes one dictionary's matching holds for a sentence: a
+ * window that slides along it, so that matching allocates nothing. */
+typedef struct {
+    uint64_t lower[2 * NK_PHRASE_MAX_TOKENS], exact[2 * NK_PHRASE_MAX_TOKENS];
+    size_t base, have; /* the hashes of tokens base .. base+have-1 */
+} nk_dict_cursor;
+
+void nk_dict_cursor_reset(nk_dict_cursor *c);
+
+/* A match and the dictionary it came from. */
+typedef struct {
+    nerkit_dict_match m;
+    size_t dict;
+} nk_dict_hit;
+
+/* The matches of nd dictionaries (cur: a cursor each) in one sentence,
+ * leftmost-longest over all of them (the earlier dictionary on a tie);
+ * out needs room for n. */
+size_t nk_dicts_match(const nerkit_dict *const *dicts, size_t nd, nk_dict_cursor *cur,
+                      const char *const *tokens, const size_t *token_len, size_t n,
+                      nk_dict_hit *out);
+
+/* Label l's six prefixed forms, "B-L", "I-L", "E-L", "S-L", "L-L", "U-L". */
+const char *const *nk_dict_prefixed(const nerkit_dict *d, size_t label);
+
 /* ---- the threaded document pipeline (pipeline.c) */
 
 /* A document as the reader cut it from its input. */
@@ -137,6 +164,16 @@ typedef struct {
     bool cut;
 } nk_tagged;
 
+/* Where an entity came from, when dictionaries are applied. */
+typedef struct {
+    const char *label;
+    const char *const *prefixed; /* its "B-", "I-", "E-", "S-", "L-", "U-" forms: */
+    size_t stride;               /* prefixed[k * stride] for k in that order */
+    const char *id;              /* a match's id (id_len bytes), or NULL */
+    size_t id_len;
+    bool dict;
+} nk_entinfo;
+
 /* What tagging a document produces, and scratch to format it; one per
  * thread, reused (its arrays only grow). */
 typedef struct {
@@ -150,6 +187,14 @@ typedef struct {
     const char **names;     /* one sentence's label strings */
     const char **columns;   /* N x K label strings for CoNLL */
     size_t cap_tok, cap_sent, cap_k;
+    /* with dictionaries (nerkit_bulk_opts.dicts): ents are the model's and
+     * the matches as the policy combines them, info says where each came
+     * from */
+    nk_entinfo *info;
+    nerkit_entity *merged;  /* scratch of the combining */
+    nk_dict_hit *hits;      /* one sentence's matches */
+    nk_dict_cursor *cursors; /* one per dictionary */
+    size_t ncursors;
 } nk_tagwork;
 
 void nk_tagwork_free(nk_tagwork *w);
