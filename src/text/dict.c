@@ -492,10 +492,11 @@ nerkit_dict *nerkit_dict_load(const char *path, nerkit_error *err)
 
 nerkit_dict *nerkit_dict_open(const char *path, const nerkit_dict_opts *opts, nerkit_error *err)
 {
-    /* told apart by the magic bytes: a list is text, plain or gzip */
+    /* told apart by the magic bytes: a list is text, plain or gzip; any
+     * other nerkit file (a model) goes to the loader, which says what it is */
     FILE *f = fopen(path, "rb");
     char head[8] = {0};
-    bool compiled = f && fread(head, 1, 8, f) == 8 && memcmp(head, MAGIC, 8) == 0;
+    bool compiled = f && fread(head, 1, 8, f) == 8 && memcmp(head, MAGIC, 6) == 0;
     if (f)
         fclose(f);
     return compiled ? nerkit_dict_load(path, err) : nerkit_dict_compile(&path, 1, opts, NULL, err);
