@@ -218,6 +218,12 @@ static int cmp_dict_entry(const void *x, const void *y)
     return (a->seq > b->seq) - (a->seq < b->seq);
 }
 
+static int cmp_seq(const void *x, const void *y)
+{
+    const nk_phrase_entry *a = x, *b = y;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
 static bool same_phrase(const nk_phrase_entry *a, const nk_phrase_entry *b)
 {
     return a->len == b->len && a->exact_case == b->exact_case &&
@@ -249,6 +255,16 @@ static int resolve_dups(nk_phrase_builder *b, nk_phrase_entry *e, size_t *n, ner
         e[kept++] = e[keep];
     }
     *n = kept;
+    /* a phrase's entries of other casings in the order listed, so that of
+     * two matching alike the first listed wins */
+    for (size_t g0 = 0, g1; g0 < kept; g0 = g1) {
+        for (g1 = g0 + 1; g1 < kept && e[g1].len == e[g0].len &&
+                          memcmp(e[g1].tok, e[g0].tok, e[g0].len * sizeof *e[g0].tok) == 0;
+             g1++)
+            ;
+        if (g1 - g0 > 1)
+            qsort(e + g0, g1 - g0, sizeof *e, cmp_seq);
+    }
     return NERKIT_OK;
 }
 
