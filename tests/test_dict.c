@@ -21,21 +21,8 @@
 
 #include "nerkit.h"
 
+/* the lists and files of the tests, removed by main */
 static char dir[] = "/tmp/nerkit-test-dict-XXXXXX";
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 /* path of a file in the test folder holding text */
 static const char *list(const char *name, const char *text)
@@ -292,5 +279,10 @@ int main(void)
         cmocka_unit_test(test_normalize),            cmocka_unit_test(test_long_sentence),
         cmocka_unit_test(test_errors),               cmocka_unit_test(test_file_and_damage),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    if (!mkdtemp(dir))
+        return 1;
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? failed : 1;
 }

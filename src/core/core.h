@@ -151,6 +151,13 @@ void nk_file_begin(nk_buf *b);
  * nk_section_end to patch the length in. */
 size_t nk_section_begin(nk_buf *b, const char tag[4]);
 void nk_section_end(nk_buf *b, size_t body);
+/* A u32 count of zero bytes, then the bytes, so that what follows starts
+ * a multiple of 8 bytes into the file (b holds it from its start). */
+void nk_put_pad(nk_buf *b);
+/* A phrase matcher's arrays as they are in memory, one after the other:
+ * key, child, out_start, out_list, out_case, root (GAZT, and a
+ * dictionary's DTRI). */
+void nk_put_phrase_arrays(nk_buf *b, const nk_phrases *p);
 /* Fills in the header of the file in b (kind names it in messages). */
 int nk_file_seal(nk_buf *b, const char *magic, uint32_t version, const char *kind,
                  nerkit_error *err);

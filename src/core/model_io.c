@@ -115,21 +115,8 @@ static void write_lexicon(nk_buf *b, const nk_lexicon *lx)
     nk_section_end(b, s);
 }
 
-/* The GAZT section: list names, then the matcher's arrays as they are in
- * memory, starting at a multiple of 8 bytes into the file so that a reader
- * could map them in place. */
-static void write_phrases(nk_buf *b, const nk_phrases *p)
+void nk_put_phrase_arrays(nk_buf *b, const nk_phrases *p)
 {
-    size_t s = nk_section_begin(b, "GAZT");
-    nk_put_u32(b, p->nlists);
-    for (uint32_t l = 0; l < p->nlists; l++)
-        nk_put_str(b, p->lists[l]);
-    nk_put_u32(b, p->nstates);
-    nk_put_u32(b, p->nout);
-    nk_put_u32(b, p->root_bits);
-    uint32_t pad = (uint32_t)(8 - (b->len + 4) % 8) % 8;
-    nk_put_u32(b, pad);
-    nk_buf_put(b, "\0\0\0\0\0\0\0", pad);
     for (uint32_t k = 0; k < p->nstates; k++)
         nk_put_u64(b, p->key[k]);
     for (uint32_t k = 0; k <= p->nstates; k++)
@@ -142,10 +129,33 @@ static void write_phrases(nk_buf *b, const nk_phrases *p)
         nk_put_u32(b, p->out_case[k]);
     for (size_t k = 0; k <= (size_t)1 << p->root_bits; k++)
         nk_put_u32(b, p->root[k]);
+}
+
+void nk_put_pad(nk_buf *b)
+{
+    uint32_t pad = (uint32_t)(8 - (b->len + 4) % 8) % 8;
+    nk_put_u32(b, pad);
+    nk_buf_put(b, "\0\0\0\0\0\0\0", pad);
+}
+
+/* The GAZT section: list names, then the matcher's arrays as they are in
+ * memory, starting at a multiple of 8 bytes into the file so that a reader
+ * could map them in place. */
+static void write_phrases(nk_buf *b, const nk_phrases *p)
+{
+    size_t s = nk_section_begin(b, "GAZT");
+    nk_put_u32(b, p->nlists);
+    for (uint32_t l = 0; l < p->nlists; l++)
+        nk_put_str(b, p->lists[l]);
+    nk_put_u32(b, p->nstates);
+    nk_put_u32(b, p->nout);
+    nk_put_u32(b, p->root_bits);
+    nk_put_pad(b);
+    nk_put_phrase_arrays(b, p);
     nk_section_end(b, s);
 }
 
-/* Room for the header, which nk_file_seal() fills in once the sections are there. */
+/* Room for the header, which nk_file_seal fills in once the sections are there. */
 void nk_file_begin(nk_buf *b)
 {
     unsigned char header[HEADER_SIZE] = {0};

@@ -502,15 +502,6 @@ nerkit_dict *nerkit_dict_open(const char *path, const nerkit_dict_opts *opts, ne
     return compiled ? nerkit_dict_load(path, err) : nerkit_dict_compile(&path, 1, opts, NULL, err);
 }
 
-/* Zero bytes up to the next multiple of 8 in the file after a u32 that
- * says how many. */
-static void put_pad(nk_buf *b)
-{
-    uint32_t pad = (uint32_t)(8 - (b->len + 4) % 8) % 8;
-    nk_put_u32(b, pad);
-    nk_buf_put(b, "\0\0\0\0\0\0\0", pad);
-}
-
 /* The file of a built matcher: id_at[seq] .. id_at[seq+1] are entry seq's
  * id in ids. */
 static void put_dict(nk_buf *b, const nk_phrases *p, const nerkit_dict_opts *o, uint64_t lines,
@@ -536,24 +527,13 @@ static void put_dict(nk_buf *b, const nk_phrases *p, const nerkit_dict_opts *o, 
     nk_put_u32(b, p->nstates);
     nk_put_u32(b, p->nout);
     nk_put_u32(b, p->root_bits);
-    put_pad(b);
-    for (uint32_t k = 0; k < p->nstates; k++)
-        nk_put_u64(b, p->key[k]);
-    for (uint32_t k = 0; k <= p->nstates; k++)
-        nk_put_u32(b, p->child[k]);
-    for (uint32_t k = 0; k <= p->nstates; k++)
-        nk_put_u32(b, p->out_start[k]);
-    for (uint32_t k = 0; k < p->nout; k++)
-        nk_put_u32(b, p->out_list[k]);
-    for (uint32_t k = 0; k < p->nout; k++)
-        nk_put_u32(b, p->out_case[k]);
-    for (size_t k = 0; k <= (size_t)1 << p->root_bits; k++)
-        nk_put_u32(b, p->root[k]);
+    nk_put_pad(b);
+    nk_put_phrase_arrays(b, p);
     nk_buf_put(b, p->out_flags, p->nout);
     nk_section_end(b, s);
 
     s = nk_section_begin(b, "DIDS");
-    put_pad(b);
+    nk_put_pad(b);
     uint64_t off = 0;
     nk_put_u64(b, 0);
     for (uint32_t k = 0; k < p->nout; k++) {
@@ -577,12 +557,14 @@ typedef struct {
     uint64_t *id_at;      /* entry seq's id: ids[id_at[seq] .. id_at[seq+1]) */
     uint32_t (*where)[2]; /* entry seq's file and line */
     size_t cap;
+    uint32_t file; /* the list being read */
     const nerkit_dict_opts *o;
 } compiler;
 
-static int add_line(compiler *c, const char *path, uint32_t file, unsigned lineno,
-                    const char *line, size_t len, nerkit_error *err)
+static int add_line(void *user, const char *path, unsigned lineno, const char *line, size_t len,
+                    nerkit_error *err)
 {
+    compiler *c = user;
     const char *tab = memchr(line, '\t', len);
     if (!tab)
         return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: no label: expected phrase<TAB>LABEL[<TAB>ID]",
@@ -640,39 +622,10 @@ static int add_line(compiler *c, const char *path, uint32_t file, unsigned linen
         c->id_at[0] = 0;
     nk_buf_put(&c->ids, id, id_len);
     c->id_at[seq + 1] = c->ids.len;
-    c->where[seq][0] = file;
+    c->where[seq][0] = c->file;
     c->where[seq][1] = lineno;
     return c->ids.failed ? nk_fail(err, NERKIT_ERR_NOMEM, "out of memory compiling a dictionary")
                          : NERKIT_OK;
-}
-
-static int read_list(compiler *c, const char *path, uint32_t file, nerkit_error *err)
-{
-    nk_lines lr;
-    int rc = nk_lines_open(&lr, path, MAX_LINE, err);
-    if (rc)
-        return rc;
-    size_t before = c->b.nentries;
-    const char *line;
-    size_t len;
-    uint64_t off;
-    while ((rc = nk_lines_next(&lr, &line, &len, &off, err)) == 1) {
-        if (len && line[len - 1] == '\r')
-            len--;
-        size_t sp = 0;
-        while (sp < len && line[sp] == ' ')
-            sp++;
-        if (sp == len || line[sp] == '#')
-            continue;
-        if ((rc = add_line(c, path, file, lr.lineno, line, len, err)))
-            break;
-    }
-    nk_lines_close(&lr);
-    if (rc == 0 && c->b.nentries == before)
-        rc = nk_fail(err, NERKIT_ERR_FORMAT,
-                     "%s: no entries: a dictionary list has lines of phrase<TAB>LABEL[<TAB>ID]",
-                     path);
-    return rc < 0 ? -rc : rc;
 }
 
 nerkit_dict *nerkit_dict_compile(const char *const *paths, size_t npaths,
@@ -697,8 +650,12 @@ nerkit_dict *nerkit_dict_compile(const char *const *paths, size_t npaths,
     nerkit_dict *d = NULL;
     if (!(c.tk = nerkit_tokens_new()))
         rc = nk_fail(err, NERKIT_ERR_NOMEM, "out of memory compiling a dictionary");
-    for (size_t f = 0; f < npaths && !rc; f++)
-        rc = read_list(&c, paths[f], (uint32_t)f, err);
+    for (size_t f = 0; f < npaths && !rc; f++) {
+        c.file = (uint32_t)f;
+        rc = nk_list_read(paths[f], MAX_LINE, add_line, &c,
+                          "no entries: a dictionary list has lines of phrase<TAB>LABEL[<TAB>ID]",
+                          err);
+    }
     uint64_t lines = c.b.nentries;
     if (!rc && (rc = nk_phrase_builder_finish(&c.b, &p, err)) && c.b.conflict[0] != c.b.conflict[1]) {
         const uint32_t *a = c.where[c.b.conflict[0]], *z = c.where[c.b.conflict[1]];

@@ -53,6 +53,18 @@ int nk_buf_json_raw(nk_buf *b, const char *s, size_t n);
 
 /* ---- gazetteer files (gazetteer.c) */
 
+/* What a list reader does with one line (without its line break): 0, or
+ * an error that ends the reading. */
+typedef int (*nk_list_line)(void *user, const char *path, unsigned lineno, const char *line,
+                            size_t len, nerkit_error *err);
+
+/* Reads a list file of phrases (gazetteers, dictionaries), plain or gzip,
+ * handing take every line that is not blank or a comment (# its first
+ * character after blanks); a file with no such line is an error, "PATH:
+ * empty". */
+int nk_list_read(const char *path, size_t max_line, nk_list_line take, void *user,
+                 const char *empty, nerkit_error *err);
+
 /* Reads files of phrase<TAB>LIST lines (plain or gzip; blank lines and
  * lines starting with # skipped) into a matcher, each phrase cut by the
  * tokenizer. Errors name the file and line. */
