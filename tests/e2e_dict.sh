@@ -166,6 +166,8 @@ derr "a truncated file" "$tmp/half.nkd" "$tmp/half.nkd: truncated dictionary"
 head -c 20 "$tmp/p.nkd" > "$tmp/short.nkd"
 derr "a file shorter than the header" "$tmp/short.nkd" "$tmp/short.nkd: truncated dictionary"
 derr "a model given as a dictionary" "$M" "$M: a nerkit model, not a dictionary"
+expect_status 1 "a dictionary given as a model" "$tmp/p.nkd: a nerkit dictionary (for nerkit-tag --dict), not a model" \
+    "$TAG" -q -m "$tmp/p.nkd" "$tmp/p.txt"
 : > "$tmp/empty.nkd"
 expect_status 1 "an empty file" "$tmp/empty.nkd: empty file" "$DICT" info "$tmp/empty.nkd"
 cp "$tmp/p.nkd" "$tmp/v2.nkd"

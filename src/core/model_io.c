@@ -603,15 +603,19 @@ int nk_file_open(const unsigned char *p, size_t len, const char *magic, uint32_t
                  const char *kind, const char *name, const unsigned char **payload,
                  size_t *payload_len, nerkit_error *err)
 {
-    bool model = strcmp(kind, "model") == 0;
+    /* the other kinds of the container, named when given for this one */
+    static const struct {
+        const char *magic, *what;
+    } kinds[] = {{MAGIC, "model"},
+                 {CKPT_MAGIC, "training checkpoint (finish it with nerkit-train --resume)"},
+                 {"NERKITD\x1a", "dictionary (for nerkit-tag --dict)"}};
     if (len == 0)
         return nk_fail(err, NERKIT_ERR_MODEL, "%s: empty file, not a nerkit %s", name, kind);
     if (memcmp(p, magic, len < 8 ? len : 8) != 0) {
-        if (len >= 8 && memcmp(p, model ? CKPT_MAGIC : MAGIC, 8) == 0)
-            return nk_fail(err, NERKIT_ERR_MODEL, "%s: a nerkit %s, not a %s", name,
-                           model ? "training checkpoint (finish it with nerkit-train --resume)"
-                                 : "model",
-                           kind);
+        for (size_t k = 0; len >= 8 && k < sizeof kinds / sizeof *kinds; k++)
+            if (memcmp(p, kinds[k].magic, 8) == 0)
+                return nk_fail(err, NERKIT_ERR_MODEL, "%s: a nerkit %s, not a %s", name,
+                               kinds[k].what, kind);
         return nk_fail(err, NERKIT_ERR_MODEL, "%s: not a nerkit %s (bad magic bytes)", name,
                        kind);
     }
