@@ -482,7 +482,14 @@ nerkit_dict *nerkit_dict_load(const char *path, nerkit_error *err)
         return nk_fail_null(err, NERKIT_ERR_MODEL, "%s: empty file, not a nerkit dictionary",
                             path);
     }
-    void *mem = mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0);
+    /* the checks read every page at once: mapping them all in one go is
+     * cheaper than a fault for each */
+#ifdef MAP_POPULATE
+    int flags = MAP_PRIVATE | MAP_POPULATE;
+#else
+    int flags = MAP_PRIVATE;
+#endif
+    void *mem = mmap(NULL, len, PROT_READ, flags, fd, 0);
     int e = errno;
     close(fd);
     if (mem == MAP_FAILED)
