@@ -346,7 +346,16 @@ nerkit_span nerkit_tokens_span(const nerkit_tokens *t, size_t i);
  * sentences. Valid while t is not changed. */
 void nerkit_tokens_document(const nerkit_tokens *t, nerkit_document *doc);
 
+/* An entity: tokens [start, end) and a type index (nerkit_model_type). */
+typedef struct {
+    size_t start, end;
+    size_t type;
+    double prob; /* P(exactly these tokens form one entity of exactly this type | the
+                    sentence) under the model; -1 when not computed */
+} nerkit_entity;
+
 /* ------------------------------------------------------------ dictionaries */
+
 
 /* An entity dictionary: phrases with a label and an optional id each,
  * found in text by exact lookup rather than by the model. Lists of
@@ -449,12 +458,41 @@ size_t nerkit_dict_match_tokens(const nerkit_dict *d, const char *const *tokens,
                                 const size_t *token_len, size_t n, nerkit_dict_match *out);
 
 /* How dictionary matches and the model's entities combine when tagging
- * (nerkit_bulk_opts.dicts). */
+ * (nerkit_dict_combine, nerkit_bulk_opts.dicts). */
 typedef enum {
     NERKIT_DICT_OVERRIDE = 0, /* a match replaces the model entities it overlaps (default) */
     NERKIT_DICT_FILL,         /* a match is kept only where it overlaps no model entity */
     NERKIT_DICT_ONLY          /* the matches alone: the model does not run */
 } nerkit_dict_policy;
+
+/* Dictionaries one tagging applies at most: their matching state lives on
+ * the stack (2 KiB each), so that it allocates nothing. */
+#define NERKIT_DICTS_MAX 16
+
+/* An entity of a document as dictionaries and the model together give it. */
+typedef struct {
+    size_t start, end; /* document tokens, end exclusive */
+    const char *label; /* the model's type name or the dictionary's label (NUL-terminated) */
+    size_t type;       /* the model's type index, or the label's index in its dictionary */
+    int from_dict;     /* 1: a dictionary match; 0: the model's entity */
+    size_t dict;       /* a match's dictionary: its index in dicts */
+    const char *id;    /* a match's id, id_len bytes, not NUL-terminated; NULL when none */
+    size_t id_len;
+    double prob;       /* the model entity's probability, -1 when none (and for matches) */
+} nerkit_dict_entity;
+
+/* The matches of dicts[0..ndicts) (at most NERKIT_DICTS_MAX) in doc,
+ * sentence by sentence and leftmost-longest over all of them (the longest
+ * match of any at each token, the earlier dictionary's on a tie), combined
+ * with the model's entities ents[0..nents) of the same document (from
+ * nerkit_entities or nerkit_tag_confidence; m names their types; with
+ * policy ONLY they are not read and m may be NULL) as policy says. out
+ * needs room for 2 * doc->ntokens entries (the matches are gathered in its
+ * second half); returns how many were written, in order, none
+ * overlapping. Allocates nothing; 0 when ndicts is 0 or too large. */
+size_t nerkit_dict_combine(const nerkit_model *m, const nerkit_dict *const *dicts, size_t ndicts,
+                           nerkit_dict_policy policy, const nerkit_document *doc,
+                           const nerkit_entity *ents, size_t nents, nerkit_dict_entity *out);
 
 /* ------------------------------------------------------------ bulk tagging */
 
@@ -506,9 +544,9 @@ typedef struct {
      * handler sets it), reading ends, every document read is written out
      * whole, and the call fails with NERKIT_ERR_INTERRUPTED. May be NULL. */
     volatile sig_atomic_t *stop;
-    /* Dictionaries to apply (ndicts of them, may be 0), under dict_policy.
-     * Several: at each token the longest match of any of them, the first
-     * dictionary's on a tie. Entities then carry where they came from:
+    /* Dictionaries to apply (ndicts of them, 0 to NERKIT_DICTS_MAX), under
+     * dict_policy, as nerkit_dict_combine does. Entities then carry where
+     * they came from:
      * JSONL "source" ("dict" or "model") and a match's "id"; TSV two more
      * columns; CoNLL and inline the label only. n-best lists are the
      * model's alone, so not with dictionaries. */
@@ -700,14 +738,6 @@ int nerkit_model_has_probabilities(const nerkit_model *m);
 /* The factor that turns the model's scores into log-potentials: 1 for a
  * CRF, fitted for a perceptron, 0 when the model has no probabilities. */
 double nerkit_model_prob_scale(const nerkit_model *m);
-
-/* An entity: tokens [start, end) and a type index (nerkit_model_type). */
-typedef struct {
-    size_t start, end;
-    size_t type;
-    double prob; /* P(exactly these tokens form one entity of exactly this type | the
-                    sentence) under the model; -1 when not computed */
-} nerkit_entity;
 
 /* The entities in labels[0..n) as the tagging calls write them (chunks
  * never cross sentences, so a whole document's labels may be passed).

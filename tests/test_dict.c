@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "nerkit.h"
+#include "../src/text/text.h"
 
 /* the lists and files of the tests, removed by main */
 static char dir[] = "/tmp/nerkit-test-dict-XXXXXX";
@@ -272,12 +272,76 @@ static void test_file_and_damage(void **state)
     print_message("%zu of %zu damaged files loaded (changed keys, ids)\n", loaded, (len - 32) * 3);
 }
 
+/* "label:start-end:source" of each combined entity */
+static void combined(const nerkit_dict_entity *e, size_t n, char *out, size_t cap)
+{
+    size_t len = 0;
+    out[0] = '\0';
+    for (size_t k = 0; k < n; k++) {
+        assert_true(k == 0 || e[k - 1].end <= e[k].start);
+        len += (size_t)snprintf(out + len, cap - len, "%s%s:%zu-%zu:%s", k ? " " : "", e[k].label,
+                                e[k].start, e[k].end, e[k].from_dict ? "dict" : "model");
+    }
+}
+
+static void test_combine(void **state)
+{
+    (void)state;
+    static const char *const types[] = {"A", "B"};
+    static const size_t lens[] = {1, 1};
+    nk_featcfg cfg = {NERKIT_FEAT_ALL, 10};
+    nerkit_error err = {0};
+    nerkit_model *m = nk_model_new("perceptron", NERKIT_SCHEME_IOB2, types, lens, 2, &cfg, &err);
+    assert_non_null(m);
+    nerkit_dict *d1 = compile("b c\tX\ne\tY\n", NERKIT_DICT_EXACT, 0);
+    nerkit_dict *d2 = compile("e f\tZ\na\tW\n", NERKIT_DICT_EXACT, 0);
+    const nerkit_dict *both[] = {d1, d2};
+    /* two sentences: a b c d | e f */
+    const char *tok[] = {"a", "b", "c", "d", "e", "f"};
+    size_t len[] = {1, 1, 1, 1, 1, 1}, sent[] = {4, 2};
+    nerkit_document doc = {tok, len, 6, sent, 2};
+    /* the model: every token an entity, so that the combining writes over
+     * the matches' half of out as closely as it can */
+    nerkit_entity ents[6];
+    for (size_t i = 0; i < 6; i++)
+        ents[i] = (nerkit_entity){i, i + 1, i % 2, 0.5};
+    nerkit_dict_entity out[12];
+    char got[512];
+    size_t n = nerkit_dict_combine(m, both, 2, NERKIT_DICT_OVERRIDE, &doc, ents, 6, out);
+    combined(out, n, got, sizeof got);
+    assert_string_equal(got, "W:0-1:dict X:1-3:dict B:3-4:model Z:4-6:dict");
+    n = nerkit_dict_combine(m, both, 2, NERKIT_DICT_FILL, &doc, ents, 6, out);
+    combined(out, n, got, sizeof got);
+    assert_string_equal(got, "A:0-1:model B:1-2:model A:2-3:model B:3-4:model A:4-5:model "
+                             "B:5-6:model");
+    assert_true(out[0].prob == 0.5 && out[0].id == NULL);
+    n = nerkit_dict_combine(NULL, both, 2, NERKIT_DICT_ONLY, &doc, ents, 6, out);
+    combined(out, n, got, sizeof got);
+    assert_string_equal(got, "W:0-1:dict X:1-3:dict Z:4-6:dict");
+    assert_int_equal(out[2].dict, 1);
+    /* a model entity between matches, one overlapping the second */
+    nerkit_entity some[] = {{3, 5, 0, -1}};
+    n = nerkit_dict_combine(m, both, 1, NERKIT_DICT_FILL, &doc, some, 1, out);
+    combined(out, n, got, sizeof got);
+    assert_string_equal(got, "X:1-3:dict A:3-5:model");
+    n = nerkit_dict_combine(m, both, 1, NERKIT_DICT_OVERRIDE, &doc, some, 1, out);
+    combined(out, n, got, sizeof got);
+    assert_string_equal(got, "X:1-3:dict Y:4-5:dict");
+    assert_int_equal(nerkit_dict_combine(m, both, NERKIT_DICTS_MAX + 1, NERKIT_DICT_ONLY, &doc,
+                                         ents, 6, out),
+                     0);
+    nerkit_dict_free(d1);
+    nerkit_dict_free(d2);
+    nerkit_model_free(m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_longest_and_overlaps), cmocka_unit_test(test_casing),
         cmocka_unit_test(test_normalize),            cmocka_unit_test(test_long_sentence),
         cmocka_unit_test(test_errors),               cmocka_unit_test(test_file_and_damage),
+        cmocka_unit_test(test_combine),
     };
     if (!mkdtemp(dir))
         return 1;

@@ -236,10 +236,14 @@ static size_t longest_at(const nerkit_dict *d, nk_dict_cursor *c, const char *co
     return best;
 }
 
-size_t nk_dicts_match(const nerkit_dict *const *dicts, size_t nd, nk_dict_cursor *cur,
-                      const char *const *tokens, const size_t *token_len, size_t n,
-                      nk_dict_hit *out)
+/* The matches of nd dictionaries in one sentence (tokens [first, first+n)
+ * of doc), appended to out as entities. */
+static size_t sentence_matches(const nerkit_dict *const *dicts, size_t nd, nk_dict_cursor *cur,
+                               const nerkit_document *doc, size_t first, size_t n,
+                               nerkit_dict_entity *out)
 {
+    const char *const *tokens = doc->tokens + first;
+    const size_t *token_len = doc->token_len + first;
     for (size_t k = 0; k < nd; k++)
         nk_dict_cursor_reset(&cur[k]);
     size_t found = 0;
@@ -260,12 +264,55 @@ size_t nk_dicts_match(const nerkit_dict *const *dicts, size_t nd, nk_dict_cursor
             continue;
         }
         const nerkit_dict *d = dicts[which];
-        out[found++] = (nk_dict_hit){{i, i + len, d->trie.out_list[o], d->ids + d->id_off[o],
-                                      (size_t)(d->id_off[o + 1] - d->id_off[o])},
-                                     which};
+        uint32_t label = d->trie.out_list[o];
+        size_t id_len = (size_t)(d->id_off[o + 1] - d->id_off[o]);
+        out[found++] = (nerkit_dict_entity){first + i, first + i + len, d->trie.lists[label],
+                                            label, 1, which,
+                                            id_len ? d->ids + d->id_off[o] : NULL, id_len, -1};
         i += len;
     }
     return found;
+}
+
+size_t nerkit_dict_combine(const nerkit_model *m, const nerkit_dict *const *dicts, size_t ndicts,
+                           nerkit_dict_policy policy, const nerkit_document *doc,
+                           const nerkit_entity *ents, size_t nents, nerkit_dict_entity *out)
+{
+    if (!ndicts || ndicts > NERKIT_DICTS_MAX)
+        return 0;
+    nk_dict_cursor cur[NERKIT_DICTS_MAX];
+    /* the matches first, in out's second half */
+    const size_t N = doc->ntokens;
+    nerkit_dict_entity *hit = out + N;
+    size_t nh = 0;
+    for (size_t s = 0, first = 0; s < doc->nsentences; first += doc->sentence_len[s++])
+        nh += sentence_matches(dicts, ndicts, cur, doc, first, doc->sentence_len[s], hit + nh);
+    if (policy == NERKIT_DICT_ONLY)
+        nents = 0;
+    /* then both in order, each dropped where the policy gives way. out[k]
+     * is written with k no more than the entries read, so it never reaches
+     * a match not yet read; the ones read are compared by their end alone,
+     * kept aside, as neither list overlaps itself. */
+    size_t k = 0, i = 0, j = 0, last_hit_end = 0, last_model_end = 0;
+    while (i < nents || j < nh) {
+        if (j < nh && (i == nents || hit[j].start <= ents[i].start)) {
+            nerkit_dict_entity h = hit[j++];
+            last_hit_end = h.end;
+            if (policy == NERKIT_DICT_FILL &&
+                (last_model_end > h.start || (i < nents && ents[i].start < h.end)))
+                continue;
+            out[k++] = h;
+        } else {
+            const nerkit_entity *e = &ents[i++];
+            last_model_end = e->end;
+            if (policy == NERKIT_DICT_OVERRIDE &&
+                (last_hit_end > e->start || (j < nh && hit[j].start < e->end)))
+                continue;
+            out[k++] = (nerkit_dict_entity){e->start, e->end, m->types[e->type], e->type, 0, 0,
+                                            NULL, 0, e->prob};
+        }
+    }
+    return k;
 }
 
 size_t nerkit_dict_match_tokens(const nerkit_dict *d, const char *const *tokens,

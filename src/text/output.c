@@ -276,9 +276,7 @@ void nk_tagwork_free(nk_tagwork *w)
     free(w->names);
     free(w->columns);
     free(w->info);
-    free(w->merged);
-    free(w->hits);
-    free(w->cursors);
+    free(w->combined);
     memset(w, 0, sizeof *w);
 }
 
@@ -291,8 +289,8 @@ static int reserve_work(nk_tagwork *w, size_t N, size_t S, size_t K, nerkit_erro
             !nk_resize(&w->names, n, sizeof *w->names) ||
             !nk_resize(&w->nbest, n * k, sizeof *w->nbest) ||
             !nk_resize(&w->columns, n * k, sizeof *w->columns) ||
-            !nk_resize(&w->info, n, sizeof *w->info) || !nk_resize(&w->merged, n, sizeof *w->merged) ||
-            !nk_resize(&w->hits, n, sizeof *w->hits))
+            !nk_resize(&w->info, n, sizeof *w->info) ||
+            !nk_resize(&w->combined, 2 * n, sizeof *w->combined))
             return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory tagging");
         w->cap_tok = n;
         w->cap_k = k;
@@ -309,65 +307,23 @@ static int reserve_work(nk_tagwork *w, size_t N, size_t S, size_t K, nerkit_erro
     return NERKIT_OK;
 }
 
-/* The first entity of e[*at .. n) that ends after start, moving *at there
- * (the spans come in order); whether it overlaps [start, end). */
-static bool overlaps(const nerkit_entity *e, size_t n, size_t *at, size_t start, size_t end)
-{
-    while (*at < n && e[*at].end <= start)
-        (*at)++;
-    return *at < n && e[*at].start < end;
-}
-
 /* The model's entities of w->ents and the dictionaries' matches, combined
- * sentence by sentence as o->dict_policy says, into w->ents and w->info. */
+ * as o->dict_policy says, into w->ents and w->info. */
 static void apply_dicts(const nerkit_model *m, nk_tagwork *w, const nerkit_document *doc,
                         const nerkit_bulk_opts *o)
 {
-    nerkit_entity *out = w->merged, *me = w->ents;
-    size_t nout = 0, mk = 0, nme = o->dict_policy == NERKIT_DICT_ONLY ? 0 : w->nents;
-    for (size_t s = 0, first = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
-        size_t n = doc->sentence_len[s];
-        size_t nh = nk_dicts_match(o->dicts, o->ndicts, w->cursors, doc->tokens + first,
-                                   doc->token_len + first, n, w->hits);
-        for (size_t h = 0; h < nh; h++) {
-            w->hits[h].m.start += first;
-            w->hits[h].m.end += first;
-        }
-        size_t m0 = mk;
-        while (mk < nme && me[mk].start < first + n)
-            mk++;
-        /* both lists sorted and each without overlaps: merge them, dropping
-         * what the policy gives way */
-        size_t i = m0, j = 0, at_hit = 0, at_model = m0;
-        while (i < mk || j < nh) {
-            bool take_hit = j < nh && (i == mk || w->hits[j].m.start <= me[i].start);
-            if (take_hit) {
-                const nk_dict_hit *h = &w->hits[j++];
-                if (o->dict_policy == NERKIT_DICT_FILL &&
-                    overlaps(me, mk, &at_model, h->m.start, h->m.end))
-                    continue;
-                const nerkit_dict *d = o->dicts[h->dict];
-                out[nout] = (nerkit_entity){h->m.start, h->m.end, h->m.label, -1};
-                w->info[nout++] = (nk_entinfo){nerkit_dict_label(d, h->m.label),
-                                               nk_dict_prefixed(d, h->m.label), 1, h->m.id,
-                                               h->m.id_len, true};
-            } else {
-                const nerkit_entity *e = &me[i++];
-                if (o->dict_policy == NERKIT_DICT_OVERRIDE) {
-                    while (at_hit < nh && w->hits[at_hit].m.end <= e->start)
-                        at_hit++;
-                    if (at_hit < nh && w->hits[at_hit].m.start < e->end)
-                        continue;
-                }
-                out[nout] = *e;
-                w->info[nout++] = (nk_entinfo){m->types[e->type], (const char *const *)m->names + 1 +
-                                               e->type, m->ntypes, NULL, 0, false};
-            }
-        }
+    size_t n = nerkit_dict_combine(m, o->dicts, o->ndicts, o->dict_policy, doc, w->ents, w->nents,
+                                   w->combined);
+    for (size_t k = 0; k < n; k++) {
+        const nerkit_dict_entity *c = &w->combined[k];
+        w->ents[k] = (nerkit_entity){c->start, c->end, c->type, c->prob};
+        w->info[k] = c->from_dict
+                         ? (nk_entinfo){c->label, nk_dict_prefixed(o->dicts[c->dict], c->type), 1,
+                                        c->id, c->id_len, true}
+                         : (nk_entinfo){c->label, (const char *const *)m->names + 1 + c->type,
+                                        m->ntypes, NULL, 0, false};
     }
-    w->merged = w->ents;
-    w->ents = out;
-    w->nents = nout;
+    w->nents = n;
 }
 
 int nk_tag_document(nerkit_tagger *t, nk_tagwork *w, const nerkit_document *doc,
@@ -376,11 +332,6 @@ int nk_tag_document(nerkit_tagger *t, nk_tagwork *w, const nerkit_document *doc,
     int rc = reserve_work(w, doc->ntokens, doc->nsentences, o->nbest ? o->nbest : 1, err);
     if (rc)
         return rc;
-    if (o->ndicts && o->ndicts > w->ncursors) {
-        if (!nk_resize(&w->cursors, o->ndicts, sizeof *w->cursors))
-            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory tagging");
-        w->ncursors = o->ndicts;
-    }
     if (o->ndicts && o->dict_policy == NERKIT_DICT_ONLY) {
         /* the model does not run: the matches are all there is */
         memset(w->labels, 0, doc->ntokens * sizeof *w->labels);
@@ -432,6 +383,9 @@ int nerkit_bulk_check(const nerkit_model *m, const nerkit_bulk_opts *given, nerk
         return nk_fail(err, NERKIT_ERR_ARG, "n-best lists need -f jsonl or conll");
     if (o->ndicts && !o->dicts)
         return nk_fail(err, NERKIT_ERR_ARG, "ndicts dictionaries but no dicts");
+    if (o->ndicts > NERKIT_DICTS_MAX)
+        return nk_fail(err, NERKIT_ERR_ARG, "%zu dictionaries: at most %d", o->ndicts,
+                       NERKIT_DICTS_MAX);
     for (size_t k = 0; k < o->ndicts; k++)
         if (!o->dicts[k])
             return nk_fail(err, NERKIT_ERR_ARG, "dictionary %zu of %zu is NULL", k + 1, o->ndicts);

@@ -73,26 +73,14 @@ int nk_gazetteer_read(const char *const *paths, size_t n, nk_phrases *out, nerki
 /* ---- dictionaries (dict.c) */
 
 /* The token hashes one dictionary's matching holds for a sentence: a
- * window that slides along it, so that matching allocates nothing. */
+ * window that slides along it, so that matching allocates nothing (2 KiB:
+ * NERKIT_DICTS_MAX of them on the stack). */
 typedef struct {
     uint64_t lower[2 * NK_PHRASE_MAX_TOKENS], exact[2 * NK_PHRASE_MAX_TOKENS];
     size_t base, have; /* the hashes of tokens base .. base+have-1 */
 } nk_dict_cursor;
 
 void nk_dict_cursor_reset(nk_dict_cursor *c);
-
-/* A match and the dictionary it came from. */
-typedef struct {
-    nerkit_dict_match m;
-    size_t dict;
-} nk_dict_hit;
-
-/* The matches of nd dictionaries (cur: a cursor each) in one sentence,
- * leftmost-longest over all of them (the earlier dictionary on a tie);
- * out needs room for n. */
-size_t nk_dicts_match(const nerkit_dict *const *dicts, size_t nd, nk_dict_cursor *cur,
-                      const char *const *tokens, const size_t *token_len, size_t n,
-                      nk_dict_hit *out);
 
 /* Label l's six prefixed forms, "B-L", "I-L", "E-L", "S-L", "L-L", "U-L". */
 const char *const *nk_dict_prefixed(const nerkit_dict *d, size_t label);
@@ -203,10 +191,7 @@ typedef struct {
      * the matches as the policy combines them, info says where each came
      * from */
     nk_entinfo *info;
-    nerkit_entity *merged;  /* scratch of the combining */
-    nk_dict_hit *hits;      /* one sentence's matches */
-    nk_dict_cursor *cursors; /* one per dictionary */
-    size_t ncursors;
+    nerkit_dict_entity *combined; /* 2 x N: nerkit_dict_combine's */
 } nk_tagwork;
 
 void nk_tagwork_free(nk_tagwork *w);
