@@ -7,7 +7,10 @@
 #   - load time (the median of nerkit-dict info's load_ms over 5 loads),
 #   - tagging speed kept: nerkit-tag -j 1 on CoNLL-2003 dev text repeated
 #     REPEAT times (default 10), without and with --dict, in PAIRS
-#     alternating pairs (default 5); the median of the pairs' ratios.
+#     alternating pairs (default 5); the median of the pairs' ratios of
+#     wall-clock time and of CPU time (user + system, which other work on
+#     a shared machine disturbs less). Each run loads the model (and the
+#     dictionary) as a user's run does.
 #
 #   bench/dict.sh [N]
 set -euo pipefail
@@ -68,20 +71,25 @@ awk '$1 == "-DOCSTART-" { if (s != "") print s; s = ""; print ""; next }
      !NF { if (s != "") print s; s = ""; next } { s = s (s == "" ? "" : " ") $1 }
      END { if (s != "") print s }' "$D/conll2003/dev.txt" > "$tmp/dev1.txt"
 for _ in $(seq "$REPEAT"); do cat "$tmp/dev1.txt"; echo; done > "$tmp/dev.txt"
+[ -x /usr/bin/time ] || { echo "needs /usr/bin/time (apt-get install time)" >&2; exit 1; }
+# run ARGS...: "wall cpu" seconds of one nerkit-tag run (cpu: user + system)
 run() {
-    local a b
-    a=$(date +%s.%N)
-    "$BIN/nerkit-tag" -q -j 1 "$@" "$tmp/dev.txt" > /dev/null
-    b=$(date +%s.%N)
-    awk -v a="$a" -v b="$b" 'BEGIN { printf "%.3f", b - a }'
+    /usr/bin/time -f "%e %U %S" -o "$tmp/time" "$BIN/nerkit-tag" -q -j 1 "$@" "$tmp/dev.txt" > /dev/null
+    awk '{ printf "%.3f %.3f", $1, $2 + $3 }' "$tmp/time"
 }
+tokens=$(awk '{ n += NF } END { print n }' "$tmp/dev.txt")
+echo "text: CoNLL-2003 dev x $REPEAT, $tokens whitespace-separated words"
 for p in $(seq "$PAIRS"); do
     without=$(run) with=$(run --dict "$tmp/d.nkd")
-    echo "pair $p: without $without s, with $with s"
+    echo "pair $p: without ${without% *} s (cpu ${without#* }), with ${with% *} s (cpu ${with#* })"
     echo "$without $with" >> "$tmp/pairs"
 done
-sort -n -k1 "$tmp/pairs" | awk '{ w[NR] = $1 } END { m = w[int((NR + 1) / 2)]; printf "without: median %.2f s\n", m }'
-sort -n -k2 "$tmp/pairs" | awk '{ d[NR] = $2 } END { m = d[int((NR + 1) / 2)]; printf "with:    median %.2f s\n", m }'
-awk '{ print $1 / $2 }' "$tmp/pairs" | sort -n |
-    awk '{ r[NR] = $1 } END { printf "speed kept: %.1f%% (median of %d pairs; min %.1f%%, max %.1f%%)\n",
-                              100 * r[int((NR + 1) / 2)], NR, 100 * r[1], 100 * r[NR] }'
+# median COLUMN-EXPRESSION NAME
+median() {
+    awk "{ print $1 }" "$tmp/pairs" | sort -n |
+        awk -v name="$2" '{ v[NR] = $1 } END { printf "%s: median %.3f (min %.3f, max %.3f, %d pairs)\n", name, v[int((NR + 1) / 2)], v[1], v[NR], NR }'
+}
+median '$1' "wall without (s)"
+median '$3' "wall with (s)"
+median '$1 / $3 * 100' "speed kept, wall (%)"
+median '$2 / $4 * 100' "speed kept, cpu (%)"

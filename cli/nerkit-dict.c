@@ -74,9 +74,12 @@ static int info(int argc, char **argv)
     nerkit_dict_opts o;
     nerkit_dict_opts_init(&o);
     nerkit_dict_options(d, &o);
+    char name[1024];
+    snprintf(name, sizeof name, "%s", argv[0]);
+    nerkit_one_line(name, sizeof name);
     printf("file\t%s\nentries\t%zu\nlabels\t%zu\ncase\t%s\nnormalize\t%s\nduplicates\t%s\n"
            "load_ms\t%.2f\n",
-           argv[0], nerkit_dict_nentries(d), nerkit_dict_nlabels(d), case_name(o.casing),
+           name, nerkit_dict_nentries(d), nerkit_dict_nlabels(d), case_name(o.casing),
            normalize_name(o.normalize),
            o.duplicates == NERKIT_DICT_DUP_FIRST  ? "first"
            : o.duplicates == NERKIT_DICT_DUP_LAST ? "last"
@@ -113,7 +116,9 @@ int main(int argc, char **argv)
     nerkit_error err = {0};
     const char *out = NULL;
     int quiet = 0, c;
+    /* the options after the command, as getopt names the program in its messages */
     argc--, argv++;
+    argv[0] = (char *)"nerkit-dict";
     while ((c = cli_next(&a, argc, argv)) != -1) {
         const char *name = NULL;
         switch (c) {
@@ -154,12 +159,16 @@ int main(int argc, char **argv)
     cli_release_signals(&held);
     if (rc)
         fprintf(stderr, "nerkit-dict: %s\n", err.message);
-    else if (!quiet)
+    else if (!quiet) {
+        char name[1024];
+        snprintf(name, sizeof name, "%s", out);
+        nerkit_one_line(name, sizeof name);
         fprintf(stderr,
                 "nerkit-dict: %s: %zu entries, %zu labels, %zu conflicting duplicates resolved; "
                 "compiled in %.2f s, written in %.2f s\n",
-                out, nerkit_dict_nentries(d), nerkit_dict_nlabels(d), conflicts, t1 - t0,
+                name, nerkit_dict_nentries(d), nerkit_dict_nlabels(d), conflicts, t1 - t0,
                 now() - t1);
+    }
     nerkit_dict_free(d);
     return rc ? 1 : 0;
 }
