@@ -82,6 +82,11 @@ uint64_t nk_word_hash(const char *s, size_t len);
 size_t nk_phrases_at(const nk_phrases *p, const uint64_t *lower, const uint64_t *word, size_t n,
                      nk_phrase_match *out, size_t cap);
 
+/* Asks the cache for what the lookups at the next two tokens (lower[0],
+ * lower[1], n of them given) will read first, for a caller that walks
+ * every token of a text through a large matcher. */
+void nk_phrases_prefetch(const nk_phrases *p, const uint64_t *lower, size_t n);
+
 void nk_phrases_free(nk_phrases *p);
 
 /* Checks what the lookups rely on (children after their parent and sorted,

@@ -85,6 +85,19 @@ static uint32_t child_of(const nk_phrases *p, uint32_t s, uint64_t key)
     return lo < p->child[s + 1] && p->key[lo] == key ? lo : 0;
 }
 
+void nk_phrases_prefetch(const nk_phrases *p, const uint64_t *lower, size_t n)
+{
+    if (!p->nstates)
+        return;
+    /* two steps, as the key range of a root bucket is read from the root
+     * index: the index for the token after next, the keys for the next,
+     * whose index entry the step before asked for */
+    if (n > 1)
+        __builtin_prefetch(&p->root[root_bucket(p->root_bits, lower[1])]);
+    if (n > 0)
+        __builtin_prefetch(&p->key[p->root[root_bucket(p->root_bits, lower[0])]]);
+}
+
 size_t nk_phrases_at(const nk_phrases *p, const uint64_t *lower, const uint64_t *word, size_t n,
                      nk_phrase_match *out, size_t cap)
 {

@@ -218,6 +218,7 @@ static size_t longest_at(const nerkit_dict *d, nk_dict_cursor *c, const char *co
     size_t want = n - i < NK_PHRASE_MAX_TOKENS ? n - i : NK_PHRASE_MAX_TOKENS;
     cursor_fill(d, c, tokens, token_len, i, want);
     nk_phrase_match m[NK_PHRASE_MAX_TOKENS];
+    nk_phrases_prefetch(&d->trie, c->lower + (i - c->base) + 1, want - 1);
     size_t k = nk_phrases_at(&d->trie, c->lower + (i - c->base), c->exact + (i - c->base), want,
                              m, NK_PHRASE_MAX_TOKENS);
     size_t best = 0;
