@@ -13,8 +13,8 @@
  * a program may set that one, see nerkit_model_load). Objects are of two
  * kinds:
  *   - read-only once made, shared by any number of threads at once:
- *     nerkit_model, nerkit_corpus, nerkit_vectors, nerkit_clusters (saving
- *     one only reads it). Only their _free must not run while another
+ *     nerkit_model, nerkit_corpus, nerkit_vectors, nerkit_clusters,
+ *     nerkit_dict (saving one only reads it). Only their _free must not run while another
  *     thread still uses them.
  *   - working state, used by one call at a time (it may pass from one
  *     thread to another between calls): nerkit_tagger, nerkit_tokens,
