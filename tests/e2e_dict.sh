@@ -115,6 +115,16 @@ same "two dictionaries: longest of any, first on a tie" \
     "$(printf 'New York City Hall. New York.\n' > "$tmp/dd.txt"
        "$TAG" -q -m "$M" --dict "$tmp/d1.tsv" --dict "$tmp/d2.tsv" --dict-policy only "$tmp/dd.txt" | ents /dev/stdin)"
 
+# ---- threads: the same records, in the same order
+for i in $(seq 300); do printf 'Anna Berg lives in Oslo %d. Bergen is far.\n\n' "$i"; done > "$tmp/many.txt"
+"$TAG" -q -m "$M" --dict "$tmp/p.nkd" -j 1 "$tmp/many.txt" > "$tmp/j1.jsonl"
+"$TAG" -q -m "$M" --dict "$tmp/p.nkd" -j 2 "$tmp/many.txt" > "$tmp/j2.jsonl"
+check "-j 2 writes what -j 1 writes" cmp "$tmp/j1.jsonl" "$tmp/j2.jsonl"
+check "every document has its matches" test "$(grep -c '"id":"Q26793"' "$tmp/j1.jsonl")" = 300
+many=()
+for i in $(seq 17); do many+=(--dict "$tmp/p.nkd"); done
+expect_status 2 "at most 16 dictionaries" "at most 16" "$TAG" -q -m "$M" "${many[@]}" "$tmp/p.txt"
+
 # ---- list errors: file and line, status 1, no dictionary written
 lerr() { # NAME CONTENT PATTERN
     printf "$2" > "$tmp/bad.tsv"
