@@ -484,9 +484,10 @@ typedef struct {
 /* The matches of dicts[0..ndicts) (at most NERKIT_DICTS_MAX) in doc,
  * sentence by sentence and leftmost-longest over all of them (the longest
  * match of any at each token, the earlier dictionary's on a tie), combined
- * with the model's entities ents[0..nents) of the same document (from
- * nerkit_entities or nerkit_tag_confidence; m names their types; with
- * policy ONLY they are not read and m may be NULL) as policy says. out
+ * with the model's entities ents[0..nents) of the same document, in order
+ * and apart, as nerkit_entities and nerkit_tag_confidence give them (m
+ * names their types; with policy ONLY they are not read and m may be
+ * NULL), as policy says. out
  * needs room for 2 * doc->ntokens entries (the matches are gathered in its
  * second half); returns how many were written, in order, none
  * overlapping. Allocates nothing; 0 when ndicts is 0 or too large. */

@@ -183,13 +183,21 @@ static bool all_capitals(const char *const *tok, const size_t *len, size_t n)
 
 /* ---- matching */
 
-void nk_dict_cursor_reset(nk_dict_cursor *c)
+/* The token hashes one dictionary's matching holds for a sentence: a
+ * window that slides along it, so that matching allocates nothing (2 KiB:
+ * NERKIT_DICTS_MAX of them on the stack). */
+typedef struct {
+    uint64_t lower[WINDOW], exact[WINDOW];
+    size_t base, have; /* the hashes of tokens base .. base+have-1 */
+} cursor;
+
+static void cursor_reset(cursor *c)
 {
     c->base = c->have = 0;
 }
 
 /* The hashes of tokens i .. i+want-1 in c (i not before c->base). */
-static void cursor_fill(const nerkit_dict *d, nk_dict_cursor *c, const char *const *tokens,
+static void cursor_fill(const nerkit_dict *d, cursor *c, const char *const *tokens,
                         const size_t *token_len, size_t i, size_t want)
 {
     if (i + want <= c->base + c->have)
@@ -212,7 +220,7 @@ static void cursor_fill(const nerkit_dict *d, nk_dict_cursor *c, const char *con
  * (0: none) and output in *out. An entry that wants its own casing counts
  * only when the casing matches; of entries of one length, one matched as
  * written wins, then the one listed first. */
-static size_t longest_at(const nerkit_dict *d, nk_dict_cursor *c, const char *const *tokens,
+static size_t longest_at(const nerkit_dict *d, cursor *c, const char *const *tokens,
                          const size_t *token_len, size_t i, size_t n, uint32_t *out)
 {
     size_t want = n - i < NK_PHRASE_MAX_TOKENS ? n - i : NK_PHRASE_MAX_TOKENS;
@@ -239,14 +247,14 @@ static size_t longest_at(const nerkit_dict *d, nk_dict_cursor *c, const char *co
 
 /* The matches of nd dictionaries in one sentence (tokens [first, first+n)
  * of doc), appended to out as entities. */
-static size_t sentence_matches(const nerkit_dict *const *dicts, size_t nd, nk_dict_cursor *cur,
+static size_t sentence_matches(const nerkit_dict *const *dicts, size_t nd, cursor *cur,
                                const nerkit_document *doc, size_t first, size_t n,
                                nerkit_dict_entity *out)
 {
     const char *const *tokens = doc->tokens + first;
     const size_t *token_len = doc->token_len + first;
     for (size_t k = 0; k < nd; k++)
-        nk_dict_cursor_reset(&cur[k]);
+        cursor_reset(&cur[k]);
     size_t found = 0;
     for (size_t i = 0; i < n;) {
         size_t len = 0, which = 0;
@@ -281,7 +289,7 @@ size_t nerkit_dict_combine(const nerkit_model *m, const nerkit_dict *const *dict
 {
     if (!ndicts || ndicts > NERKIT_DICTS_MAX)
         return 0;
-    nk_dict_cursor cur[NERKIT_DICTS_MAX];
+    cursor cur[NERKIT_DICTS_MAX];
     /* the matches first, in out's second half */
     const size_t N = doc->ntokens;
     nerkit_dict_entity *hit = out + N;
@@ -290,6 +298,9 @@ size_t nerkit_dict_combine(const nerkit_model *m, const nerkit_dict *const *dict
         nh += sentence_matches(dicts, ndicts, cur, doc, first, doc->sentence_len[s], hit + nh);
     if (policy == NERKIT_DICT_ONLY)
         nents = 0;
+    /* a document has no more entities than tokens: more would write past out */
+    if (nents > N)
+        nents = N;
     /* then both in order, each dropped where the policy gives way. out[k]
      * is written with k no more than the entries read, so it never reaches
      * a match not yet read; the ones read are compared by their end alone,
@@ -319,8 +330,8 @@ size_t nerkit_dict_combine(const nerkit_model *m, const nerkit_dict *const *dict
 size_t nerkit_dict_match_tokens(const nerkit_dict *d, const char *const *tokens,
                                 const size_t *token_len, size_t n, nerkit_dict_match *out)
 {
-    nk_dict_cursor c;
-    nk_dict_cursor_reset(&c);
+    cursor c;
+    cursor_reset(&c);
     size_t found = 0;
     for (size_t i = 0; i < n;) {
         uint32_t o;

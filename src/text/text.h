@@ -72,16 +72,6 @@ int nk_gazetteer_read(const char *const *paths, size_t n, nk_phrases *out, nerki
 
 /* ---- dictionaries (dict.c) */
 
-/* The token hashes one dictionary's matching holds for a sentence: a
- * window that slides along it, so that matching allocates nothing (2 KiB:
- * NERKIT_DICTS_MAX of them on the stack). */
-typedef struct {
-    uint64_t lower[2 * NK_PHRASE_MAX_TOKENS], exact[2 * NK_PHRASE_MAX_TOKENS];
-    size_t base, have; /* the hashes of tokens base .. base+have-1 */
-} nk_dict_cursor;
-
-void nk_dict_cursor_reset(nk_dict_cursor *c);
-
 /* Label l's six prefixed forms, "B-L", "I-L", "E-L", "S-L", "L-L", "U-L". */
 const char *const *nk_dict_prefixed(const nerkit_dict *d, size_t label);
 
