@@ -38,6 +38,21 @@ static void usage(FILE *f)
           f);
 }
 
+/* The first lines of what compiling reports (entries given way), then a
+ * count: a list of millions may have thousands. */
+#define SHOWN 20
+
+typedef struct {
+    size_t lines;
+} reporter;
+
+static void report(const char *line, void *user)
+{
+    reporter *r = user;
+    if (r->lines++ < SHOWN)
+        fprintf(stderr, "nerkit-dict: %s\n", line);
+}
+
 static double now(void)
 {
     struct timeval tv;
@@ -145,6 +160,9 @@ int main(int argc, char **argv)
         fprintf(stderr, "nerkit-dict: %s\n", err.message);
         return clash == NERKIT_ERR_ARG ? 2 : 1;
     }
+    reporter rep = {0};
+    o.message = report;
+    o.user = &rep;
     double t0 = now();
     size_t conflicts = 0;
     nerkit_dict *d = nerkit_dict_compile(lists, nlists, &o, &conflicts, &err);
@@ -157,6 +175,9 @@ int main(int argc, char **argv)
     cli_hold_signals(&held);
     int rc = nerkit_dict_save(d, out, &err);
     cli_release_signals(&held);
+    if (rep.lines > SHOWN)
+        fprintf(stderr, "nerkit-dict: ... and %zu more entries given way to another of their phrase\n",
+                rep.lines - SHOWN);
     if (rc)
         fprintf(stderr, "nerkit-dict: %s\n", err.message);
     else if (!quiet) {

@@ -239,6 +239,7 @@ int main(int argc, char **argv)
     }
     nerkit_model *m = nerkit_model_load(model_path, &err);
     free(model_path);
+    dopt.message = message;
     nerkit_dict **dicts = calloc(ndicts + 1, sizeof *dicts);
     int failed = !m || !dicts;
     for (size_t k = 0; !failed && k < ndicts; k++)

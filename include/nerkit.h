@@ -391,7 +391,11 @@ typedef struct {
     nerkit_dict_case casing; /* EXACT */
     unsigned normalize;      /* NERKIT_DICT_NORM_* (0) */
     nerkit_dict_dups duplicates; /* DUP_ERROR */
-    unsigned reserved;       /* 0 */
+    /* May be NULL. With DUP_FIRST or DUP_LAST, one line for each entry that
+     * gave way ("FILE:LINE: ..." naming the line kept too), in list order,
+     * from the calling thread. */
+    void (*message)(const char *line, void *user);
+    void *user;
 } nerkit_dict_opts;
 
 void nerkit_dict_opts_init_sized(nerkit_dict_opts *o, size_t size);
@@ -409,7 +413,7 @@ int nerkit_dict_opts_set(nerkit_dict_opts *o, const char *name, const char *valu
  * empty phrase or label, a missing label, invalid UTF-8, a phrase of more
  * than 64 tokens, and (DUP_ERROR) a phrase listed twice differently, with
  * both lines. *conflicts (may be NULL) receives how many phrases DUP_FIRST
- * or DUP_LAST resolved. */
+ * or DUP_LAST resolved (opts->message names each entry given way). */
 nerkit_dict *nerkit_dict_compile(const char *const *paths, size_t npaths,
                                  const nerkit_dict_opts *opts, size_t *conflicts,
                                  nerkit_error *err);

@@ -143,8 +143,8 @@ lerr "a conflicting duplicate names both lines" 'Oslo\tCITY\tQ1\nBergen\tCITY\nO
 printf 'Oslo\tCITY\tQ1\nOslo\tCITY\tQ1\n' > "$tmp/dup.tsv"
 check "an exact repeat is merged" "$DICT" compile -q "$tmp/dup.tsv" -o "$tmp/dup.nkd"
 printf 'Oslo\tCITY\tQ1\nOslo\tPER\tQ2\nOslo\tORG\tQ3\n' > "$tmp/dup.tsv"
-"$DICT" compile -q --duplicates first "$tmp/dup.tsv" -o "$tmp/first.nkd"
-"$DICT" compile -q --duplicates last "$tmp/dup.tsv" -o "$tmp/last.nkd"
+"$DICT" compile -q --duplicates first "$tmp/dup.tsv" -o "$tmp/first.nkd" 2> /dev/null
+"$DICT" compile -q --duplicates last "$tmp/dup.tsv" -o "$tmp/last.nkd" 2> /dev/null
 printf 'Oslo.\n' > "$tmp/o.txt"
 same "--duplicates first keeps the first" "CITY:Oslo:dict:Q1" \
     "$("$TAG" -q -m "$M" --dict "$tmp/first.nkd" --dict-policy only "$tmp/o.txt" | ents /dev/stdin)"
@@ -152,6 +152,13 @@ same "--duplicates last keeps the last" "ORG:Oslo:dict:Q3" \
     "$("$TAG" -q -m "$M" --dict "$tmp/last.nkd" --dict-policy only "$tmp/o.txt" | ents /dev/stdin)"
 expect_status 1 "the conflict count is reported" "1 conflicting duplicates resolved" \
     sh -c "'$DICT' compile --duplicates first '$tmp/dup.tsv' -o '$tmp/first2.nkd' && exit 1"
+"$DICT" compile --duplicates last "$tmp/dup.tsv" -o "$tmp/last2.nkd" 2> "$tmp/dup.err"
+check "each entry given way is named with the line kept" \
+    grep -q "$tmp/dup.tsv:1: the phrase of $tmp/dup.tsv:3 with another label or id, which is kept (duplicates: last)" "$tmp/dup.err"
+check "one line each" test "$(grep -c 'which is kept' "$tmp/dup.err")" = 2
+for i in $(seq 30); do printf 'Oslo\tL%d\n' "$i"; done > "$tmp/dup30.tsv"
+"$DICT" compile -q --duplicates first "$tmp/dup30.tsv" -o "$tmp/first30.nkd" 2> "$tmp/dup30.err"
+check "twenty lines at most, then a count" grep -q '\.\.\. and 9 more entries given way' "$tmp/dup30.err"
 expect_status 2 "a bad --case" "--case: case 'upper'" "$DICT" compile --case upper "$tmp/p.tsv" -o "$tmp/x.nkd"
 expect_status 2 "a bad --dict-policy" "dict-policy" "$TAG" -q -m "$M" --dict "$tmp/p.nkd" --dict-policy most "$tmp/p.txt"
 expect_status 2 "--dict-policy without --dict" "without --dict" "$TAG" -q -m "$M" --dict-policy only "$tmp/p.txt"

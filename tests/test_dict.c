@@ -163,6 +163,12 @@ static void test_long_sentence(void **state)
     nerkit_dict_free(d);
 }
 
+static void count_line(const char *line, void *user)
+{
+    assert_non_null(strstr(line, "with another label or id, which is kept (duplicates: last)"));
+    (*(size_t *)user)++;
+}
+
 static void test_errors(void **state)
 {
     (void)state;
@@ -191,10 +197,13 @@ static void test_errors(void **state)
     assert_int_equal(o.normalize, NERKIT_DICT_NORM_PUNCT | NERKIT_DICT_NORM_ACCENTS);
     assert_int_equal(nerkit_dict_opts_set(&o, "duplicates", "last", &err), NERKIT_OK);
     const char *path = list("dup.tsv", "Oslo\tCITY\tQ1\nOslo\tPER\nOslo\tCITY\tQ1\n");
-    size_t conflicts = 0;
+    size_t conflicts = 0, lines = 0;
+    o.message = count_line;
+    o.user = &lines;
     nerkit_dict *d = nerkit_dict_compile(&path, 1, &o, &conflicts, &err);
     assert_non_null(d);
     assert_int_equal(conflicts, 1);
+    assert_int_equal(lines, 1); /* line 2 gave way; line 1 is line 3 again */
     EXPECT(d, "Oslo", "CITY:0-1:Q1");
     nerkit_dict_free(d);
     /* an options struct of an older, smaller header: the rest defaults */

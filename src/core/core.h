@@ -123,6 +123,8 @@ typedef struct {
     nk_dups dups;
     uint32_t conflict[2]; /* ERROR: the entries in conflict */
     size_t nconflicts;    /* FIRST, LAST: phrases whose conflicts were resolved */
+    uint32_t (*resolved)[2]; /* FIRST, LAST: (kept, dropped) seq of each entry given way */
+    size_t nresolved;
 } nk_phrase_builder;
 
 /* The id of a list by name, added when new. */

@@ -200,6 +200,7 @@ void nk_phrase_builder_free(nk_phrase_builder *b)
     free(b->lists);
     free(b->tok);
     free(b->entries);
+    free(b->resolved);
     memset(b, 0, sizeof *b);
 }
 
@@ -264,6 +265,14 @@ static int resolve_dups(nk_phrase_builder *b, nk_phrase_entry *e, size_t *n, ner
             b->nconflicts++;
             if (b->dups == NK_DUPS_LAST)
                 keep = r1 - 1;
+            for (size_t r = r0; r < r1; r++) {
+                if (e[r].list == e[keep].list && e[r].value == e[keep].value)
+                    continue;
+                if (!nk_resize(&b->resolved, b->nresolved + 1, sizeof *b->resolved))
+                    return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory building a phrase matcher");
+                b->resolved[b->nresolved][0] = e[keep].seq;
+                b->resolved[b->nresolved++][1] = e[r].seq;
+            }
         }
         e[kept++] = e[keep];
     }

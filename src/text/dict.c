@@ -38,7 +38,7 @@ struct nerkit_dict {
     size_t mapped_len;
 };
 
-NK_OPTS_LAST(nerkit_dict_opts, reserved);
+NK_OPTS_LAST(nerkit_dict_opts, user);
 
 void nerkit_dict_opts_init_sized(nerkit_dict_opts *o, size_t size)
 {
@@ -694,6 +694,32 @@ static int add_line(void *user, const char *path, unsigned lineno, const char *l
                          : NERKIT_OK;
 }
 
+static int cmp_dropped(const void *x, const void *y)
+{
+    const uint32_t *a = x, *b = y;
+    return (a[1] > b[1]) - (a[1] < b[1]);
+}
+
+/* A line for each entry that gave way to another of its phrase, in the
+ * order of the lists. */
+static void report_resolved(nk_phrase_builder *b, const uint32_t (*where)[2],
+                            const char *const *paths, const nerkit_dict_opts *o)
+{
+    if (b->nresolved)
+        qsort(b->resolved, b->nresolved, sizeof *b->resolved, cmp_dropped);
+    for (size_t k = 0; k < b->nresolved; k++) {
+        const uint32_t *kept = where[b->resolved[k][0]], *gone = where[b->resolved[k][1]];
+        char line[1024];
+        snprintf(line, sizeof line,
+                 "%s:%u: the phrase of %s:%u with another label or id, which is kept "
+                 "(duplicates: %s)",
+                 paths[gone[0]], gone[1], paths[kept[0]], kept[1],
+                 o->duplicates == NERKIT_DICT_DUP_FIRST ? "first" : "last");
+        nerkit_one_line(line, sizeof line);
+        o->message(line, o->user);
+    }
+}
+
 nerkit_dict *nerkit_dict_compile(const char *const *paths, size_t npaths,
                                  const nerkit_dict_opts *given, size_t *conflicts,
                                  nerkit_error *err)
@@ -703,7 +729,7 @@ nerkit_dict *nerkit_dict_compile(const char *const *paths, size_t npaths,
     if (rc)
         return NULL;
     if (opts.casing > NERKIT_DICT_ACRONYMS || opts.normalize > 3 ||
-        opts.duplicates > NERKIT_DICT_DUP_LAST || opts.reserved)
+        opts.duplicates > NERKIT_DICT_DUP_LAST)
         return nk_fail_null(err, NERKIT_ERR_ARG, "unknown dictionary options");
     if (!npaths)
         return nk_fail_null(err, NERKIT_ERR_ARG, "a dictionary needs at least one list");
@@ -732,6 +758,8 @@ nerkit_dict *nerkit_dict_compile(const char *const *paths, size_t npaths,
     }
     if (!rc && conflicts)
         *conflicts = c.b.nconflicts;
+    if (!rc && opts.message)
+        report_resolved(&c.b, c.where, paths, &opts);
     if (!rc) {
         put_dict(&file, &p, &opts, lines, c.id_at ? c.id_at : (uint64_t[1]){0},
                  c.ids.p ? c.ids.p : "");
