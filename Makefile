@@ -49,7 +49,7 @@ TAG_OBJ   := $(TAG_SRC:%.c=$(B)/%.o)
 TRAIN_OBJ := $(TRAIN_SRC:%.c=$(B)/%.o)
 TAG_LIB   := $(B)/libnerkit.a
 TRAIN_LIB := $(B)/libnerkit-train.a $(B)/libnerkit.a
-TAG_PROGS   := $(BIN)/nerkit-tag $(BIN)/nerkit-eval $(BIN)/nerkit-bench
+TAG_PROGS   := $(BIN)/nerkit-tag $(BIN)/nerkit-eval $(BIN)/nerkit-bench $(BIN)/nerkit-dict
 TRAIN_PROGS := $(BIN)/nerkit-train $(BIN)/nerkit-embed
 BENCH_PROGS := $(BIN)/tokenizer_agreement $(BIN)/crf_confidence $(BIN)/dense_bench
 PROGS   := $(TAG_PROGS) $(TRAIN_PROGS) $(BENCH_PROGS)
@@ -227,7 +227,7 @@ bench: all
 # these.
 PREFIX  ?= /usr/local
 D       := $(DESTDIR)$(PREFIX)
-INSTALLED_PROGS := nerkit-tag nerkit-eval nerkit-bench nerkit-train nerkit-embed
+INSTALLED_PROGS := nerkit-tag nerkit-eval nerkit-bench nerkit-dict nerkit-train nerkit-embed
 MAN1    := $(wildcard man/*.1)
 MAN3    := $(wildcard man/*.3)
 MODELS  := $(wildcard models/*.nerkit)
