@@ -709,6 +709,12 @@ typedef struct {
      * those files would be. Only when at least this many words occur
      * twice (default 1000: fewer make vectors of noise); 0: never. */
     size_t self_lexicon_words;
+    /* Perceptron: train this many models, with seeds seed, seed + 1, ...,
+     * each as a run of its own would be (its epochs, its early stopping on
+     * dev), and keep the mean of their weights: an ensemble the size of
+     * one model, which tags as fast (default 1; at most 64). Not with
+     * checkpoint or resume. */
+    size_t seeds;
 } nerkit_train_opts;
 
 /* Fills in the defaults. */
@@ -733,6 +739,10 @@ typedef struct {
     /* NERKIT_FEAT_NONLOCAL: an epoch of the first-pass perceptron of fold
      * `fold` (1 .. folds); 0 for the model itself */
     unsigned fold, folds;
+    /* With seeds > 1: the run (1 .. runs) this epoch is of. Once they are
+     * all done, one more call with run 0 and epoch 0 gives the dev scores
+     * of their average, the model trained. 0 and 0 with one seed. */
+    unsigned run, runs;
 } nerkit_progress;
 typedef int (*nerkit_progress_fn)(const nerkit_progress *p, void *user);
 

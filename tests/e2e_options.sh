@@ -109,6 +109,10 @@ usage "train --self-lexicon with --embeddings" "--self-lexicon does not apply wi
     "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --embeddings "$tmp/train.conll" --self-lexicon 5
 usage "train --self-lexicon with --lexicon-from" "--self-lexicon does not apply to --lexicon-from" \
     "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --lexicon-from "$tmp/train.conll" --self-lexicon 5
+usage "train --seeds with the CRF" "--seeds does not apply to the CRF" \
+    "$TRAIN" --algo crf -t "$tmp/train.conll" -o "$tmp/x.nerkit" --seeds 2
+usage "train --seeds with --checkpoint" "--checkpoint does not apply with --seeds" \
+    "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --seeds 2 --checkpoint "$tmp/c.ckpt"
 usage "train --algo unknown" "--algo: unknown algorithm 'svm'" "$TRAIN" --algo svm -t "$tmp/train.conll" -o "$tmp/x.nerkit"
 [ ! -e "$tmp/x.nerkit" ] && ok "no model written after a usage error" || bad "no model written after a usage error"
 usage "embed --neighbors with --clusters" "nerkit-embed: --clusters does not apply to --neighbors" \

@@ -560,6 +560,86 @@ static void test_self_lexicon(void **state)
     nerkit_corpus_free(small);
 }
 
+/* The bytes of m as saved. */
+static unsigned char *saved_bytes(const nerkit_model *m, size_t *len)
+{
+    char path[64];
+    temp_path(path);
+    nerkit_error err = {0};
+    assert_int_equal(nerkit_model_save(m, path, &err), NERKIT_OK);
+    unsigned char *b = slurp(path, len);
+    unlink(path);
+    return b;
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static float lef(const unsigned char *p)
+{
+    uint32_t u = le32(p);
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* The weight of (slot, label) in a saved model: 0 when it has no row. */
+static float weight_of(const unsigned char *b, size_t len, size_t L, uint32_t slot, size_t y)
+{
+    size_t n, at = find_section(b, len, "WGHT", &n);
+    uint32_t R = le32(b + at);
+    for (uint32_t r = 0; r < R; r++)
+        if (le32(b + at + 4 + 4 * (size_t)r) == slot)
+            return lef(b + at + 4 + 4 * (size_t)R + 4 * ((size_t)r * L + y));
+    return 0;
+}
+
+/* --seeds K keeps the mean of the K runs' weights: every row and
+ * transition of the model of seeds 5 and 6 is the mean of those of the
+ * models of seed 5 and of seed 6, a slot one of them lacks counting as 0. */
+static void test_seeds_average(void **state)
+{
+    (void)state;
+    nerkit_corpus *c = generate_corpus(11, 200);
+    nerkit_train_opts o;
+    nerkit_train_opts_init(&o);
+    o.hash_bits = 12;
+    o.epochs = 3;
+    size_t len[3];
+    unsigned char *b[3];
+    for (int k = 0; k < 3; k++) {
+        o.seeds = k < 2 ? 1 : 2;
+        nerkit_model *m = train_with(c, &o, k == 1 ? 6 : 5, NULL);
+        b[k] = saved_bytes(m, &len[k]);
+        nerkit_model_free(m);
+    }
+    const size_t L = 9;
+    size_t n, at = find_section(b[2], len[2], "WGHT", &n);
+    uint32_t R = le32(b[2] + at);
+    assert_true(R > 0);
+    for (uint32_t r = 0; r < R; r++) {
+        uint32_t slot = le32(b[2] + at + 4 + 4 * (size_t)r);
+        for (size_t y = 0; y < L; y++) {
+            float mean = (weight_of(b[0], len[0], L, slot, y) + weight_of(b[1], len[1], L, slot, y)) *
+                         0.5f;
+            float got = lef(b[2] + at + 4 + 4 * (size_t)R + 4 * ((size_t)r * L + y));
+            if (fabsf(got - mean) > 1e-5f * (1 + fabsf(mean)))
+                fail_msg("slot %u label %zu: %g, not the mean %g", slot, y, got, mean);
+        }
+    }
+    size_t t[3];
+    for (int k = 0; k < 3; k++)
+        t[k] = find_section(b[k], len[k], "TRAN", &n);
+    for (size_t i = 0; i < L * L; i++)
+        assert_float_equal(lef(b[2] + t[2] + 4 * i),
+                           (lef(b[0] + t[0] + 4 * i) + lef(b[1] + t[1] + 4 * i)) * 0.5f, 1e-5);
+    for (int k = 0; k < 3; k++)
+        free(b[k]);
+    nerkit_corpus_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -569,6 +649,7 @@ int main(void)
         cmocka_unit_test(test_refuses_empty_and_unlabelled),
         cmocka_unit_test(test_case_copies),
         cmocka_unit_test(test_self_lexicon),
+        cmocka_unit_test(test_seeds_average),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

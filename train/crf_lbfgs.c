@@ -54,7 +54,7 @@ static int iteration(void *instance, const lbfgsfloatval_t *x, const lbfgsfloatv
     R->t_last = now;
     nerkit_progress pr = {(unsigned)k, secs,
                           (double)R->P->train->ntok * ls / (secs > 0 ? secs : 1e-9),
-                          -1, -1, -1, -1, 0, fx, gnorm, 0, 0};
+                          -1, -1, -1, -1, 0, fx, gnorm, 0, 0, 0, 0};
     if (R->o->stop && *R->o->stop) {
         R->rc = nk_fail(R->err, NERKIT_ERR_INTERRUPTED, "interrupted after iteration %d", k);
         return STOP_ERROR;

@@ -72,7 +72,8 @@ int nk_train_crf_sgd(nerkit_model *m, crf_problem *P, const nerkit_train_opts *o
         double secs = nk_now() - t0;
         /* the objective as the pass met it, sentence by sentence */
         nerkit_progress pr = {epoch, secs, (double)tr->ntok / (secs > 0 ? secs : 1e-9),
-                              -1, -1, -1, -1, 0, loss + 0.5 * o->l2 * scale * scale * norm, 0, 0, 0};
+                              -1, -1, -1, -1, 0, loss + 0.5 * o->l2 * scale * scale * norm, 0, 0, 0,
+                              0, 0};
         bool improved = true;
         if (P->dev) {
             if ((rc = crf_dev_score(P, v, scale, &pr.dev_p, &pr.dev_r, &pr.dev_f1, err)))

@@ -62,6 +62,9 @@ static void usage(FILE *f)
           "  -e, --epochs N        at most N epochs (default 30)\n"
           "      --patience N      stop after N epochs without dev gain (default 4)\n"
           "      --seed N          shuffling seed; same seed, same model (default 1)\n"
+          "      --seeds K         train K models, with seeds N, N+1, ..., and keep the\n"
+          "                        mean of their weights: one model, more accurate than\n"
+          "                        each (default 1)\n"
           "      --hash-bits N     feature table of 2^N rows (default 22)\n"
           "      --min-count N     ignore features seen fewer than N times (default 1)\n"
           "      --features LIST   feature groups, comma-separated, or 'all':\n"
@@ -146,6 +149,13 @@ static int progress(const nerkit_progress *p, void *user)
         fprintf(stderr, "set-up (resources, features): %.2fs\n", cli_now() - ps->start);
         ps->start = 0;
     }
+    if (p->runs && !p->run) {
+        fprintf(stderr, "average of the %u runs: dev P %.2f R %.2f F1 %.2f\n", p->runs, p->dev_p,
+                p->dev_r, p->dev_f1);
+        return 0;
+    }
+    if (p->run)
+        fprintf(stderr, "run %u/%u: ", p->run, p->runs);
     if (p->fold)
         fprintf(stderr, "first pass, fold %u/%u: ", p->fold, p->folds);
     if (p->fold || strcmp(to->algorithm, "crf") != 0)
@@ -173,7 +183,7 @@ int main(int argc, char **argv)
     int quiet = 0;
     enum { O_ALGO = 256, O_PATIENCE, O_SEED, O_HASH, O_MINC, O_FEAT, O_TOK, O_LAB, O_TAB, O_SCHEME,
            O_L1, O_L2, O_ITER, O_ITER_PAT, O_DELTA, O_SGD, O_ETA, O_CLUSTERS, O_EMBED,
-           O_LEXWORDS, O_CKPT, O_RESUME, O_PROB, O_GAZ, O_CASE, O_FOLDS, O_LEXFROM, O_SELFLEX };
+           O_LEXWORDS, O_CKPT, O_RESUME, O_PROB, O_GAZ, O_CASE, O_FOLDS, O_LEXFROM, O_SELFLEX, O_SEEDS };
     static const struct option longopts[] = {
         {"train", required_argument, 0, 't'},      {"dev", required_argument, 0, 'd'},
         {"output", required_argument, 0, 'o'},     {"algo", required_argument, 0, O_ALGO},
@@ -193,6 +203,7 @@ int main(int argc, char **argv)
         {"lexicon-words", required_argument, 0, O_LEXWORDS},
         {"lexicon-from", required_argument, 0, O_LEXFROM},
         {"self-lexicon", required_argument, 0, O_SELFLEX},
+        {"seeds", required_argument, 0, O_SEEDS},
         {"gazetteer", required_argument, 0, O_GAZ},
         {"checkpoint", required_argument, 0, O_CKPT},
         {"resume", required_argument, 0, O_RESUME},
@@ -259,6 +270,7 @@ int main(int argc, char **argv)
             break;
         case O_EMBED: to.vectors_file = optarg; break;
         case O_LEXFROM: to.lexicon_from = optarg; break;
+        case O_SEEDS: to.seeds = (size_t)cli_int(&a, optarg, 1, 64); break;
         case O_SELFLEX: to.self_lexicon_words = (size_t)cli_int(&a, optarg, 0, 100000000); break;
         case O_CKPT: to.checkpoint = optarg; break;
         case O_RESUME: to.resume = optarg; break;
@@ -304,8 +316,11 @@ int main(int argc, char **argv)
         cli_not_with(&a, (const int[]){O_L1, O_L2, O_ITER, O_ITER_PAT, O_DELTA, O_SGD, O_ETA, 'j', 0},
                      "to the perceptron (a CRF option: add --algo crf)");
     else
-        cli_not_with(&a, (const int[]){O_CKPT, O_RESUME, O_PROB, 0},
+        cli_not_with(&a, (const int[]){O_CKPT, O_RESUME, O_PROB, O_SEEDS, 0},
                      "to the CRF (a perceptron option)");
+    if (to.seeds > 1)
+        cli_not_with(&a, (const int[]){O_CKPT, O_RESUME, 0},
+                     "with --seeds: a checkpoint holds one run");
     if (!perceptron && sgd)
         cli_not_with(&a, (const int[]){O_ITER, O_ITER_PAT, O_DELTA, O_L1, 'j', 0},
                      "to --sgd, which runs on one thread without L1 (an L-BFGS option)");

@@ -391,7 +391,7 @@ static int run(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerk
         double secs = nk_now() - t0;
         nerkit_progress pr = {epoch, secs, ntok / (secs > 0 ? secs : 1e-9),
                               (double)errors / (double)ntok, -1, -1, -1, 0, 0, 0,
-                              f ? f->k + 1 : 0, f ? f->K : 0};
+                              f ? f->k + 1 : 0, f ? f->K : 0, 0, 0};
         bool improved = true;
         if (dev) {
             if ((rc = decode_all(&P, m, dev, nonlocal, &tab, pred, err)) ||

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-NK_OPTS_LAST(nerkit_train_opts, self_lexicon_words);
+NK_OPTS_LAST(nerkit_train_opts, seeds);
 
 void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
 {
@@ -28,7 +28,8 @@ void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
                                  .eta = 0.05,
                                  .lexicon_words = 50000,
                                  .folds = 2,
-                                 .self_lexicon_words = 1000};
+                                 .self_lexicon_words = 1000,
+                                 .seeds = 1};
     nk_opts_init(o, size, &d, sizeof d);
 }
 
@@ -237,6 +238,89 @@ out:
     return rc;
 }
 
+/* One training: the non-local features' first passes, then the model's. */
+static int train_once(nerkit_model *m, nk_trainset *tr, nk_trainset *dv,
+                      const nerkit_train_opts *o, nerkit_progress_fn progress, void *user,
+                      nerkit_error *err)
+{
+    int rc = NERKIT_OK;
+    if (o->features & NERKIT_FEAT_NONLOCAL)
+        rc = nk_train_nonlocal(m, tr, dv, o, progress, user, err);
+    if (!rc)
+        rc = (strcmp(o->algorithm, "crf") == 0 ? nk_train_crf : nk_train_perceptron)(
+            m, tr, dv, o, progress, user, err);
+    return rc;
+}
+
+/* The caller's progress function, told which run an epoch is of. */
+typedef struct {
+    nerkit_progress_fn fn;
+    void *user;
+    unsigned run, runs;
+} run_progress;
+
+static int report_run(const nerkit_progress *p, void *user)
+{
+    const run_progress *rp = user;
+    nerkit_progress q = *p;
+    q.run = rp->run;
+    q.runs = rp->runs;
+    return rp->fn(&q, rp->user);
+}
+
+/* The dev scores of the averaged model, tagged as nerkit-tag tags. */
+static int report_average(const nerkit_model *m, const nk_trainset *dv, unsigned runs,
+                          nerkit_progress_fn progress, void *user, nerkit_error *err)
+{
+    uint16_t *pred = nk_alloc(dv->ntok + 1, sizeof *pred, err);
+    nerkit_tagger *t = pred ? nerkit_tagger_new(m, err) : NULL;
+    int rc = t ? NERKIT_OK : NERKIT_ERR_NOMEM;
+    for (size_t d = 0; !rc && d < nerkit_corpus_ndocuments(dv->corpus); d++) {
+        nerkit_document doc;
+        size_t first = nerkit_corpus_document(dv->corpus, d, &doc);
+        rc = nerkit_tag_document(t, &doc, pred + first, err);
+    }
+    nerkit_progress p = {.dev_p = -1, .dev_r = -1, .dev_f1 = -1, .best = 1, .runs = runs};
+    if (!rc)
+        rc = nk_trainset_score(dv, m, pred, &p.dev_p, &p.dev_r, &p.dev_f1, err);
+    nerkit_tagger_free(t);
+    free(pred);
+    if (!rc && progress && progress(&p, user))
+        rc = NERKIT_OK; /* nothing is left to stop */
+    return rc;
+}
+
+/* Trains m once per seed and keeps the mean of the runs' weights; then
+ * projects the vocabulary through the dense weights. */
+static int train_runs(nerkit_model *m, nk_trainset *tr, nk_trainset *dv,
+                      const nerkit_train_opts *opts, nerkit_progress_fn progress, void *user,
+                      nerkit_error *err)
+{
+    if (opts->seeds == 1) {
+        int rc = train_once(m, tr, dv, opts, progress, user, err);
+        return rc ? rc : nk_dense_project(m, err);
+    }
+    nerkit_train_opts o = *opts;
+    run_progress rp = {progress, user, 0, (unsigned)opts->seeds};
+    nk_average avg = {0};
+    int rc = NERKIT_OK;
+    for (size_t k = 0; k < opts->seeds && !rc; k++) {
+        o.seed = opts->seed + k;
+        rp.run = (unsigned)k + 1;
+        rc = train_once(m, tr, dv, &o, progress ? report_run : NULL, &rp, err);
+        if (!rc)
+            rc = nk_average_add(&avg, m, err);
+    }
+    if (!rc)
+        rc = nk_average_finish(&avg, m, err);
+    nk_average_free(&avg);
+    if (!rc)
+        rc = nk_dense_project(m, err);
+    if (!rc && dv)
+        rc = report_average(m, dv, (unsigned)opts->seeds, progress, user, err);
+    return rc;
+}
+
 nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
                            const nerkit_train_opts *given, nerkit_progress_fn progress,
                            void *user, nerkit_error *err)
@@ -260,6 +344,11 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
         return NULL;
     if ((opts->features & NERKIT_FEAT_NONLOCAL) && (opts->folds < 2 || opts->folds > 100))
         return nk_fail_null(err, NERKIT_ERR_ARG, "%zu folds: want 2 to 100", opts->folds);
+    if (opts->seeds < 1 || opts->seeds > 64)
+        return nk_fail_null(err, NERKIT_ERR_ARG, "%zu seeds: want 1 to 64", opts->seeds);
+    if (opts->seeds > 1 && (crf || opts->checkpoint || opts->resume))
+        return nk_fail_null(err, NERKIT_ERR_ARG,
+                            "several seeds are for the perceptron, without checkpoints");
     if (opts->threads < 0 || opts->threads > NERKIT_THREADS_MAX)
         return nk_fail_null(err, NERKIT_ERR_ARG, "%d threads: want 1 to %d", opts->threads,
                             NERKIT_THREADS_MAX);
@@ -328,13 +417,8 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
         rc = nk_trainset_build(&dv, dev, m, NULL, err);
     if (!rc)
         rc = nk_trainset_prune(&tr, opts->min_count, opts->hash_bits, err);
-    if (!rc && (opts->features & NERKIT_FEAT_NONLOCAL))
-        rc = nk_train_nonlocal(m, &tr, dev ? &dv : NULL, opts, progress, user, err);
     if (!rc)
-        rc = (crf ? nk_train_crf : nk_train_perceptron)(m, &tr, dev ? &dv : NULL, opts, progress,
-                                                         user, err);
-    if (!rc)
-        rc = nk_dense_project(m, err);
+        rc = train_runs(m, &tr, dev ? &dv : NULL, opts, progress, user, err);
     if (!rc && !crf && opts->prob_scale > 0)
         m->prob_scale = (float)opts->prob_scale;
     else if (!rc && !crf && dev)

@@ -106,6 +106,19 @@ int nk_train_crf(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const ne
 
 /* Fits m's probability scale (a perceptron's temperature) to the gold
  * labels of dev by maximum likelihood (calibrate.c). */
+/* The running sum of several runs' weights (average.c): add each run's
+ * model, then finish writes their mean into m. */
+typedef struct {
+    uint32_t *slots; /* the union of the runs' slots, increasing */
+    float *rows;     /* n x L sums */
+    uint32_t n;
+    float *trans, *dense;
+    size_t runs;
+} nk_average;
+int nk_average_add(nk_average *a, const nerkit_model *m, nerkit_error *err);
+int nk_average_finish(nk_average *a, nerkit_model *m, nerkit_error *err);
+void nk_average_free(nk_average *a);
+
 int nk_calibrate(nerkit_model *m, const nk_trainset *dev, nerkit_error *err);
 
 /* Case copies (case_copies.c): the document as given, lower-cased and
