@@ -290,11 +290,20 @@ static int report_average(const nerkit_model *m, const nk_trainset *dv, unsigned
     return rc;
 }
 
+/* The training set of a run: the seed also chooses which documents are
+ * copied in other casings. */
+static int build_train(nk_trainset *tr, const nerkit_corpus *train, const nerkit_model *m,
+                       const nerkit_train_opts *o, nerkit_error *err)
+{
+    int rc = nk_trainset_build(tr, train, m, o, err);
+    return rc ? rc : nk_trainset_prune(tr, o->min_count, o->hash_bits, err);
+}
+
 /* Trains m once per seed and keeps the mean of the runs' weights; then
  * projects the vocabulary through the dense weights. */
-static int train_runs(nerkit_model *m, nk_trainset *tr, nk_trainset *dv,
-                      const nerkit_train_opts *opts, nerkit_progress_fn progress, void *user,
-                      nerkit_error *err)
+static int train_runs(nerkit_model *m, const nerkit_corpus *train, nk_trainset *tr,
+                      nk_trainset *dv, const nerkit_train_opts *opts, nerkit_progress_fn progress,
+                      void *user, nerkit_error *err)
 {
     if (opts->seeds == 1) {
         int rc = train_once(m, tr, dv, opts, progress, user, err);
@@ -304,9 +313,15 @@ static int train_runs(nerkit_model *m, nk_trainset *tr, nk_trainset *dv,
     run_progress rp = {progress, user, 0, (unsigned)opts->seeds};
     nk_average avg = {0};
     int rc = NERKIT_OK;
+    const bool copies = opts->case_lower > 0 || opts->case_upper > 0;
     for (size_t k = 0; k < opts->seeds && !rc; k++) {
         o.seed = opts->seed + k;
         rp.run = (unsigned)k + 1;
+        if (k && copies) {
+            nk_trainset_free(tr);
+            if ((rc = build_train(tr, train, m, &o, err)))
+                break;
+        }
         rc = train_once(m, tr, dv, &o, progress ? report_run : NULL, &rp, err);
         if (!rc)
             rc = nk_average_add(&avg, m, err);
@@ -412,13 +427,11 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
         !(rc = nk_gazetteer_read(opts->gazetteer_files, opts->ngazetteer_files, &m->gaz, err)))
         m->feat.groups |= NERKIT_FEAT_GAZETTEER;
     if (!rc)
-        rc = nk_trainset_build(&tr, train, m, opts, err);
+        rc = build_train(&tr, train, m, opts, err);
     if (!rc && dev)
         rc = nk_trainset_build(&dv, dev, m, NULL, err);
     if (!rc)
-        rc = nk_trainset_prune(&tr, opts->min_count, opts->hash_bits, err);
-    if (!rc)
-        rc = train_runs(m, &tr, dev ? &dv : NULL, opts, progress, user, err);
+        rc = train_runs(m, train, &tr, dev ? &dv : NULL, opts, progress, user, err);
     if (!rc && !crf && opts->prob_scale > 0)
         m->prob_scale = (float)opts->prob_scale;
     else if (!rc && !crf && dev)
