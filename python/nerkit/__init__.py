@@ -196,7 +196,7 @@ class Model:
             with open(path, "rb") as f:
                 data = f.read()
         except OSError as e:
-            raise Error("cannot open %s: %s" % (path, e.strerror)) from None
+            raise Error("cannot open %s: %s" % (path, e.strerror), _lib.NERKIT_ERR_IO) from None
         # loaded from the very bytes hashed: the checksum is of what was loaded
         self.checksum = _checksum(data)
         err = _lib.CError()

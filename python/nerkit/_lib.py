@@ -9,7 +9,10 @@ import os
 
 MAJOR = 1  # the soname's major version this package was written against
 
+# nerkit_status codes the package raises itself
+NERKIT_ERR_IO = 1
 NERKIT_ERR_NOMEM = 5
+NERKIT_ERR_ARG = 6
 
 
 class CError(ctypes.Structure):

@@ -184,7 +184,8 @@ def main(argv=None):
         bulk.check(model, opts)
     except nerkit.Error as e:
         print("%s: %s" % (PROG, e), file=err)
-        return 2 if e.code in (None, 6) else 1
+        # as nerkit-tag: 2 for a usage error, 1 for a file or model that fails
+        return 2 if e.code in (None, nerkit._lib.NERKIT_ERR_ARG) else 1
     if not pairs:
         print("%s: no input files" % PROG, file=err)
         return 2

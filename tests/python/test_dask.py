@@ -95,6 +95,25 @@ class Cli(unittest.TestCase):
         self.assertFalse(os.path.exists(os.path.join(self.out, "bad.jsonl.jsonl.gz")))
         self.assertEqual(temporaries(self.out), [])
 
+    def test_conll_input(self):
+        """-i conll goes through the corpus reader, as in nerkit-tag"""
+        with open(os.path.join(ROOT, "data", "sample.conll"), "rb") as f:
+            sample = f.read()
+        srcs = []
+        for k in range(2):
+            p = os.path.join(self.inp, "s%d.conll" % k)
+            os.makedirs(self.inp, exist_ok=True)
+            with open(p, "wb") as f:
+                f.write(sample * (k + 1))
+            srcs.append(p)
+        r = cli(self.inp, "-o", self.out, "--workers", "2", "-m", MODEL, "-i", "conll",
+                "--scheme", "BIOES")
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        for p in srcs:
+            self.assertSameAsNerkitTag(p, os.path.join(self.out, os.path.basename(p) +
+                                                       ".conll.gz"), "-i", "conll",
+                                       "--scheme", "BIOES")
+
     def test_usage_errors_before_any_work(self):
         write_gzip(os.path.join(self.inp, "x.txt.gz"), ["Paris."])
         write_gzip(os.path.join(self.tmp, "other", "x.txt.gz"), ["Oslo."])
