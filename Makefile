@@ -49,7 +49,7 @@ TAG_OBJ   := $(TAG_SRC:%.c=$(B)/%.o)
 TRAIN_OBJ := $(TRAIN_SRC:%.c=$(B)/%.o)
 TAG_LIB   := $(B)/libnerkit.a
 TRAIN_LIB := $(B)/libnerkit-train.a $(B)/libnerkit.a
-TAG_PROGS   := $(BIN)/nerkit-tag $(BIN)/nerkit-eval $(BIN)/nerkit-bench
+TAG_PROGS   := $(BIN)/nerkit-tag $(BIN)/nerkit-eval $(BIN)/nerkit-bench $(BIN)/nerkit-dict
 TRAIN_PROGS := $(BIN)/nerkit-train $(BIN)/nerkit-embed
 BENCH_PROGS := $(BIN)/tokenizer_agreement $(BIN)/crf_confidence $(BIN)/dense_bench
 PROGS   := $(TAG_PROGS) $(TRAIN_PROGS) $(BENCH_PROGS)
@@ -189,30 +189,21 @@ model: $(BIN)/nerkit-train $(BIN)/nerkit-embed
 	$(BIN)/nerkit-train -q -t $(REPR)/train+dev.txt -e $$e --prob-scale $$p $(MODEL_OPTS) \
 	    -o models/en-conll03.nerkit
 
-# The Spanish and Dutch models of CoNLL-2002 (models/README.md). No
-# unlabelled Spanish or Dutch text is in $(NER_DATA), so nerkit-embed learns
-# the word vectors and their clusters from the tokens of the training file
-# itself (a sentence a line, a blank line at each -DOCSTART-), never from
-# testa, which chooses the epoch and fits the probability scale. The model
-# is the train-only one: trained on train and testa together it could not
-# be scored on testa. With --min-count 2 the vectors cover the words seen
-# twice, not five times: the training text is all there is.
+# The Spanish and Dutch models of CoNLL-2002 (models/README.md): nerkit-train's
+# defaults, testa choosing the epoch and fitting the probability scale. No
+# unlabelled Spanish or Dutch text is in $(NER_DATA), so the word vectors and
+# clusters are those nerkit-train learns from the training file itself
+# (--self-lexicon). The model is the train-only one: trained on train and
+# testa together it could not be scored on testa.
 CONLL02 := $(NER_DATA)/conll2002
 CONLL02_MODELS := models/es-conll02.nerkit models/nl-conll02.nerkit
 conll02_file = $(if $(filter es,$(1)),esp,ned)
 # phony: a model file already there is made again, as `make model` does
 .PHONY: $(CONLL02_MODELS)
 models: $(CONLL02_MODELS)
-$(CONLL02_MODELS): models/%-conll02.nerkit: $(BIN)/nerkit-train $(BIN)/nerkit-embed
-	@mkdir -p $(REPR)
-	awk '$$1 == "-DOCSTART-" { if (s != "") print s; s = ""; if (NR > 1) print ""; next } \
-	     !NF { if (s != "") print s; s = ""; next } { s = s (s == "" ? "" : " ") $$1 } \
-	     END { if (s != "") print s }' $(CONLL02)/$(call conll02_file,$*).train > $(REPR)/$*.txt
-	$(BIN)/nerkit-embed -q -o $(REPR)/$*.vec --dim 100 --window 5 --min-count 2 $(REPR)/$*.txt
-	$(BIN)/nerkit-embed -q --clusters 64,256,1024 -o $(REPR)/$*.clusters $(REPR)/$*.vec
+$(CONLL02_MODELS): models/%-conll02.nerkit: $(BIN)/nerkit-train
 	$(BIN)/nerkit-train -t $(CONLL02)/$(call conll02_file,$*).train \
-	    -d $(CONLL02)/$(call conll02_file,$*).testa --embeddings $(REPR)/$*.vec \
-	    --clusters $(REPR)/$*.clusters --features all,nonlocal -o $@
+	    -d $(CONLL02)/$(call conll02_file,$*).testa -o $@
 
 # The English gazetteer of freely licensed lists, for nerkit-train --gazetteer:
 # the phrases whose words the training text or the unlabelled news has.
@@ -236,7 +227,7 @@ bench: all
 # uninstall removes exactly these.
 PREFIX  ?= /usr/local
 D       := $(DESTDIR)$(PREFIX)
-INSTALLED_PROGS := nerkit-tag nerkit-eval nerkit-bench nerkit-train nerkit-embed
+INSTALLED_PROGS := nerkit-tag nerkit-eval nerkit-bench nerkit-dict nerkit-train nerkit-embed
 MAN1    := $(wildcard man/*.1)
 MAN3    := $(wildcard man/*.3)
 MODELS  := $(wildcard models/*.nerkit)

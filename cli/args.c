@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 void cli_start(cli_args *a, const char *prog, const struct option *longopts,
@@ -105,6 +106,13 @@ void cli_one_stdin(const cli_args *a, int npaths, char *const *paths)
     for (int k = 0; k < npaths; k++)
         if (strcmp(paths[k], "-") == 0 && ++n > 1)
             cli_usage_error(a, "standard input (-) given more than once");
+}
+
+double cli_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 void cli_blas_one_thread(void)

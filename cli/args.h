@@ -67,6 +67,9 @@ _Noreturn void cli_usage_error(const cli_args *a, const char *fmt, ...)
  * choice; the library leaves its host's BLAS alone. */
 void cli_blas_one_thread(void);
 
+/* Seconds on a monotonic clock, for durations. */
+double cli_now(void);
+
 /* Holds SIGINT, SIGTERM and SIGHUP while an output file is saved: such a
  * signal, from any thread, is only noted, and cli_release_signals puts the
  * old handlers back and raises it again once the file is whole and in

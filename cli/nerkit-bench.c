@@ -17,13 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -197,11 +190,11 @@ int main(int argc, char **argv)
         goto done;
     }
     for (int r = 0; r < runs; r++) {
-        double t0 = now();
+        double t0 = cli_now();
         free(text);
         if (!(text = read_all(argv + optind, argc - optind, &len)))
             goto done;
-        t_read[r] = now() - t0;
+        t_read[r] = cli_now() - t0;
         free(docs);
         if (!(docs = split_documents(text, len, defaults.max_document, &ndocs))) {
             fprintf(stderr, "nerkit-bench: out of memory\n");
@@ -210,12 +203,12 @@ int main(int argc, char **argv)
         double tok = 0, tag = 0;
         ntokens = 0;
         for (size_t d = 0; d < ndocs; d++) {
-            double a = now();
+            double a = cli_now();
             if (nerkit_tokenize(tk, text + docs[d].off, docs[d].len, &err)) {
                 fprintf(stderr, "nerkit-bench: %s\n", err.message);
                 goto done;
             }
-            double b = now();
+            double b = cli_now();
             nerkit_document doc;
             nerkit_tokens_document(tk, &doc);
             if (doc.ntokens > cap_labels) {
@@ -229,7 +222,7 @@ int main(int argc, char **argv)
                 fprintf(stderr, "nerkit-bench: %s\n", err.message);
                 goto done;
             }
-            tag += now() - b;
+            tag += cli_now() - b;
             tok += b - a;
             ntokens += doc.ntokens;
         }
@@ -274,13 +267,13 @@ int main(int argc, char **argv)
         for (int r = 0; t && r < runs; r++) {
             nerkit_bulk_opts o = defaults;
             o.threads = j;
-            double a = now();
+            double a = cli_now();
             if (nerkit_bulk_tag(m, (const char *const *)argv + optind, (size_t)(argc - optind),
                                 devnull, &o, &st, &err)) {
                 fprintf(stderr, "nerkit-bench: %s\n", err.message);
                 goto done;
             }
-            t[r] = now() - a;
+            t[r] = cli_now() - a;
         }
         if (!t) {
             fprintf(stderr, "nerkit-bench: out of memory\n");

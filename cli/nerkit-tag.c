@@ -47,6 +47,16 @@ static void usage(FILE *f)
           "                        CoNLL columns, best first\n"
           "      --keep-going      after an unreadable input, go on with the next one\n"
           "      --max-doc BYTES   cut longer documents at a sentence end (default 1 MiB)\n"
+          "      --dict FILE       an entity dictionary (nerkit-dict compile), or a list of\n"
+          "                        phrase<TAB>LABEL[<TAB>ID] lines compiled on the fly;\n"
+          "                        may be repeated. Its matches carry \"source\":\"dict\"\n"
+          "                        and the list's \"id\" in JSONL, two more TSV columns\n"
+          "      --dict-policy P   override: a match replaces the model entities it\n"
+          "                        overlaps (default); fill: a match only where the\n"
+          "                        model found nothing; only: the matches alone\n"
+          "      --dict-case MODE, --dict-normalize LIST, --dict-duplicates P\n"
+          "                        for lists compiled on the fly, as nerkit-dict's\n"
+          "                        --case, --normalize and --duplicates\n"
           "  -q, --quiet           no progress on stderr\n"
           "      --token-col N, --label-col N, --tab\n"
           "                        CoNLL input columns, as in nerkit-train\n"
@@ -115,7 +125,14 @@ int main(int argc, char **argv)
     nerkit_reader_opts ro; /* columns of -i conll */
     nerkit_reader_opts_init(&ro);
     int quiet = 0, out_given = 0;
-    enum { O_TOK = 256, O_LAB, O_TAB, O_SCHEME, O_BYTES, O_KEEP, O_MAXDOC, O_CONF, O_NBEST };
+    enum { O_TOK = 256, O_LAB, O_TAB, O_SCHEME, O_BYTES, O_KEEP, O_MAXDOC, O_CONF, O_NBEST,
+           O_DICT, O_POLICY, O_DCASE, O_DNORM, O_DDUPS };
+    static const char *const policies[] = {"override", "fill", "only"};
+    const char **dict_paths = calloc((size_t)argc + 1, sizeof *dict_paths);
+    size_t ndicts = 0;
+    nerkit_dict_opts dopt; /* lists compiled on the fly */
+    nerkit_dict_opts_init(&dopt);
+    nerkit_error derr = {0};
     static const struct option longopts[] = {
         {"model", required_argument, 0, 'm'},       {"input", required_argument, 0, 'i'},
         {"format", required_argument, 0, 'f'},      {"threads", required_argument, 0, 'j'},
@@ -124,9 +141,17 @@ int main(int argc, char **argv)
         {"token-col", required_argument, 0, O_TOK}, {"label-col", required_argument, 0, O_LAB},
         {"tab", no_argument, 0, O_TAB},             {"scheme", required_argument, 0, O_SCHEME},
         {"confidence", no_argument, 0, O_CONF},     {"nbest", required_argument, 0, O_NBEST},
+        {"dict", required_argument, 0, O_DICT},     {"dict-policy", required_argument, 0, O_POLICY},
+        {"dict-case", required_argument, 0, O_DCASE},
+        {"dict-normalize", required_argument, 0, O_DNORM},
+        {"dict-duplicates", required_argument, 0, O_DDUPS},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     cli_args a;
-    cli_start(&a, "nerkit-tag", longopts, "m:i:f:j:qh", NULL);
+    if (!dict_paths) {
+        fputs("nerkit-tag: out of memory\n", stderr);
+        return 1;
+    }
+    cli_start(&a, "nerkit-tag", longopts, "m:i:f:j:qh", (const int[]){O_DICT, 0});
     cli_blas_one_thread();
     int c;
     while ((c = cli_next(&a, argc, argv)) != -1) {
@@ -159,11 +184,25 @@ int main(int argc, char **argv)
             o.scheme = (nerkit_scheme)s;
             break;
         }
+        case O_DICT: dict_paths[ndicts++] = optarg; break;
+        case O_POLICY:
+            o.dict_policy = (nerkit_dict_policy)parse_format("--dict-policy", optarg, policies, 3);
+            break;
+        case O_DCASE:
+        case O_DNORM:
+        case O_DDUPS: {
+            const char *name = c == O_DCASE ? "case" : c == O_DNORM ? "normalize" : "duplicates";
+            if (nerkit_dict_opts_set(&dopt, name, optarg, &derr))
+                cli_usage_error(&a, "--dict-%s: %s", name, derr.message);
+            break;
+        }
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
     }
     cli_one_stdin(&a, argc - optind, argv + optind);
+    if (!ndicts)
+        cli_not_with(&a, (const int[]){O_POLICY, O_DCASE, O_DNORM, O_DDUPS, 0}, "without --dict");
     if (ro.token_col == 0)
         cli_usage_error(&a, "--token-col: columns count from 1 (or -1 for the last)");
     if (o.input == NERKIT_INPUT_CONLL && !out_given)
@@ -200,10 +239,21 @@ int main(int argc, char **argv)
     }
     nerkit_model *m = nerkit_model_load(model_path, &err);
     free(model_path);
-    if (!m || nerkit_bulk_check(m, &o, &err)) {
-        fprintf(stderr, "nerkit-tag: %s\n", err.message);
+    dopt.message = message;
+    nerkit_dict **dicts = calloc(ndicts + 1, sizeof *dicts);
+    int failed = !m || !dicts;
+    for (size_t k = 0; !failed && k < ndicts; k++)
+        failed = !(dicts[k] = nerkit_dict_open(dict_paths[k], &dopt, &err));
+    o.dicts = (const nerkit_dict *const *)dicts;
+    o.ndicts = ndicts;
+    free(dict_paths);
+    if (failed || nerkit_bulk_check(m, &o, &err)) {
+        fprintf(stderr, "nerkit-tag: %s\n", dicts ? err.message : "out of memory");
+        for (size_t k = 0; dicts && k < ndicts; k++)
+            nerkit_dict_free(dicts[k]);
+        free(dicts);
         nerkit_model_free(m);
-        return m && err.code == NERKIT_ERR_ARG ? 2 : 1;
+        return !failed && err.code == NERKIT_ERR_ARG ? 2 : 1;
     }
     int rc = 0;
     if (o.input == NERKIT_INPUT_CONLL) {
@@ -238,6 +288,9 @@ int main(int argc, char **argv)
         }
     }
     rc = cli_close_stdout(&a, rc);
+    for (size_t k = 0; k < ndicts; k++)
+        nerkit_dict_free(dicts[k]);
+    free(dicts);
     nerkit_model_free(m);
     return rc;
 }

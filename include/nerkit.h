@@ -13,8 +13,8 @@
  * a program may set that one, see nerkit_model_load). Objects are of two
  * kinds:
  *   - read-only once made, shared by any number of threads at once:
- *     nerkit_model, nerkit_corpus, nerkit_vectors, nerkit_clusters (saving
- *     one only reads it). Only their _free must not run while another
+ *     nerkit_model, nerkit_corpus, nerkit_vectors, nerkit_clusters,
+ *     nerkit_dict (saving one only reads it). Only their _free must not run while another
  *     thread still uses them.
  *   - working state, used by one call at a time (it may pass from one
  *     thread to another between calls): nerkit_tagger, nerkit_tokens,
@@ -368,6 +368,159 @@ typedef struct {
 int nerkit_tag_text(nerkit_tagger *t, const nerkit_tokens *tokens, int confidence,
                     uint16_t *labels, nerkit_text_entity *ents, size_t *nents, nerkit_error *err);
 
+/* An entity: tokens [start, end) and a type index (nerkit_model_type). */
+typedef struct {
+    size_t start, end;
+    size_t type;
+    double prob; /* P(exactly these tokens form one entity of exactly this type | the
+                    sentence) under the model; -1 when not computed */
+} nerkit_entity;
+
+/* ------------------------------------------------------------ dictionaries */
+
+
+/* An entity dictionary: phrases with a label and an optional id each,
+ * found in text by exact lookup rather than by the model. Lists of
+ * phrase<TAB>LABEL[<TAB>ID] lines are compiled once (each phrase cut by
+ * nerkit's tokenizer, so list and text agree on token boundaries) into a
+ * trie over tokens, the same matcher as the gazetteers of training; the
+ * compiled file (docs/dict-format.md: checksummed, versioned, its arrays
+ * 8-byte aligned) is mapped into memory and used in place. Read-only once
+ * made: any number of threads may match with one dictionary. */
+typedef struct nerkit_dict nerkit_dict;
+
+typedef enum {
+    NERKIT_DICT_EXACT = 0,    /* a phrase matches only as written (the default) */
+    NERKIT_DICT_IGNORE_CASE,  /* in any casing */
+    NERKIT_DICT_ACRONYMS      /* in any casing, but a phrase written all in capitals
+                                 ("WHO", "IT") only as written */
+} nerkit_dict_case;
+
+enum {
+    NERKIT_DICT_NORM_PUNCT = 1u << 0,   /* every quote reads as ' or ", every dash as - */
+    NERKIT_DICT_NORM_ACCENTS = 1u << 1  /* Latin letters without their accents: e = é = è */
+};
+
+typedef enum {
+    NERKIT_DICT_DUP_ERROR = 0, /* a phrase listed twice with another label or id: an error
+                                  naming both lines (the default) */
+    NERKIT_DICT_DUP_FIRST,     /* the first of them is kept */
+    NERKIT_DICT_DUP_LAST       /* the last of them is kept */
+} nerkit_dict_dups;
+
+typedef struct {
+    size_t size;             /* sizeof as the caller's header saw it: set by the init */
+    nerkit_dict_case casing; /* EXACT */
+    unsigned normalize;      /* NERKIT_DICT_NORM_* (0) */
+    nerkit_dict_dups duplicates; /* DUP_ERROR */
+    /* May be NULL. With DUP_FIRST or DUP_LAST, one line for each entry that
+     * gave way ("FILE:LINE: ..." naming the line kept too), in list order,
+     * from the calling thread. */
+    void (*message)(const char *line, void *user);
+    void *user;
+} nerkit_dict_opts;
+
+void nerkit_dict_opts_init_sized(nerkit_dict_opts *o, size_t size);
+#define nerkit_dict_opts_init(o) nerkit_dict_opts_init_sized((o), sizeof *(o))
+
+/* Sets one option by the names the programs use: "case" (exact, ignore,
+ * acronyms), "normalize" (none, or punct and accents joined by commas),
+ * "duplicates" (error, first, last). NERKIT_ERR_ARG naming what is
+ * allowed otherwise. */
+int nerkit_dict_opts_set(nerkit_dict_opts *o, const char *name, const char *value,
+                         nerkit_error *err);
+
+/* Compiles lists (plain or gzip; blank lines and lines starting with #
+ * skipped) into a dictionary in memory. Errors name the file and line: an
+ * empty phrase or label, a missing label, invalid UTF-8, a phrase of more
+ * than 64 tokens, and (DUP_ERROR) a phrase listed twice differently, with
+ * both lines. *conflicts (may be NULL) receives how many phrases DUP_FIRST
+ * or DUP_LAST resolved (opts->message names each entry given way). */
+nerkit_dict *nerkit_dict_compile(const char *const *paths, size_t npaths,
+                                 const nerkit_dict_opts *opts, size_t *conflicts,
+                                 nerkit_error *err);
+
+/* Writes a dictionary to a file, atomically (as nerkit_model_save). */
+int nerkit_dict_save(const nerkit_dict *d, const char *path, nerkit_error *err);
+
+/* Loads a compiled dictionary file by mapping it into memory: its checksum
+ * and structure are checked, then the arrays are used where they lie. A
+ * truncated, corrupted, foreign or newer-version file is refused with a
+ * message naming it (NERKIT_ERR_MODEL, NERKIT_ERR_VERSION). */
+nerkit_dict *nerkit_dict_load(const char *path, nerkit_error *err);
+
+/* The same from a buffer, which is copied; name is used in messages. */
+nerkit_dict *nerkit_dict_load_buffer(const void *data, size_t len, const char *name,
+                                     nerkit_error *err);
+
+/* A compiled dictionary file is loaded (opts are not used: it has its
+ * own); any other file is compiled as a list with opts. */
+nerkit_dict *nerkit_dict_open(const char *path, const nerkit_dict_opts *opts, nerkit_error *err);
+
+void nerkit_dict_free(nerkit_dict *d);
+
+size_t nerkit_dict_nentries(const nerkit_dict *d); /* phrases kept */
+size_t nerkit_dict_nlabels(const nerkit_dict *d);
+const char *nerkit_dict_label(const nerkit_dict *d, size_t l);
+/* The options it was compiled with. */
+void nerkit_dict_options(const nerkit_dict *d, nerkit_dict_opts *opts);
+
+/* A phrase found: tokens [start, end), its label (nerkit_dict_label) and
+ * its id (id_len bytes, not NUL-terminated; id_len 0 when it has none). */
+typedef struct {
+    size_t start, end;
+    size_t label;
+    const char *id;
+    size_t id_len;
+} nerkit_dict_match;
+
+/* The phrases of d in one sentence of n tokens (as nerkit_tokens_document
+ * gives them), leftmost-longest: from the first token on, the longest
+ * phrase starting there is taken and the search goes on after it; where
+ * two entries of one phrase match, the one whose casing matches as
+ * written wins. out needs room for n; returns how many were written.
+ * Allocates nothing. */
+size_t nerkit_dict_match_tokens(const nerkit_dict *d, const char *const *tokens,
+                                const size_t *token_len, size_t n, nerkit_dict_match *out);
+
+/* How dictionary matches and the model's entities combine when tagging
+ * (nerkit_dict_combine, nerkit_bulk_opts.dicts). */
+typedef enum {
+    NERKIT_DICT_OVERRIDE = 0, /* a match replaces the model entities it overlaps (default) */
+    NERKIT_DICT_FILL,         /* a match is kept only where it overlaps no model entity */
+    NERKIT_DICT_ONLY          /* the matches alone: the model does not run */
+} nerkit_dict_policy;
+
+/* Dictionaries one tagging applies at most: their matching state lives on
+ * the stack (2 KiB each), so that it allocates nothing. */
+#define NERKIT_DICTS_MAX 16
+
+/* An entity of a document as dictionaries and the model together give it. */
+typedef struct {
+    size_t start, end; /* document tokens, end exclusive */
+    const char *label; /* the model's type name or the dictionary's label (NUL-terminated) */
+    size_t type;       /* the model's type index, or the label's index in its dictionary */
+    int from_dict;     /* 1: a dictionary match; 0: the model's entity */
+    size_t dict;       /* a match's dictionary: its index in dicts */
+    const char *id;    /* a match's id, id_len bytes, not NUL-terminated; NULL when none */
+    size_t id_len;
+    double prob;       /* the model entity's probability, -1 when none (and for matches) */
+} nerkit_dict_entity;
+
+/* The matches of dicts[0..ndicts) (at most NERKIT_DICTS_MAX) in doc,
+ * sentence by sentence and leftmost-longest over all of them (the longest
+ * match of any at each token, the earlier dictionary's on a tie), combined
+ * with the model's entities ents[0..nents) of the same document, in order
+ * and apart, as nerkit_entities and nerkit_tag_confidence give them (m
+ * names their types; with policy ONLY they are not read and m may be
+ * NULL), as policy says. out
+ * needs room for 2 * doc->ntokens entries (the matches are gathered in its
+ * second half); returns how many were written, in order, none
+ * overlapping. Allocates nothing; 0 when ndicts is 0 or too large. */
+size_t nerkit_dict_combine(const nerkit_model *m, const nerkit_dict *const *dicts, size_t ndicts,
+                           nerkit_dict_policy policy, const nerkit_document *doc,
+                           const nerkit_entity *ents, size_t nents, nerkit_dict_entity *out);
+
 /* ------------------------------------------------------------ bulk tagging */
 
 typedef enum {
@@ -418,6 +571,15 @@ typedef struct {
      * handler sets it), reading ends, every document read is written out
      * whole, and the call fails with NERKIT_ERR_INTERRUPTED. May be NULL. */
     volatile sig_atomic_t *stop;
+    /* Dictionaries to apply (ndicts of them, 0 to NERKIT_DICTS_MAX), under
+     * dict_policy, as nerkit_dict_combine does. Entities then carry where
+     * they came from:
+     * JSONL "source" ("dict" or "model") and a match's "id"; TSV two more
+     * columns; CoNLL and inline the label only. n-best lists are the
+     * model's alone, so not with dictionaries. */
+    nerkit_dict_policy dict_policy;
+    const nerkit_dict *const *dicts;
+    size_t ndicts;
 } nerkit_bulk_opts;
 
 /* Fills in the defaults: text in, JSONL out, one thread per core, 1 MiB
@@ -491,7 +653,7 @@ int nerkit_features_parse(const char *list, uint32_t *mask, nerkit_error *err);
 typedef struct {
     size_t size;           /* sizeof as the caller's header saw it: set by the init */
     const char *algorithm; /* "perceptron" */
-    uint32_t features;     /* NERKIT_FEAT_* mask */
+    uint32_t features;     /* NERKIT_FEAT_* mask (NERKIT_FEAT_ALL | NERKIT_FEAT_NONLOCAL) */
     unsigned hash_bits;    /* feature table of 2^hash_bits rows */
     unsigned min_count;    /* ignore features seen fewer times in training */
     unsigned epochs;       /* at most this many passes */
@@ -562,6 +724,13 @@ typedef struct {
      * more. A model with neither lexicon nor gazetteer is refused too.
      * NULL (the default): none. */
     const char *lexicon_from;
+    /* When none of cluster_files, vectors_file and lexicon_from is given,
+     * the model learns its own: 100-dimensional vectors (window 5) of the
+     * words that occur at least twice in the training corpus, from its
+     * tokens, and their k-means clusters at 64, 256 and 1024, used as
+     * those files would be. Only when at least this many words occur
+     * twice (default 1000: fewer make vectors of noise); 0: never. */
+    size_t self_lexicon_words;
 } nerkit_train_opts;
 
 /* Fills in the defaults. */
@@ -569,7 +738,9 @@ void nerkit_train_opts_init_sized(nerkit_train_opts *opts, size_t size);
 #define nerkit_train_opts_init(opts) nerkit_train_opts_init_sized((opts), sizeof *(opts))
 
 /* Called after each epoch, from the calling thread; return non-zero to
- * stop training. */
+ * end the epochs of the trainer reporting, which keeps the best so far:
+ * with NERKIT_FEAT_NONLOCAL, a first-pass perceptron of one fold (fold >
+ * 0), after which the next one starts, or the model itself. */
 typedef struct {
     unsigned epoch;
     double seconds;         /* for this epoch */
@@ -603,14 +774,6 @@ int nerkit_model_has_probabilities(const nerkit_model *m);
 /* The factor that turns the model's scores into log-potentials: 1 for a
  * CRF, fitted for a perceptron, 0 when the model has no probabilities. */
 double nerkit_model_prob_scale(const nerkit_model *m);
-
-/* An entity: tokens [start, end) and a type index (nerkit_model_type). */
-typedef struct {
-    size_t start, end;
-    size_t type;
-    double prob; /* P(exactly these tokens form one entity of exactly this type | the
-                    sentence) under the model; -1 when not computed */
-} nerkit_entity;
 
 /* The entities in labels[0..n) as the tagging calls write them (chunks
  * never cross sentences, so a whole document's labels may be passed).

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Trains on CoNLL-2003 English train with dev for epoch choice, with the
-# built-in word features only, and checks: the dev F1 bound, nerkit-eval
+# defaults (the word features, the non-local ones, and vectors and clusters
+# of the training text: 92.58 in README.md), and checks: the dev F1 bound, nerkit-eval
 # against conlleval.pl on the tagged dev set; then the shipped model against
 # a bound: `make model` trains it on train and dev together, so this only
 # shows that it loads and tags (its recipe's dev scores, from a train-only
@@ -27,10 +28,10 @@ cut -d' ' -f1-4 "$tmp/pred" | sed 's/ *$//' | cmp -s - <(sed 's/ *$//' "$D/conll
     { echo "FAIL: nerkit-tag changed the input columns"; fail=1; }
 
 f1=$(awk '/^accuracy/ {print $NF}' "$tmp/ours")
-if awk -v f="$f1" 'BEGIN { exit !(f >= 89.5) }'; then
-    echo "ok: dev F1 $f1 >= 89.5"
+if awk -v f="$f1" 'BEGIN { exit !(f >= 91.5) }'; then
+    echo "ok: dev F1 $f1 >= 91.5"
 else
-    echo "FAIL: dev F1 $f1 < 89.5"
+    echo "FAIL: dev F1 $f1 < 91.5"
     fail=1
 fi
 shipped=$("$BIN/nerkit-eval" -m models/en-conll03.nerkit "$D/conll2003/dev.txt" | awk '/^accuracy/ {print $NF}')

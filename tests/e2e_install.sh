@@ -70,7 +70,7 @@ check "libnerkit.so has its soname (libnerkit.so.$major)" sh -c "objdump -p '$P/
 check "nerkit-tag loads neither liblbfgs nor LAPACKE" sh -c "! ldd '$P/bin/nerkit-tag' | grep -q -e lbfgs -e lapacke"
 check "nerkit-train.pc names both libraries" sh -c "pkg-config --libs nerkit-train | grep -q -- '-lnerkit-train -lnerkit'"
 
-for p in nerkit-tag nerkit-train nerkit-eval nerkit-bench nerkit-embed; do
+for p in nerkit-tag nerkit-train nerkit-eval nerkit-bench nerkit-embed nerkit-dict; do
     check "man page of $p installed" test -f "$P/share/man/man1/$p.1"
 done
 check "man page of the API installed" test -f "$P/share/man/man3/nerkit.3"

@@ -6,7 +6,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 MANDIR=${MANDIR:-man}
-PROGRAMS="nerkit-tag nerkit-train nerkit-eval nerkit-bench nerkit-embed"
+PROGRAMS="nerkit-tag nerkit-train nerkit-eval nerkit-bench nerkit-embed nerkit-dict"
 
 # render PAGE: the formatter's warnings, if any, on stdout
 if command -v groff > /dev/null 2>&1; then

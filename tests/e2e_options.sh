@@ -104,7 +104,11 @@ usage "train --patience without -d" "--patience does not apply without -d" \
 usage "train --lexicon-words without resources" "--lexicon-words does not apply without --clusters" \
     "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --lexicon-words 10
 usage "train --folds without nonlocal" "--folds does not apply without the nonlocal feature group" \
-    "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --folds 3
+    "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --features all --folds 3
+usage "train --self-lexicon with --embeddings" "--self-lexicon does not apply with --clusters or --embeddings" \
+    "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --embeddings "$tmp/train.conll" --self-lexicon 5
+usage "train --self-lexicon with --lexicon-from" "--self-lexicon does not apply to --lexicon-from" \
+    "$TRAIN" -t "$tmp/train.conll" -o "$tmp/x.nerkit" --lexicon-from "$tmp/train.conll" --self-lexicon 5
 usage "train --algo unknown" "--algo: unknown algorithm 'svm'" "$TRAIN" --algo svm -t "$tmp/train.conll" -o "$tmp/x.nerkit"
 [ ! -e "$tmp/x.nerkit" ] && ok "no model written after a usage error" || bad "no model written after a usage error"
 usage "embed --neighbors with --clusters" "nerkit-embed: --clusters does not apply to --neighbors" \

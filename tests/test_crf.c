@@ -371,6 +371,8 @@ static double f1_on(const nerkit_model *m, const nerkit_corpus *c)
 static void small_run(nerkit_train_opts *o, const char *optimizer, double l1, double l2)
 {
     nerkit_train_opts_init(o);
+    /* the CRF's own loop: no first-pass perceptrons of non-local features */
+    o->features = NERKIT_FEAT_ALL;
     o->optimizer = optimizer;
     o->l1 = l1;
     o->l2 = l2;

@@ -747,6 +747,100 @@ static void test_exchange_classes(void **state)
     assert_int_equal(err.code, NERKIT_ERR_ARG);
 }
 
+/* nk_strtof is strtof, bit for bit and up to the same end, on every kind
+ * of number: its fast path's (digits, power of ten) split must round as
+ * strtof does, and whatever it does not take must reach strtof whole. */
+static void check_strtof(const char *s)
+{
+    char *e1, *e2;
+    float a = nk_strtof(s, &e1), b = strtof(s, &e2);
+    uint32_t ua, ub;
+    memcpy(&ua, &a, sizeof ua);
+    memcpy(&ub, &b, sizeof ub);
+    if (ua != ub || e1 != e2)
+        fail_msg("\"%s\": nk_strtof %.9g (end +%td), strtof %.9g (end +%td)", s, a, e1 - s, b,
+                 e2 - s);
+}
+
+static void test_strtof_is_strtof(void **state)
+{
+    (void)state;
+    static const char *const odd[] = {
+        "",          "-",          ".",         "-.",        "1e",        "1e+",
+        "1e5x",      "2.5abc",     "inf",       "-nan",      "0x1p3",     "-0",
+        "-0.0",      "  3.5",      "\t-7",      "\n1",       "+.5",       "5.",
+        "16777215",  "16777216",   "16777217",  "99999999",  "123456789", "9999999e10",
+        "1e10",      "1e11",       "1e-10",     "1.5e-11",   "3e-45",     "1e39",
+        "0.000000001", "0.00000000000000000001", "1e0009", "1e00001", "7E-3 4"};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++)
+        check_strtof(odd[i]);
+    /* random floats as vector files print them, and with one digit more
+     * than float needs, where rounding ties and near-ties live */
+    static const char *const fmt[] = {"%.7g", "%.8g", "%.9g", "%.6e", "%.8f", "%.3f"};
+    uint64_t x = 88172645463325252ull;
+    char buf[64];
+    for (int i = 0; i < 300000; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        float v = (float)((double)(x >> 11) / 9007199254740992.0 - 0.5) *
+                  powf(10.0f, (float)((int)(x % 13) - 8));
+        snprintf(buf, sizeof buf, fmt[i % 6], (double)v);
+        check_strtof(buf);
+        /* decimal strings no float prints: 8 digits at every exponent */
+        snprintf(buf, sizeof buf, "%u.%ue%d", (unsigned)(x % 10), (unsigned)(x >> 40) % 10000000,
+                 (int)(x % 23) - 11);
+        check_strtof(buf);
+    }
+}
+
+/* The trainer's vectors of its own corpus (nk_embed_corpus) are
+ * nerkit_embed's of the same tokens written as text: one implementation
+ * of the counting and the factoring, fed two ways. */
+static void test_corpus_vectors_are_text_vectors(void **state)
+{
+    (void)state;
+    const char *path = file("same.txt", NULL);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    size_t cap = 1 << 20, len = 0;
+    char *conll = malloc(cap);
+    assert_non_null(conll);
+    for (int d = 0; d < 300; d++) {
+        len += (size_t)snprintf(conll + len, cap - len, "-DOCSTART- O\n\n");
+        for (int t = 0; t < 40; t++) {
+            int w = uniform() < 0.5 ? (int)(1.0 / (uniform() + 0.01)) : 100 + (int)(uniform() * 400);
+            fprintf(f, "w%d%s", w, t == 39 ? "\n\n" : " ");
+            len += (size_t)snprintf(conll + len, cap - len, "w%d O\n%s", w, t == 39 ? "\n" : "");
+        }
+    }
+    fclose(f);
+    nerkit_error err = {0};
+    nerkit_corpus *c = nerkit_corpus_parse(conll, len, "same.conll", NULL, &err);
+    free(conll);
+    if (!c)
+        fail_msg("%s", err.message);
+    nerkit_embed_opts o;
+    nerkit_embed_opts_init(&o);
+    o.dim = 10;
+    o.min_count = 2;
+    o.threads = 1;
+    nerkit_vectors *a = nerkit_embed(&path, 1, &o, &err);
+    nerkit_vectors *b = nk_embed_corpus(c, 0, &o, &err);
+    assert_non_null(a);
+    assert_non_null(b);
+    assert_true(nerkit_vectors_count(a) > 100);
+    assert_int_equal(nerkit_vectors_count(a), nerkit_vectors_count(b));
+    for (size_t i = 0; i < nerkit_vectors_count(a); i++)
+        assert_string_equal(nerkit_vectors_word(a, i), nerkit_vectors_word(b, i));
+    assert_memory_equal(nerkit_vectors_data(a), nerkit_vectors_data(b),
+                        nerkit_vectors_count(a) * 10 * sizeof(float));
+    nerkit_vectors_free(b);
+    /* too few words for min_words: no vectors, and no SVD run to find out */
+    assert_null(nk_embed_corpus(c, nerkit_vectors_count(a) + 1, &o, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    nerkit_vectors_free(a);
+    nerkit_corpus_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -761,6 +855,8 @@ int main(void)
         cmocka_unit_test(test_bad_files),
         cmocka_unit_test(test_embed_learns),
         cmocka_unit_test(test_exchange_classes),
+        cmocka_unit_test(test_strtof_is_strtof),
+        cmocka_unit_test(test_corpus_vectors_are_text_vectors),
     };
     return cmocka_run_group_tests_name("embed", tests, setup, teardown);
 }

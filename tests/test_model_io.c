@@ -408,7 +408,7 @@ static void test_header_layout(void **state)
     assert_memory_equal(b + meta + 4, "perceptron", 10);
     size_t feat = find_section(b, fx->len, "FEAT", &n);
     assert_int_equal(n, 8);
-    assert_int_equal(rd32(b + feat), NERKIT_FEAT_ALL);
+    assert_int_equal(rd32(b + feat), NERKIT_FEAT_ALL | NERKIT_FEAT_NONLOCAL); /* the defaults */
     assert_int_equal(rd32(b + feat + 4), 16);
     size_t tran = find_section(b, fx->len, "TRAN", &n);
     (void)tran;

@@ -17,6 +17,7 @@
 #include <cmocka.h>
 
 #include "nerkit.h"
+#include "sections.h"
 
 /* ------------------------------------------------ synthetic corpus */
 
@@ -151,6 +152,9 @@ static nerkit_model *train_with(const nerkit_corpus *c, nerkit_train_opts *o, ui
     nerkit_train_opts d;
     if (!o) {
         nerkit_train_opts_init(&d);
+        /* the perceptron's own epochs, which these tests count: the
+         * non-local features' first passes are test_nonlocal.c's */
+        d.features = NERKIT_FEAT_ALL;
         d.hash_bits = 16;
         d.epochs = 10;
         o = &d;
@@ -354,6 +358,14 @@ static void test_progress_can_stop_training(void **state)
     nerkit_error err = {0};
     nerkit_model *m = nerkit_train(tr, NULL, &o, stop_after_first, &calls, &err);
     assert_non_null(m);
+    /* the non-local features' first-pass perceptrons, one a fold, then the
+     * model: each ends after its first epoch */
+    assert_int_equal(calls, o.folds + 1);
+    nerkit_model_free(m);
+    o.features = NERKIT_FEAT_ALL;
+    calls = 0;
+    m = nerkit_train(tr, NULL, &o, stop_after_first, &calls, &err);
+    assert_non_null(m);
     assert_int_equal(calls, 1);
     nerkit_model_free(m);
     nerkit_corpus_free(tr);
@@ -462,6 +474,92 @@ static void test_refuses_empty_and_unlabelled(void **state)
     nerkit_corpus_free(ok);
 }
 
+/* A corpus of nsent sentences whose O words come from a vocabulary of
+ * `words` ("w0" ...), each sentence "Mr NAME" or a city among them. */
+static nerkit_corpus *generate_wordy(uint64_t seed, size_t nsent, size_t words)
+{
+    uint64_t rng = seed;
+    text t = {0};
+    char w[32];
+    for (size_t s = 0; s < nsent; s++) {
+        if (s > 0)
+            add_blank(&t);
+        add(&t, "Mr", "O");
+        add(&t, first_names[rnd(&rng, COUNT(first_names))], "B-PER");
+        for (size_t k = 0; k < 8; k++) {
+            snprintf(w, sizeof w, "w%zu", rnd(&rng, words));
+            add(&t, w, "O");
+        }
+        add(&t, cities[rnd(&rng, COUNT(cities))], "B-LOC");
+        add(&t, ".", "O");
+    }
+    nerkit_error err = {0};
+    nerkit_corpus *c = nerkit_corpus_parse(t.p, t.len, "wordy", NULL, &err);
+    free(t.p);
+    if (!c)
+        fail_msg("wordy corpus: %s", err.message);
+    return c;
+}
+
+/* The FEAT groups of the model m is saved as. */
+static uint32_t saved_groups(const nerkit_model *m)
+{
+    char path[64];
+    temp_path(path);
+    nerkit_error err = {0};
+    assert_int_equal(nerkit_model_save(m, path, &err), NERKIT_OK);
+    size_t len, n;
+    unsigned char *b = slurp(path, &len);
+    size_t at = find_section(b, len, "FEAT", &n);
+    uint32_t groups = (uint32_t)b[at] | (uint32_t)b[at + 1] << 8 | (uint32_t)b[at + 2] << 16 |
+                      (uint32_t)b[at + 3] << 24;
+    free(b);
+    unlink(path);
+    return groups;
+}
+
+/* By default a model has the non-local features, and word vectors and
+ * clusters of its own training text when at least self_lexicon_words of
+ * its words occur twice; fewer words, or 0, leave the lexicon out. */
+static void test_self_lexicon(void **state)
+{
+    (void)state;
+    const uint32_t lexicon = NERKIT_FEAT_CLUSTERS | NERKIT_FEAT_VECTORS;
+    nerkit_train_opts o;
+    nerkit_train_opts_init(&o);
+    assert_true(o.features & NERKIT_FEAT_NONLOCAL);
+    assert_int_equal(o.self_lexicon_words, 1000);
+    o.hash_bits = 16;
+    o.epochs = 2;
+    nerkit_corpus *wordy = generate_wordy(7, 600, 1200); /* 4,800 draws of 1,200 words */
+    nerkit_model *m = train_with(wordy, &o, 1, NULL);
+    uint32_t g = saved_groups(m);
+    assert_int_equal(g & lexicon, lexicon);
+    assert_true(g & NERKIT_FEAT_NONLOCAL);
+    nerkit_model_free(m);
+
+    o.self_lexicon_words = 2000; /* more words than occur twice */
+    m = train_with(wordy, &o, 1, NULL);
+    assert_int_equal(saved_groups(m) & lexicon, 0);
+    nerkit_model_free(m);
+    o.self_lexicon_words = 0;
+    m = train_with(wordy, &o, 1, NULL);
+    assert_int_equal(saved_groups(m) & lexicon, 0);
+    nerkit_model_free(m);
+    nerkit_corpus_free(wordy);
+
+    nerkit_train_opts_init(&o);
+    o.hash_bits = 16;
+    o.epochs = 2;
+    nerkit_corpus *small = generate_corpus(3, 300); /* about 50 words */
+    m = train_with(small, &o, 1, NULL);
+    g = saved_groups(m);
+    assert_int_equal(g & lexicon, 0);
+    assert_true(g & NERKIT_FEAT_NONLOCAL);
+    nerkit_model_free(m);
+    nerkit_corpus_free(small);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -470,6 +568,7 @@ int main(void)
         cmocka_unit_test(test_progress_can_stop_training),
         cmocka_unit_test(test_refuses_empty_and_unlabelled),
         cmocka_unit_test(test_case_copies),
+        cmocka_unit_test(test_self_lexicon),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,7 +26,7 @@
 /* the search range of s; perceptron scores of real models need 1e-3 to 1 */
 #define SCALE_MIN 1e-6
 #define SCALE_MAX 1e3
-#define GOLDEN_STEPS 64
+#define GOLDEN_STEPS 64 /* a bound; the search stops once its two trials are one float */
 
 typedef struct {
     nerkit_model *m;
@@ -103,7 +103,12 @@ int nk_calibrate(nerkit_model *m, const nk_trainset *dev, nerkit_error *err)
     double lo = log(SCALE_MIN), hi = log(SCALE_MAX);
     double x1 = hi - phi * (hi - lo), x2 = lo + phi * (hi - lo);
     double f1 = nll(&f, exp(x1), err), f2 = nll(&f, exp(x2), err);
-    for (int i = 0; i < GOLDEN_STEPS && !isnan(f1) && !isnan(f2); i++) {
+    /* the model stores s as a float, and nll() scores with that float:
+     * once both trials round to the same one, no further step can tell
+     * them apart, and each would cost a pass over the dev set */
+    for (int i = 0; i < GOLDEN_STEPS && !isnan(f1) && !isnan(f2) &&
+                    (float)exp(x1) != (float)exp(x2);
+         i++) {
         if (f1 <= f2) {
             hi = x2, x2 = x1, f2 = f1;
             x1 = hi - phi * (hi - lo);

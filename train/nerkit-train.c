@@ -64,11 +64,11 @@ static void usage(FILE *f)
           "      --seed N          shuffling seed; same seed, same model (default 1)\n"
           "      --hash-bits N     feature table of 2^N rows (default 22)\n"
           "      --min-count N     ignore features seen fewer than N times (default 1)\n"
-          "      --features LIST   feature groups, comma-separated, or 'all' (default):\n"
+          "      --features LIST   feature groups, comma-separated, or 'all':\n"
           "                        word,lower,affix,shape,flags,window,bigram,position,document;\n"
-          "                        'all,nonlocal' adds non-local features: the labels a first\n"
-          "                        pass gave the other mentions of each word in the document\n"
-          "                        (tagging runs two passes)\n"
+          "                        and nonlocal: the labels a first pass gave the other\n"
+          "                        mentions of each word in the document (tagging runs two\n"
+          "                        passes); default 'all,nonlocal'\n"
           "      --folds K         nonlocal: the first-pass labels of the training documents\n"
           "                        come from K perceptrons, each trained without one K-th\n"
           "                        of them (default 2)\n"
@@ -85,6 +85,10 @@ static void usage(FILE *f)
           "      --lexicon-from MODEL take MODEL's word vectors, clusters and gazetteer\n"
           "                        (whichever it has), copied whole, whatever its labels:\n"
           "                        not with --clusters or --embeddings\n"
+          "      --self-lexicon N  with none of --clusters, --embeddings and --lexicon-from:\n"
+          "                        learn word vectors and their clusters from the training\n"
+          "                        text, when at least N of its words occur twice\n"
+          "                        (default 1000; 0: never)\n"
           "      --gazetteer FILE  phrase<TAB>LIST lines: the phrases covering a word and\n"
           "                        its neighbours as features; the lists are stored in\n"
           "                        the model; may be repeated\n"
@@ -127,9 +131,21 @@ static void on_sigint(int sig)
     interrupted = 1;
 }
 
+typedef struct {
+    const nerkit_train_opts *to;
+    double start; /* when nerkit_train was called; 0 once the set-up is reported */
+} progress_state;
+
 static int progress(const nerkit_progress *p, void *user)
 {
-    const nerkit_train_opts *to = user;
+    progress_state *ps = user;
+    const nerkit_train_opts *to = ps->to;
+    /* what comes before the first epoch (resources, features) is the cost
+     * of every run however few its epochs: shown, so that it stays small */
+    if (ps->start > 0) {
+        fprintf(stderr, "set-up (resources, features): %.2fs\n", cli_now() - ps->start);
+        ps->start = 0;
+    }
     if (p->fold)
         fprintf(stderr, "first pass, fold %u/%u: ", p->fold, p->folds);
     if (p->fold || strcmp(to->algorithm, "crf") != 0)
@@ -157,7 +173,7 @@ int main(int argc, char **argv)
     int quiet = 0;
     enum { O_ALGO = 256, O_PATIENCE, O_SEED, O_HASH, O_MINC, O_FEAT, O_TOK, O_LAB, O_TAB, O_SCHEME,
            O_L1, O_L2, O_ITER, O_ITER_PAT, O_DELTA, O_SGD, O_ETA, O_CLUSTERS, O_EMBED,
-           O_LEXWORDS, O_CKPT, O_RESUME, O_PROB, O_GAZ, O_CASE, O_FOLDS, O_LEXFROM };
+           O_LEXWORDS, O_CKPT, O_RESUME, O_PROB, O_GAZ, O_CASE, O_FOLDS, O_LEXFROM, O_SELFLEX };
     static const struct option longopts[] = {
         {"train", required_argument, 0, 't'},      {"dev", required_argument, 0, 'd'},
         {"output", required_argument, 0, 'o'},     {"algo", required_argument, 0, O_ALGO},
@@ -176,6 +192,7 @@ int main(int argc, char **argv)
         {"embeddings", required_argument, 0, O_EMBED},
         {"lexicon-words", required_argument, 0, O_LEXWORDS},
         {"lexicon-from", required_argument, 0, O_LEXFROM},
+        {"self-lexicon", required_argument, 0, O_SELFLEX},
         {"gazetteer", required_argument, 0, O_GAZ},
         {"checkpoint", required_argument, 0, O_CKPT},
         {"resume", required_argument, 0, O_RESUME},
@@ -188,6 +205,10 @@ int main(int argc, char **argv)
     size_t nclusters = 0, ngazetteers = 0;
     cli_args a;
     cli_start(&a, "nerkit-train", longopts, "t:d:o:e:j:qh", (const int[]){O_CLUSTERS, O_GAZ, 0});
+    /* the trainers' matrix products are a sentence or a batch of them:
+     * OpenBLAS's own threads only spin beside them, and -j is the way to
+     * more cores */
+    cli_blas_one_thread();
     int c;
     while ((c = cli_next(&a, argc, argv)) != -1) {
         switch (c) {
@@ -238,6 +259,7 @@ int main(int argc, char **argv)
             break;
         case O_EMBED: to.vectors_file = optarg; break;
         case O_LEXFROM: to.lexicon_from = optarg; break;
+        case O_SELFLEX: to.self_lexicon_words = (size_t)cli_int(&a, optarg, 0, 100000000); break;
         case O_CKPT: to.checkpoint = optarg; break;
         case O_RESUME: to.resume = optarg; break;
         case O_PROB: to.prob_scale = cli_real(&a, optarg, 1e-9, 1e6); break;
@@ -300,8 +322,12 @@ int main(int argc, char **argv)
         cli_not_with(&a, (const int[]){O_FOLDS, 0},
                      "without the nonlocal feature group (--features all,nonlocal)");
     if (to.lexicon_from)
-        cli_not_with(&a, (const int[]){O_CLUSTERS, O_EMBED, 0},
+        cli_not_with(&a, (const int[]){O_CLUSTERS, O_EMBED, O_SELFLEX, 0},
                      "to --lexicon-from, whose model brings its own vectors and clusters");
+    if (to.vectors_file || nclusters)
+        cli_not_with(&a, (const int[]){O_SELFLEX, 0},
+                     "with --clusters or --embeddings, which take the place of the vectors "
+                     "and clusters of the training text");
     if (!to.features && !to.vectors_file && !nclusters && !ngazetteers && !to.lexicon_from)
         cli_usage_error(&a, "--features: no feature group, and no --clusters, --embeddings, "
                             "--gazetteer or --lexicon-from: the model would have nothing to "
@@ -345,7 +371,8 @@ int main(int argc, char **argv)
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     to.stop = &interrupted;
-    nerkit_model *m = nerkit_train(train, dev, &to, quiet ? NULL : progress, &to, &err);
+    progress_state ps = {&to, cli_now()};
+    nerkit_model *m = nerkit_train(train, dev, &to, quiet ? NULL : progress, &ps, &err);
     int rc = 0;
     if (!m && err.code == NERKIT_ERR_INTERRUPTED) {
         if (to.checkpoint)

@@ -1,7 +1,8 @@
 /*
  * Word representations for training: cluster and vector files loaded and
  * cut down to the lexicon a model carries, or the lexicon of a trained
- * model taken whole (--lexicon-from).
+ * model taken whole (--lexicon-from), or, given none of these, vectors and
+ * clusters learned from the training corpus itself.
  *
  * A model keeps the words of its training corpus and each resource's most
  * frequent words (--lexicon-words), which cover nearly all running text of
@@ -230,12 +231,42 @@ static int lexicon_from(nerkit_model *m, const char *path, nerkit_error *err)
     return rc;
 }
 
+/* Vectors and their clusters learned from the training corpus, into r; none
+ * when too few of its words occur twice. The settings are those that did
+ * best for the CoNLL-2002 Spanish and Dutch training text in
+ * models/README.md: from 200,000 tokens, vectors of the words seen twice
+ * still add 0.5 to 2 F1 with the non-local features. */
+static int self_lexicon(resources *r, const nerkit_corpus *train, size_t min_words,
+                        nerkit_error *err)
+{
+    nerkit_embed_opts eo;
+    nerkit_embed_opts_init(&eo);
+    eo.min_count = 2;
+    eo.threads = 1;
+    nerkit_error quiet = {0};
+    /* too few words is no error: the model is made without them */
+    if (!(r->vectors = nk_embed_corpus(train, min_words, &eo, &quiet)))
+        return quiet.code == NERKIT_ERR_ARG ? NERKIT_OK
+                                            : nk_fail(err, quiet.code, "%s", quiet.message);
+    static const size_t ks[] = {64, 256, 1024};
+    size_t nks = 0;
+    while (nks < 3 && ks[nks] < nerkit_vectors_count(r->vectors))
+        nks++;
+    nerkit_kmeans_opts ko;
+    nerkit_kmeans_opts_init(&ko);
+    if (nks && !(r->clusters[0] = nerkit_kmeans(r->vectors, ks, nks, &ko, err)))
+        return err ? err->code : NERKIT_ERR_NOMEM;
+    r->nclusters = nks ? 1 : 0;
+    return NERKIT_OK;
+}
+
 int nk_train_resources(nerkit_model *m, const nerkit_corpus *train, const nerkit_train_opts *o,
                        nerkit_error *err)
 {
     if (o->lexicon_from)
         return lexicon_from(m, o->lexicon_from, err);
-    if (!o->ncluster_files && !o->vectors_file)
+    bool self = !o->ncluster_files && !o->vectors_file;
+    if (self && !o->self_lexicon_words)
         return NERKIT_OK;
     resources r = {0};
     size_t **orders = NULL, ntrain = 0, nclusterings = 0;
@@ -246,6 +277,17 @@ int nk_train_resources(nerkit_model *m, const nerkit_corpus *train, const nerkit
     if (!r.clusters || !orders) {
         rc = NERKIT_ERR_NOMEM;
         goto out;
+    }
+    if (self) {
+        if ((rc = self_lexicon(&r, train, o->self_lexicon_words, err)))
+            goto out;
+        if (!r.vectors)
+            goto out;
+        if (r.nclusters && !(orders[0] = frequency_order(r.clusters[0], err))) {
+            rc = NERKIT_ERR_NOMEM;
+            goto out;
+        }
+        nclusterings = r.nclusters ? nerkit_clusters_levels(r.clusters[0]) : 0;
     }
     for (; r.nclusters < o->ncluster_files; r.nclusters++) {
         nerkit_clusters *c = nerkit_clusters_load(o->cluster_files[r.nclusters], err);

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-NK_OPTS_LAST(nerkit_train_opts, lexicon_from);
+NK_OPTS_LAST(nerkit_train_opts, self_lexicon_words);
 
 void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
 {
     const nerkit_train_opts d = {.size = sizeof d,
                                  .algorithm = "perceptron",
-                                 .features = NERKIT_FEAT_ALL,
+                                 .features = NERKIT_FEAT_ALL | NERKIT_FEAT_NONLOCAL,
                                  .hash_bits = 22,
                                  .min_count = 1,
                                  .epochs = 30,
@@ -27,7 +27,8 @@ void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
                                  .delta = 1e-5,
                                  .eta = 0.05,
                                  .lexicon_words = 50000,
-                                 .folds = 2};
+                                 .folds = 2,
+                                 .self_lexicon_words = 1000};
     nk_opts_init(o, size, &d, sizeof d);
 }
 

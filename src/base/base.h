@@ -162,6 +162,9 @@ void nk_lines_close(nk_lines *r);
 /* Seconds on a monotonic clock. */
 double nk_now(void);
 
+/* strtof's result and end for any input, fast for short decimals (decimal.c). */
+float nk_strtof(const char *s, char **end);
+
 /* ---- files written whole (atomic_file.c) */
 
 /* A file written whole or not at all: write to f, then commit (fsync and

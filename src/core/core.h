@@ -55,6 +55,11 @@ typedef struct nk_phrases {
     uint32_t *out_start; /* state s ends the pairs out_start[s] .. out_start[s+1]-1 */
     uint32_t *out_list;  /* a pair's list */
     uint32_t *out_case;  /* a pair's exact forms, hashed */
+    /* What only dictionaries keep (NULL in a model's GAZT): a pair's
+     * entry number in the order it was added (the builder's seq), and its
+     * NK_PHRASE_* flags. */
+    uint32_t *out_seq;
+    uint8_t *out_flags;
     unsigned root_bits;  /* the root's children with key top bits b: root[b] .. root[b+1]-1 */
     uint32_t *root;
 } nk_phrases;
@@ -63,7 +68,11 @@ typedef struct {
     uint32_t len;  /* tokens */
     uint32_t list;
     bool exact;    /* the exact forms match too, not only the lower-cased ones */
+    uint32_t out;  /* the pair's index, for out_seq and out_flags */
 } nk_phrase_match;
+
+/* An entry that matches only with its own casing (exact forms). */
+#define NK_PHRASE_EXACT 1u
 
 /* The hash the features use for a token's exact form. */
 uint64_t nk_word_hash(const char *s, size_t len);
@@ -72,6 +81,11 @@ uint64_t nk_word_hash(const char *s, size_t len);
  * them, longest first, and returns how many there are. */
 size_t nk_phrases_at(const nk_phrases *p, const uint64_t *lower, const uint64_t *word, size_t n,
                      nk_phrase_match *out, size_t cap);
+
+/* Asks the cache for what the lookups at the next two tokens (lower[0],
+ * lower[1], n of them given) will read first, for a caller that walks
+ * every token of a text through a large matcher. */
+void nk_phrases_prefetch(const nk_phrases *p, const uint64_t *lower, size_t n);
 
 void nk_phrases_free(nk_phrases *p);
 
@@ -86,7 +100,18 @@ typedef struct {
     size_t first;         /* the builder's tok[first .. first+len) */
     const uint64_t *tok;  /* the same, once no more are added */
     uint32_t len, list, exact_case, state;
+    uint32_t seq;         /* the order it was added in */
+    uint32_t flags;       /* NK_PHRASE_* */
+    uint64_t value;       /* what else makes it an entry of its own (a dictionary id, hashed) */
 } nk_phrase_entry;
+
+/* What finish does with one phrase (the same exact forms) added more than
+ * once. MERGE (gazetteers): one pair per distinct list. The others
+ * (dictionaries) keep one entry per phrase: a repeat with the same list
+ * and value merges, a conflicting one (another list or value) is an error
+ * (ERROR, with the two entries' seq in conflict[]) or gives way to the
+ * first or last one added. */
+typedef enum { NK_DUPS_MERGE = 0, NK_DUPS_ERROR, NK_DUPS_FIRST, NK_DUPS_LAST } nk_dups;
 
 typedef struct {
     uint64_t *tok;
@@ -95,6 +120,11 @@ typedef struct {
     size_t nentries, cap_entries;
     char **lists;
     uint32_t nlists, last;
+    nk_dups dups;
+    uint32_t conflict[2]; /* ERROR: the entries in conflict */
+    size_t nconflicts;    /* FIRST, LAST: phrases whose conflicts were resolved */
+    uint32_t (*resolved)[2]; /* FIRST, LAST: (kept, dropped) seq of each entry given way */
+    size_t nresolved;
 } nk_phrase_builder;
 
 /* The id of a list by name, added when new. */
@@ -102,10 +132,57 @@ int nk_phrase_builder_list(nk_phrase_builder *b, const char *name, size_t len, u
                            nerkit_error *err);
 int nk_phrase_builder_add(nk_phrase_builder *b, const uint64_t *lower, const uint64_t *word,
                           size_t n, uint32_t list, nerkit_error *err);
+/* The same with flags and a value (see nk_dups). */
+int nk_phrase_builder_add_entry(nk_phrase_builder *b, const uint64_t *lower, const uint64_t *word,
+                                size_t n, uint32_t list, uint32_t flags, uint64_t value,
+                                nerkit_error *err);
 /* Builds the matcher, which takes over the list names; free the builder
  * after. */
 int nk_phrase_builder_finish(nk_phrase_builder *b, nk_phrases *p, nerkit_error *err);
 void nk_phrase_builder_free(nk_phrase_builder *b);
+
+/* ---- the section file (model_io.c): one container for models, training
+ * checkpoints and dictionaries. A 32-byte header (magic, version, payload
+ * length, payload CRC-32, header CRC-32), then tagged sections of tag and
+ * u64 length; little-endian whatever the host (docs/model-format.md). */
+
+void nk_put_u32(nk_buf *b, uint32_t v);
+void nk_put_u64(nk_buf *b, uint64_t v);
+/* u32 length and the bytes */
+void nk_put_str(nk_buf *b, const char *s);
+uint32_t nk_le32(const unsigned char *s);
+uint64_t nk_le64(const unsigned char *s);
+/* Room for the header, which nk_file_seal fills in. */
+void nk_file_begin(nk_buf *b);
+/* A section's tag and length; returns where its body starts, for
+ * nk_section_end to patch the length in. */
+size_t nk_section_begin(nk_buf *b, const char tag[4]);
+void nk_section_end(nk_buf *b, size_t body);
+/* A u32 count of zero bytes, then the bytes, so that what follows starts
+ * a multiple of 8 bytes into the file (b holds it from its start). */
+void nk_put_pad(nk_buf *b);
+/* A phrase matcher's arrays as they are in memory, one after the other:
+ * key, child, out_start, out_list, out_case, root (GAZT, and a
+ * dictionary's DTRI). */
+void nk_put_phrase_arrays(nk_buf *b, const nk_phrases *p);
+/* Fills in the header of the file in b (kind names it in messages). */
+int nk_file_seal(nk_buf *b, const char *magic, uint32_t version, const char *kind,
+                 nerkit_error *err);
+/* Checks the header of a whole file p of len bytes (magic, version, length,
+ * both checksums) and gives its payload. */
+int nk_file_open(const unsigned char *p, size_t len, const char *magic, uint32_t version,
+                 const char *kind, const char *name, const unsigned char **payload,
+                 size_t *payload_len, nerkit_error *err);
+typedef struct {
+    const char *tag; /* in: four letters */
+    const unsigned char *p; /* out: the body, when seen */
+    size_t len;
+    bool seen;
+} nk_section;
+/* Finds the known sections of a payload (others are skipped; a known one
+ * twice is damage). */
+int nk_file_sections(const unsigned char *payload, size_t len, nk_section *known, size_t nknown,
+                     const char *kind, const char *name, nerkit_error *err);
 
 /* ---- documents and features (features.c) */
 

@@ -36,42 +36,42 @@
 #define HEADER_SIZE 32
 #define MAX_META 65536
 
-static void put_u32(nk_buf *b, uint32_t v)
+void nk_put_u32(nk_buf *b, uint32_t v)
 {
     unsigned char s[4] = {(unsigned char)v, (unsigned char)(v >> 8), (unsigned char)(v >> 16),
                           (unsigned char)(v >> 24)};
     nk_buf_put(b, s, 4);
 }
 
-static void put_u64(nk_buf *b, uint64_t v)
+void nk_put_u64(nk_buf *b, uint64_t v)
 {
-    put_u32(b, (uint32_t)v);
-    put_u32(b, (uint32_t)(v >> 32));
+    nk_put_u32(b, (uint32_t)v);
+    nk_put_u32(b, (uint32_t)(v >> 32));
 }
 
 static void put_f32(nk_buf *b, float f)
 {
     uint32_t v;
     memcpy(&v, &f, 4);
-    put_u32(b, v);
+    nk_put_u32(b, v);
 }
 
-static void put_str(nk_buf *b, const char *s)
+void nk_put_str(nk_buf *b, const char *s)
 {
-    put_u32(b, (uint32_t)strlen(s));
+    nk_put_u32(b, (uint32_t)strlen(s));
     nk_buf_put(b, s, strlen(s));
 }
 
 /* Sections are written as tag, u64 length, body; the length is patched in
  * once the body is written. */
-static size_t begin_section(nk_buf *b, const char tag[4])
+size_t nk_section_begin(nk_buf *b, const char tag[4])
 {
     nk_buf_put(b, tag, 4);
-    put_u64(b, 0);
+    nk_put_u64(b, 0);
     return b->len;
 }
 
-static void end_section(nk_buf *b, size_t body)
+void nk_section_end(nk_buf *b, size_t body)
 {
     if (b->failed)
         return;
@@ -95,24 +95,47 @@ static uint32_t crc(const unsigned char *p, size_t n)
 
 static void write_lexicon(nk_buf *b, const nk_lexicon *lx)
 {
-    size_t s = begin_section(b, "LEXN");
+    size_t s = nk_section_begin(b, "LEXN");
     size_t n = lx->nwords;
-    put_u32(b, lx->nwords);
-    put_u32(b, lx->nclusterings);
-    put_u32(b, lx->dim);
+    nk_put_u32(b, lx->nwords);
+    nk_put_u32(b, lx->nclusterings);
+    nk_put_u32(b, lx->dim);
     nk_buf_put(b, lx->brown, lx->nclusterings);
     for (size_t w = 0; w < n; w++)
-        put_u64(b, lx->key[w]);
+        nk_put_u64(b, lx->key[w]);
     /* the file lists clustering by clustering */
     for (size_t c = 0; c < lx->nclusterings; c++)
         for (size_t w = 0; w < n; w++)
-            put_u32(b, lx->cluster[w * lx->nclusterings + c]);
+            nk_put_u32(b, lx->cluster[w * lx->nclusterings + c]);
     if (lx->dim) {
         for (size_t w = 0; w < n; w++)
             put_f32(b, lx->scale[w]);
         nk_buf_put(b, lx->vec, n * lx->dim);
     }
-    end_section(b, s);
+    nk_section_end(b, s);
+}
+
+void nk_put_phrase_arrays(nk_buf *b, const nk_phrases *p)
+{
+    for (uint32_t k = 0; k < p->nstates; k++)
+        nk_put_u64(b, p->key[k]);
+    for (uint32_t k = 0; k <= p->nstates; k++)
+        nk_put_u32(b, p->child[k]);
+    for (uint32_t k = 0; k <= p->nstates; k++)
+        nk_put_u32(b, p->out_start[k]);
+    for (uint32_t k = 0; k < p->nout; k++)
+        nk_put_u32(b, p->out_list[k]);
+    for (uint32_t k = 0; k < p->nout; k++)
+        nk_put_u32(b, p->out_case[k]);
+    for (size_t k = 0; k <= (size_t)1 << p->root_bits; k++)
+        nk_put_u32(b, p->root[k]);
+}
+
+void nk_put_pad(nk_buf *b)
+{
+    uint32_t pad = (uint32_t)(8 - (b->len + 4) % 8) % 8;
+    nk_put_u32(b, pad);
+    nk_buf_put(b, "\0\0\0\0\0\0\0", pad);
 }
 
 /* The GAZT section: list names, then the matcher's arrays as they are in
@@ -120,33 +143,20 @@ static void write_lexicon(nk_buf *b, const nk_lexicon *lx)
  * could map them in place. */
 static void write_phrases(nk_buf *b, const nk_phrases *p)
 {
-    size_t s = begin_section(b, "GAZT");
-    put_u32(b, p->nlists);
+    size_t s = nk_section_begin(b, "GAZT");
+    nk_put_u32(b, p->nlists);
     for (uint32_t l = 0; l < p->nlists; l++)
-        put_str(b, p->lists[l]);
-    put_u32(b, p->nstates);
-    put_u32(b, p->nout);
-    put_u32(b, p->root_bits);
-    uint32_t pad = (uint32_t)(8 - (b->len + 4) % 8) % 8;
-    put_u32(b, pad);
-    nk_buf_put(b, "\0\0\0\0\0\0\0", pad);
-    for (uint32_t k = 0; k < p->nstates; k++)
-        put_u64(b, p->key[k]);
-    for (uint32_t k = 0; k <= p->nstates; k++)
-        put_u32(b, p->child[k]);
-    for (uint32_t k = 0; k <= p->nstates; k++)
-        put_u32(b, p->out_start[k]);
-    for (uint32_t k = 0; k < p->nout; k++)
-        put_u32(b, p->out_list[k]);
-    for (uint32_t k = 0; k < p->nout; k++)
-        put_u32(b, p->out_case[k]);
-    for (size_t k = 0; k <= (size_t)1 << p->root_bits; k++)
-        put_u32(b, p->root[k]);
-    end_section(b, s);
+        nk_put_str(b, p->lists[l]);
+    nk_put_u32(b, p->nstates);
+    nk_put_u32(b, p->nout);
+    nk_put_u32(b, p->root_bits);
+    nk_put_pad(b);
+    nk_put_phrase_arrays(b, p);
+    nk_section_end(b, s);
 }
 
-/* Room for the header, which seal() fills in once the sections are there. */
-static void begin_file(nk_buf *b)
+/* Room for the header, which nk_file_seal fills in once the sections are there. */
+void nk_file_begin(nk_buf *b)
 {
     unsigned char header[HEADER_SIZE] = {0};
     nk_buf_put(b, header, HEADER_SIZE);
@@ -156,53 +166,53 @@ static void begin_file(nk_buf *b)
 static void put_model(const nerkit_model *m, nk_buf *b)
 {
     const size_t L = m->nlabels;
-    size_t s = begin_section(b, "META");
-    put_str(b, m->algorithm);
-    put_str(b, nerkit_scheme_name(m->scheme));
-    put_str(b, NERKIT_VERSION);
-    end_section(b, s);
+    size_t s = nk_section_begin(b, "META");
+    nk_put_str(b, m->algorithm);
+    nk_put_str(b, nerkit_scheme_name(m->scheme));
+    nk_put_str(b, NERKIT_VERSION);
+    nk_section_end(b, s);
 
-    s = begin_section(b, "LABL");
-    put_u32(b, (uint32_t)m->ntypes);
+    s = nk_section_begin(b, "LABL");
+    nk_put_u32(b, (uint32_t)m->ntypes);
     for (size_t t = 0; t < m->ntypes; t++)
-        put_str(b, m->types[t]);
-    end_section(b, s);
+        nk_put_str(b, m->types[t]);
+    nk_section_end(b, s);
 
-    s = begin_section(b, "FEAT");
-    put_u32(b, m->feat.groups);
-    put_u32(b, m->feat.hash_bits);
-    end_section(b, s);
+    s = nk_section_begin(b, "FEAT");
+    nk_put_u32(b, m->feat.groups);
+    nk_put_u32(b, m->feat.hash_bits);
+    nk_section_end(b, s);
 
-    s = begin_section(b, "TRAN");
+    s = nk_section_begin(b, "TRAN");
     for (size_t k = 0; k < L * L; k++)
         put_f32(b, m->trans[k]);
-    end_section(b, s);
+    nk_section_end(b, s);
 
-    s = begin_section(b, "WGHT");
-    put_u32(b, m->nrows);
+    s = nk_section_begin(b, "WGHT");
+    nk_put_u32(b, m->nrows);
     /* rows are kept in slot order, so the index bits list the slots */
     size_t words = ((size_t)1 << m->feat.hash_bits) / 64;
     for (size_t w = 0; w < words; w++)
         for (uint64_t bits = m->present[w]; bits; bits &= bits - 1)
-            put_u32(b, (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits)));
+            nk_put_u32(b, (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits)));
     for (size_t k = 0; k < (size_t)m->nrows * L; k++)
         put_f32(b, m->rows[k]);
-    end_section(b, s);
+    nk_section_end(b, s);
 
     /* a CRF's scale of 1 goes without saying: its files stay as they were */
     if (m->prob_scale > 0 && !(m->prob_scale == 1 && strcmp(m->algorithm, "crf") == 0)) {
-        s = begin_section(b, "PROB");
+        s = nk_section_begin(b, "PROB");
         put_f32(b, m->prob_scale);
-        end_section(b, s);
+        nk_section_end(b, s);
     }
 
     if (m->feat.groups & (NERKIT_FEAT_CLUSTERS | NERKIT_FEAT_VECTORS))
         write_lexicon(b, &m->lex);
     if (m->feat.groups & NERKIT_FEAT_VECTORS) {
-        s = begin_section(b, "DENS");
+        s = nk_section_begin(b, "DENS");
         for (size_t k = 0; k < L * NK_WINDOW * m->lex.dim; k++)
             put_f32(b, m->dense[k]);
-        end_section(b, s);
+        nk_section_end(b, s);
     }
     if (m->feat.groups & NERKIT_FEAT_GAZETTEER)
         write_phrases(b, &m->gaz);
@@ -210,7 +220,7 @@ static void put_model(const nerkit_model *m, nk_buf *b)
 
 /* Fills in the header of the file in b: magic, version, payload length and
  * both checksums. */
-static int seal(nk_buf *b, const char *magic, uint32_t version, const char *kind,
+int nk_file_seal(nk_buf *b, const char *magic, uint32_t version, const char *kind,
                 nerkit_error *err)
 {
     if (b->failed)
@@ -234,9 +244,9 @@ static int seal(nk_buf *b, const char *magic, uint32_t version, const char *kind
 int nerkit_model_save(const nerkit_model *m, const char *path, nerkit_error *err)
 {
     nk_buf b = {0};
-    begin_file(&b);
+    nk_file_begin(&b);
     put_model(m, &b);
-    int rc = seal(&b, MAGIC, FORMAT_VERSION, "model", err);
+    int rc = nk_file_seal(&b, MAGIC, FORMAT_VERSION, "model", err);
     if (!rc)
         rc = nk_atomic_write(path, b.p, b.len, err);
     free(b.p);
@@ -259,14 +269,14 @@ static bool get(rbuf *r, void *out, size_t n)
     return true;
 }
 
-static uint32_t le32(const unsigned char *s)
+uint32_t nk_le32(const unsigned char *s)
 {
     return (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
 }
 
-static uint64_t le64(const unsigned char *s)
+uint64_t nk_le64(const unsigned char *s)
 {
-    return (uint64_t)le32(s) | (uint64_t)le32(s + 4) << 32;
+    return (uint64_t)nk_le32(s) | (uint64_t)nk_le32(s + 4) << 32;
 }
 
 static bool get_u32(rbuf *r, uint32_t *v)
@@ -274,7 +284,7 @@ static bool get_u32(rbuf *r, uint32_t *v)
     unsigned char s[4];
     if (!get(r, s, 4))
         return false;
-    *v = le32(s);
+    *v = nk_le32(s);
     return true;
 }
 
@@ -322,7 +332,7 @@ static bool get_u64(rbuf *r, uint64_t *v)
     unsigned char s[8];
     if (!get(r, s, 8))
         return false;
-    *v = le64(s);
+    *v = nk_le64(s);
     return true;
 }
 
@@ -476,7 +486,7 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
         bad(err, name, "TRAN section has the wrong size for the label set");
         goto out;
     }
-    if (wght.len < 4 || (wrows = le32(wght.p)) > (wght.len - 4) / (4 + 4 * L) ||
+    if (wght.len < 4 || (wrows = nk_le32(wght.p)) > (wght.len - 4) / (4 + 4 * L) ||
         wght.len - 4 != wrows * (4 + 4 * L)) {
         bad(err, name, "WGHT section: row count does not match its size");
         goto out;
@@ -589,18 +599,23 @@ out:
 
 /* Checks the header of a file of this kind (magic, version, length and
  * checksums) and gives the payload. */
-static int open_file(const unsigned char *p, size_t len, const char *magic, uint32_t version,
-                     const char *kind, const char *name, rbuf *payload, nerkit_error *err)
+int nk_file_open(const unsigned char *p, size_t len, const char *magic, uint32_t version,
+                 const char *kind, const char *name, const unsigned char **payload,
+                 size_t *payload_len, nerkit_error *err)
 {
-    bool model = strcmp(kind, "model") == 0;
+    /* the other kinds of the container, named when given for this one */
+    static const struct {
+        const char *magic, *what;
+    } kinds[] = {{MAGIC, "model"},
+                 {CKPT_MAGIC, "training checkpoint (finish it with nerkit-train --resume)"},
+                 {"NERKITD\x1a", "dictionary (for nerkit-tag --dict)"}};
     if (len == 0)
         return nk_fail(err, NERKIT_ERR_MODEL, "%s: empty file, not a nerkit %s", name, kind);
     if (memcmp(p, magic, len < 8 ? len : 8) != 0) {
-        if (len >= 8 && memcmp(p, model ? CKPT_MAGIC : MAGIC, 8) == 0)
-            return nk_fail(err, NERKIT_ERR_MODEL, "%s: a nerkit %s, not a %s", name,
-                           model ? "training checkpoint (finish it with nerkit-train --resume)"
-                                 : "model",
-                           kind);
+        for (size_t k = 0; len >= 8 && k < sizeof kinds / sizeof *kinds; k++)
+            if (memcmp(p, kinds[k].magic, 8) == 0)
+                return nk_fail(err, NERKIT_ERR_MODEL, "%s: a nerkit %s, not a %s", name,
+                               kinds[k].what, kind);
         return nk_fail(err, NERKIT_ERR_MODEL, "%s: not a nerkit %s (bad magic bytes)", name,
                        kind);
     }
@@ -608,32 +623,70 @@ static int open_file(const unsigned char *p, size_t len, const char *magic, uint
         return nk_fail(err, NERKIT_ERR_MODEL,
                        "%s: truncated %s: %zu bytes, shorter than the %d-byte header", name, kind,
                        len, HEADER_SIZE);
-    if (crc(p, 28) != le32(p + 28))
+    if (crc(p, 28) != nk_le32(p + 28))
         return damaged(err, kind, name, "header checksum mismatch");
-    uint32_t v = le32(p + 8);
+    uint32_t v = nk_le32(p + 8);
     if (v > version)
         return nk_fail(err, NERKIT_ERR_VERSION,
                        "%s: %s format version %u is newer than this nerkit reads (%u); "
                        "upgrade nerkit",
                        name, kind, v, version);
-    if (v == 0 || le32(p + 12) != 0)
+    if (v == 0 || nk_le32(p + 12) != 0)
         return damaged(err, kind, name, "format version 0 or reserved header bytes set");
-    uint64_t n = le64(p + 16);
+    uint64_t n = nk_le64(p + 16);
     if (n > len - HEADER_SIZE)
         return nk_fail(err, NERKIT_ERR_MODEL,
                        "%s: truncated %s: header promises %llu payload bytes, file has %zu", name,
                        kind, (unsigned long long)n, len - HEADER_SIZE);
     if (n < len - HEADER_SIZE)
         return damaged(err, kind, name, "trailing bytes after the payload");
-    if (crc(p + HEADER_SIZE, n) != le32(p + 24))
+    if (crc(p + HEADER_SIZE, n) != nk_le32(p + 24))
         return nk_fail(err, NERKIT_ERR_MODEL, "%s: corrupted %s: payload checksum mismatch", name,
                        kind);
-    *payload = (rbuf){p + HEADER_SIZE, (size_t)n, 0};
+    *payload = p + HEADER_SIZE;
+    *payload_len = (size_t)n;
     return NERKIT_OK;
 }
 
-/* Finds the sections of a payload. Unknown ones are skipped: later versions
- * may add sections. */
+static int open_file(const unsigned char *p, size_t len, const char *magic, uint32_t version,
+                     const char *kind, const char *name, rbuf *payload, nerkit_error *err)
+{
+    *payload = (rbuf){0};
+    return nk_file_open(p, len, magic, version, kind, name, &payload->p, &payload->len, err);
+}
+
+int nk_file_sections(const unsigned char *payload, size_t len, nk_section *known, size_t nknown,
+                     const char *kind, const char *name, nerkit_error *err)
+{
+    rbuf r = {payload, len, 0};
+    for (size_t k = 0; k < nknown; k++) {
+        known[k].p = NULL;
+        known[k].len = 0;
+        known[k].seen = false;
+    }
+    while (r.pos < r.len) {
+        unsigned char head[12];
+        if (!get(&r, head, 12))
+            return damaged(err, kind, name, "section header cut short");
+        uint64_t n = nk_le64(head + 4);
+        if (n > r.len - r.pos)
+            return damaged(err, kind, name, "section longer than the payload");
+        for (size_t k = 0; k < nknown; k++) {
+            if (memcmp(head, known[k].tag, 4) != 0)
+                continue;
+            if (known[k].seen)
+                return damaged(err, kind, name, "a section appears twice");
+            known[k].p = r.p + r.pos;
+            known[k].len = (size_t)n;
+            known[k].seen = true;
+        }
+        r.pos += (size_t)n;
+    }
+    return NERKIT_OK;
+}
+
+/* Finds the sections of a model or checkpoint payload. Unknown ones are
+ * skipped: later versions may add sections. */
 static int find_sections(rbuf r, sections *sec, const char *kind, const char *name,
                          nerkit_error *err)
 {
@@ -648,26 +701,17 @@ static int find_sections(rbuf r, sections *sec, const char *kind, const char *na
                  {"DENS", &sec->dens, &sec->has_dens}, {"PSTA", &sec->psta, &sec->has_psta},
                  {"ORDR", &sec->ordr, &sec->has_ordr}, {"WSUM", &sec->wsum, &sec->has_wsum},
                  {"TSUM", &sec->tsum, &sec->has_tsum}, {"DSUM", &sec->dsum, &sec->has_dsum}};
+    enum { N = sizeof known / sizeof *known };
+    nk_section found[N];
+    for (size_t k = 0; k < N; k++)
+        found[k].tag = known[k].tag;
     memset(sec, 0, sizeof *sec);
-    while (r.pos < r.len) {
-        unsigned char head[12];
-        if (!get(&r, head, 12))
-            return damaged(err, kind, name, "section header cut short");
-        uint64_t n = le64(head + 4);
-        if (n > r.len - r.pos)
-            return damaged(err, kind, name, "section longer than the payload");
-        rbuf body = {r.p + r.pos, (size_t)n, 0};
-        r.pos += (size_t)n;
-        for (size_t k = 0; k < sizeof known / sizeof *known; k++) {
-            if (memcmp(head, known[k].tag, 4) != 0)
-                continue;
-            if (*known[k].seen)
-                return damaged(err, kind, name, "a section appears twice");
-            *known[k].dst = body;
-            *known[k].seen = true;
-        }
+    int rc = nk_file_sections(r.p, r.len, found, N, kind, name, err);
+    for (size_t k = 0; !rc && k < N; k++) {
+        *known[k].dst = (rbuf){found[k].p, found[k].len, 0};
+        *known[k].seen = found[k].seen;
     }
-    return NERKIT_OK;
+    return rc;
 }
 
 nerkit_model *nerkit_model_load_buffer(const void *data, size_t len, const char *name,
@@ -731,9 +775,9 @@ nerkit_model *nerkit_model_load(const char *path, nerkit_error *err)
 static void put_pairs(nk_buf *b, const int32_t *w, const int64_t *u, size_t n)
 {
     for (size_t k = 0; k < n; k++)
-        put_u32(b, (uint32_t)w[k]);
+        nk_put_u32(b, (uint32_t)w[k]);
     for (size_t k = 0; k < n; k++)
-        put_u64(b, (uint64_t)u[k]);
+        nk_put_u64(b, (uint64_t)u[k]);
 }
 
 int nk_checkpoint_save(const char *path, const nerkit_model *best, const nk_checkpoint *ck,
@@ -741,52 +785,52 @@ int nk_checkpoint_save(const char *path, const nerkit_model *best, const nk_chec
 {
     const size_t L = ck->L;
     nk_buf b = {0};
-    begin_file(&b);
+    nk_file_begin(&b);
     put_model(best, &b);
-    size_t s = begin_section(&b, "PSTA");
+    size_t s = nk_section_begin(&b, "PSTA");
     uint64_t score;
     memcpy(&score, &ck->best_score, 8);
-    put_u64(&b, ck->fingerprint);
-    put_u32(&b, ck->epoch);
-    put_u32(&b, ck->since_best);
-    put_u32(&b, ck->stopped);
-    put_u64(&b, score);
-    put_u64(&b, (uint64_t)ck->step);
-    put_u64(&b, L);
-    put_u64(&b, ck->rows);
-    put_u64(&b, ck->K);
-    put_u64(&b, ck->n);
-    end_section(&b, s);
-    s = begin_section(&b, "ORDR");
+    nk_put_u64(&b, ck->fingerprint);
+    nk_put_u32(&b, ck->epoch);
+    nk_put_u32(&b, ck->since_best);
+    nk_put_u32(&b, ck->stopped);
+    nk_put_u64(&b, score);
+    nk_put_u64(&b, (uint64_t)ck->step);
+    nk_put_u64(&b, L);
+    nk_put_u64(&b, ck->rows);
+    nk_put_u64(&b, ck->K);
+    nk_put_u64(&b, ck->n);
+    nk_section_end(&b, s);
+    s = nk_section_begin(&b, "ORDR");
     for (size_t i = 0; i < ck->n; i++)
-        put_u64(&b, ck->order[i]);
-    end_section(&b, s);
-    s = begin_section(&b, "WSUM");
+        nk_put_u64(&b, ck->order[i]);
+    nk_section_end(&b, s);
+    s = nk_section_begin(&b, "WSUM");
     for (size_t r = 0; r < ck->rows; r++) {
         bool any = false;
         for (size_t y = 0; y < L && !any; y++)
             any = ck->w[r * L + y] != 0 || ck->u[r * L + y] != 0;
         if (any) {
-            put_u64(&b, r);
+            nk_put_u64(&b, r);
             put_pairs(&b, ck->w + r * L, ck->u + r * L, L);
         }
     }
-    end_section(&b, s);
-    s = begin_section(&b, "TSUM");
+    nk_section_end(&b, s);
+    s = nk_section_begin(&b, "TSUM");
     put_pairs(&b, ck->wt, ck->ut, L * L);
-    end_section(&b, s);
+    nk_section_end(&b, s);
     if (ck->K) {
-        s = begin_section(&b, "DSUM");
+        s = nk_section_begin(&b, "DSUM");
         for (size_t k = 0; k < L * ck->K; k++)
             put_f32(&b, ck->wd[k]);
         for (size_t k = 0; k < L * ck->K; k++) {
             uint64_t bits;
             memcpy(&bits, &ck->ud[k], 8);
-            put_u64(&b, bits);
+            nk_put_u64(&b, bits);
         }
-        end_section(&b, s);
+        nk_section_end(&b, s);
     }
-    int rc = seal(&b, CKPT_MAGIC, CKPT_VERSION, "checkpoint", err);
+    int rc = nk_file_seal(&b, CKPT_MAGIC, CKPT_VERSION, "checkpoint", err);
     if (!rc)
         rc = nk_atomic_write(path, b.p, b.len, err);
     free(b.p);
@@ -888,11 +932,11 @@ int nk_checkpoint_load_buffer(const void *data, size_t len, const char *name, nk
     sections sec;
     *best = NULL;
     int rc = open_file(data, len, CKPT_MAGIC, CKPT_VERSION, "checkpoint", name, &payload, err);
-    if (!rc && le32((const unsigned char *)data + 8) < CKPT_VERSION)
+    if (!rc && nk_le32((const unsigned char *)data + 8) < CKPT_VERSION)
         rc = nk_fail(err, NERKIT_ERR_VERSION,
                      "%s: checkpoint format version %u is older than this nerkit resumes (%u); "
                      "train again without --resume",
-                     name, le32((const unsigned char *)data + 8), CKPT_VERSION);
+                     name, nk_le32((const unsigned char *)data + 8), CKPT_VERSION);
     if (!rc)
         rc = find_sections(payload, &sec, "checkpoint", name, err);
     if (!rc)

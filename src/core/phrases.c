@@ -12,7 +12,8 @@
  * short range. The root has as many children as there are distinct first
  * words (hundreds of thousands for a large dictionary), so it has a bucket
  * index on the keys' top bits, which makes its lookup one or two probes.
- * The same arrays are what the model file holds, and no state owns memory:
+ * The same arrays are what the model file (GAZT) and the dictionary file
+ * (src/text/dict.c) hold, and no state owns memory:
  * building sorts the phrases once (n log n) and lays out each depth in one
  * pass.
  */
@@ -51,6 +52,8 @@ void nk_phrases_free(nk_phrases *p)
     free(p->out_start);
     free(p->out_list);
     free(p->out_case);
+    free(p->out_seq);
+    free(p->out_flags);
     free(p->root);
     memset(p, 0, sizeof *p);
 }
@@ -82,6 +85,19 @@ static uint32_t child_of(const nk_phrases *p, uint32_t s, uint64_t key)
     return lo < p->child[s + 1] && p->key[lo] == key ? lo : 0;
 }
 
+void nk_phrases_prefetch(const nk_phrases *p, const uint64_t *lower, size_t n)
+{
+    if (!p->nstates)
+        return;
+    /* two steps, as the key range of a root bucket is read from the root
+     * index: the index for the token after next, the keys for the next,
+     * whose index entry the step before asked for */
+    if (n > 1)
+        __builtin_prefetch(&p->root[root_bucket(p->root_bits, lower[1])]);
+    if (n > 0)
+        __builtin_prefetch(&p->key[p->root[root_bucket(p->root_bits, lower[0])]]);
+}
+
 size_t nk_phrases_at(const nk_phrases *p, const uint64_t *lower, const uint64_t *word, size_t n,
                      nk_phrase_match *out, size_t cap)
 {
@@ -105,7 +121,7 @@ size_t nk_phrases_at(const nk_phrases *p, const uint64_t *lower, const uint64_t 
         for (uint32_t o = p->out_start[s]; o < p->out_start[s + 1]; o++, found++)
             if (found < cap)
                 out[found] = (nk_phrase_match){(uint32_t)depth + 1, p->out_list[o],
-                                               p->out_case[o] == cases[depth]};
+                                               p->out_case[o] == cases[depth], o};
     }
     return found;
 }
@@ -140,6 +156,13 @@ int nk_phrase_builder_list(nk_phrase_builder *b, const char *name, size_t len, u
 int nk_phrase_builder_add(nk_phrase_builder *b, const uint64_t *lower, const uint64_t *word,
                           size_t n, uint32_t list, nerkit_error *err)
 {
+    return nk_phrase_builder_add_entry(b, lower, word, n, list, 0, 0, err);
+}
+
+int nk_phrase_builder_add_entry(nk_phrase_builder *b, const uint64_t *lower, const uint64_t *word,
+                                size_t n, uint32_t list, uint32_t flags, uint64_t value,
+                                nerkit_error *err)
+{
     if (n == 0 || n > NK_PHRASE_MAX_TOKENS)
         return nk_fail(err, NERKIT_ERR_ARG, "a phrase of %zu tokens (1 to %d allowed)", n,
                        NK_PHRASE_MAX_TOKENS);
@@ -151,6 +174,8 @@ int nk_phrase_builder_add(nk_phrase_builder *b, const uint64_t *lower, const uin
             return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory adding a phrase");
         b->cap_tok = cap;
     }
+    if (b->nentries >= UINT32_MAX - 1)
+        return nk_fail(err, NERKIT_ERR_ARG, "too many phrases for one matcher");
     if (b->nentries == b->cap_entries) {
         size_t cap = b->cap_entries ? 2 * b->cap_entries : 1024;
         if (!nk_resize(&b->entries, cap, sizeof *b->entries))
@@ -161,8 +186,9 @@ int nk_phrase_builder_add(nk_phrase_builder *b, const uint64_t *lower, const uin
     for (size_t k = 0; k < n; k++)
         h = case_step(h, word[k]);
     memcpy(b->tok + b->ntok, lower, n * sizeof *lower);
-    b->entries[b->nentries++] =
-        (nk_phrase_entry){b->ntok, NULL, (uint32_t)n, list, case_final(h), 0};
+    b->entries[b->nentries] = (nk_phrase_entry){b->ntok, NULL, (uint32_t)n, list, case_final(h), 0,
+                                                (uint32_t)b->nentries, flags, value};
+    b->nentries++;
     b->ntok += n;
     return NERKIT_OK;
 }
@@ -174,6 +200,7 @@ void nk_phrase_builder_free(nk_phrase_builder *b)
     free(b->lists);
     free(b->tok);
     free(b->entries);
+    free(b->resolved);
     memset(b, 0, sizeof *b);
 }
 
@@ -189,6 +216,78 @@ static int cmp_entry(const void *x, const void *y)
     if (a->list != b->list)
         return a->list < b->list ? -1 : 1;
     return (a->exact_case > b->exact_case) - (a->exact_case < b->exact_case);
+}
+
+/* Dictionaries: one phrase's entries together, in the order they came. */
+static int cmp_dict_entry(const void *x, const void *y)
+{
+    const nk_phrase_entry *a = x, *b = y;
+    for (uint32_t k = 0; k < a->len && k < b->len; k++)
+        if (a->tok[k] != b->tok[k])
+            return a->tok[k] < b->tok[k] ? -1 : 1;
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
+    if (a->exact_case != b->exact_case)
+        return a->exact_case < b->exact_case ? -1 : 1;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static int cmp_seq(const void *x, const void *y)
+{
+    const nk_phrase_entry *a = x, *b = y;
+    return (a->seq > b->seq) - (a->seq < b->seq);
+}
+
+static bool same_phrase(const nk_phrase_entry *a, const nk_phrase_entry *b)
+{
+    return a->len == b->len && a->exact_case == b->exact_case &&
+           memcmp(a->tok, b->tok, a->len * sizeof *a->tok) == 0;
+}
+
+/* Sorted dictionary entries down to one per phrase, as b->dups says. */
+static int resolve_dups(nk_phrase_builder *b, nk_phrase_entry *e, size_t *n, nerkit_error *err)
+{
+    size_t kept = 0;
+    for (size_t r0 = 0, r1; r0 < *n; r0 = r1) {
+        size_t keep = r0;
+        bool conflict = false;
+        for (r1 = r0 + 1; r1 < *n && same_phrase(&e[r0], &e[r1]); r1++) {
+            if (e[r1].list == e[r0].list && e[r1].value == e[r0].value)
+                continue;
+            if (b->dups == NK_DUPS_ERROR) {
+                b->conflict[0] = e[r0].seq;
+                b->conflict[1] = e[r1].seq;
+                return nk_fail(err, NERKIT_ERR_FORMAT, "a phrase listed twice, differently");
+            }
+            conflict = true;
+        }
+        if (conflict) {
+            b->nconflicts++;
+            if (b->dups == NK_DUPS_LAST)
+                keep = r1 - 1;
+            for (size_t r = r0; r < r1; r++) {
+                if (e[r].list == e[keep].list && e[r].value == e[keep].value)
+                    continue;
+                if (!nk_resize(&b->resolved, b->nresolved + 1, sizeof *b->resolved))
+                    return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory building a phrase matcher");
+                b->resolved[b->nresolved][0] = e[keep].seq;
+                b->resolved[b->nresolved++][1] = e[r].seq;
+            }
+        }
+        e[kept++] = e[keep];
+    }
+    *n = kept;
+    /* a phrase's entries of other casings in the order listed, so that of
+     * two matching alike the first listed wins */
+    for (size_t g0 = 0, g1; g0 < kept; g0 = g1) {
+        for (g1 = g0 + 1; g1 < kept && e[g1].len == e[g0].len &&
+                          memcmp(e[g1].tok, e[g0].tok, e[g0].len * sizeof *e[g0].tok) == 0;
+             g1++)
+            ;
+        if (g1 - g0 > 1)
+            qsort(e + g0, g1 - g0, sizeof *e, cmp_seq);
+    }
+    return NERKIT_OK;
 }
 
 static bool same_entry(const nk_phrase_entry *a, const nk_phrase_entry *b)
@@ -265,12 +364,18 @@ int nk_phrase_builder_finish(nk_phrase_builder *b, nk_phrases *p, nerkit_error *
     for (size_t i = 0; i < n; i++)
         e[i].tok = b->tok + e[i].first;
     if (n) /* qsort may not be given NULL, which an empty builder holds */
-        qsort(e, n, sizeof *e, cmp_entry);
-    size_t distinct = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!distinct || !same_entry(&e[distinct - 1], &e[i]))
-            e[distinct++] = e[i];
-    n = distinct;
+        qsort(e, n, sizeof *e, b->dups == NK_DUPS_MERGE ? cmp_entry : cmp_dict_entry);
+    if (b->dups == NK_DUPS_MERGE) {
+        size_t distinct = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!distinct || !same_entry(&e[distinct - 1], &e[i]))
+                e[distinct++] = e[i];
+        n = distinct;
+    } else {
+        int rc = resolve_dups(b, e, &n, err);
+        if (rc)
+            return rc;
+    }
     if (n > UINT32_MAX - 1)
         return nk_fail(err, NERKIT_ERR_ARG, "too many phrases for one matcher");
     uint32_t *parent = NULL;
@@ -284,7 +389,10 @@ int nk_phrase_builder_finish(nk_phrase_builder *b, nk_phrases *p, nerkit_error *
     p->out_start = calloc(ns + 1, sizeof *p->out_start);
     p->out_list = malloc((n + 1) * sizeof *p->out_list);
     p->out_case = malloc((n + 1) * sizeof *p->out_case);
-    if (!p->child || !p->out_start || !p->out_list || !p->out_case) {
+    p->out_seq = malloc((n + 1) * sizeof *p->out_seq);
+    p->out_flags = malloc(n + 1);
+    if (!p->child || !p->out_start || !p->out_list || !p->out_case || !p->out_seq ||
+        !p->out_flags) {
         free(parent);
         nk_phrases_free(p);
         return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory building a phrase matcher");
@@ -297,7 +405,8 @@ int nk_phrase_builder_finish(nk_phrase_builder *b, nk_phrases *p, nerkit_error *
     while (q <= ns)
         p->child[q++] = (uint32_t)ns;
     /* outputs grouped by state (a counting sort, parent[] now the cursor);
-     * entries sorted by phrase keep each state's outputs sorted by list */
+     * entries sorted by phrase keep each state's outputs sorted by list
+     * (a dictionary's: by exact forms, then in the order added) */
     for (size_t i = 0; i < n; i++)
         p->out_start[e[i].state + 1]++;
     for (size_t s = 0; s < ns; s++)
@@ -307,6 +416,8 @@ int nk_phrase_builder_finish(nk_phrase_builder *b, nk_phrases *p, nerkit_error *
         uint32_t o = parent[e[i].state]++;
         p->out_list[o] = e[i].list;
         p->out_case[o] = e[i].exact_case;
+        p->out_seq[o] = e[i].seq;
+        p->out_flags[o] = (uint8_t)e[i].flags;
     }
     free(parent);
     unsigned bits = 0;

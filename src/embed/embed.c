@@ -531,8 +531,45 @@ done:
     return rc;
 }
 
-nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths,
-                             const nerkit_embed_opts *given, nerkit_error *err)
+/* Both passes over a corpus already in memory, its tokens as they are, on
+ * the calling thread: the training text of nerkit_train is small, and its
+ * tokens, not the tokenizer's reading of them, are what the features see. */
+static int count_corpus(embed *e, const nerkit_corpus *c, size_t min_words, nerkit_error *err)
+{
+    e->nthreads = 1;
+    if (!(e->w = nk_alloc(1, sizeof *e->w, err)))
+        return NERKIT_ERR_NOMEM;
+    worker *w = &e->w[0];
+    w->e = e;
+    const size_t ndocs = nerkit_corpus_ndocuments(c);
+    nerkit_document doc;
+    int rc = NERKIT_OK;
+    e->pass = PASS_VOCAB;
+    for (size_t d = 0; d < ndocs && !rc; d++) {
+        nerkit_corpus_document(c, d, &doc);
+        rc = count_words(w, &doc, err);
+    }
+    if (rc || (rc = choose_vocab(e, err)))
+        return rc;
+    /* decided before the SVD, which is most of the work */
+    if (e->vocab.n < e->o->dim || e->vocab.n < min_words)
+        return nk_fail(err, NERKIT_ERR_ARG, "only %zu words occur %llu times or more: fewer "
+                       "than %zu", e->vocab.n, (unsigned long long)e->o->min_count,
+                       min_words > e->o->dim ? min_words : (size_t)e->o->dim);
+    if ((rc = nk_pairbuf_init(&w->pairs, PAIRBUF, e->vocab.n, e->o->window, false, err)))
+        return rc;
+    e->pass = PASS_COOC;
+    for (size_t d = 0; d < ndocs && !rc; d++) {
+        nerkit_corpus_document(c, d, &doc);
+        rc = count_pairs(w, &doc, err);
+    }
+    return rc ? rc : flush_pairs(w, err);
+}
+
+/* Counts from files (paths) or from corpus, then the vectors. */
+static nerkit_vectors *embed_vectors(const char *const *paths, size_t npaths,
+                                     const nerkit_corpus *corpus, size_t min_words,
+                                     const nerkit_embed_opts *given, nerkit_error *err)
 {
     nerkit_embed_opts opts;
     const nerkit_embed_opts *o = &opts;
@@ -543,7 +580,8 @@ nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths,
     pthread_mutex_init(&e.cooc_mu, NULL);
     nerkit_vectors *v = NULL;
     float *data = NULL;
-    int rc = count_text(&e, paths, npaths, false, err);
+    int rc = corpus ? count_corpus(&e, corpus, min_words, err)
+                    : count_text(&e, paths, npaths, false, err);
     if (rc || (rc = factor(&e, &data, err)))
         goto done;
     if (!(v = nk_alloc(1, sizeof *v, err))) {
@@ -561,6 +599,18 @@ done:
     free(data);
     embed_free(&e);
     return rc ? NULL : v;
+}
+
+nerkit_vectors *nerkit_embed(const char *const *paths, size_t npaths,
+                             const nerkit_embed_opts *given, nerkit_error *err)
+{
+    return embed_vectors(paths, npaths, NULL, 0, given, err);
+}
+
+nerkit_vectors *nk_embed_corpus(const nerkit_corpus *c, size_t min_words,
+                                const nerkit_embed_opts *o, nerkit_error *err)
+{
+    return embed_vectors(NULL, 0, c, min_words, o, err);
 }
 
 nerkit_clusters *nerkit_exchange(const char *const *paths, size_t npaths,

@@ -87,6 +87,12 @@ typedef struct {
     unsigned prunes;
 } nk_cooc;
 
+/* nerkit_embed over the tokens of a corpus in memory, as they are, on the
+ * calling thread; NULL with NERKIT_ERR_ARG when fewer than min_words (or
+ * o->dim) words occur o->min_count times. */
+nerkit_vectors *nk_embed_corpus(const nerkit_corpus *c, size_t min_words,
+                                const nerkit_embed_opts *o, nerkit_error *err);
+
 int nk_pairbuf_init(nk_pairbuf *b, size_t cap, size_t vocab, unsigned window, bool ordered,
                     nerkit_error *err);
 void nk_pairbuf_free(nk_pairbuf *b);

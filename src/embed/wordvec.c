@@ -201,7 +201,7 @@ static int parse_text_vector(nerkit_vectors *v, nk_buf *scratch, const char *lin
     char *p = scratch->p;
     for (size_t j = 0; j < dim; j++) {
         char *end;
-        float x = strtof(p, &end);
+        float x = nk_strtof(p, &end);
         if (end == p || (*end && *end != ' ' && *end != '\t') || !isfinite(x))
             return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: number %zu of the vector of '%.*s' is %s",
                            lr->name, lr->lineno, j + 1, (int)(sp - line), line,
@@ -425,7 +425,7 @@ static int sniff(const char *path, nerkit_vec_format *f, nerkit_error *err)
             unsigned long long k = 0;
             for (;;) {
                 char *e;
-                float x = strtof(q, &e);
+                float x = nk_strtof(q, &e);
                 (void)x;
                 if (e == q)
                     break;

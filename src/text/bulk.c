@@ -117,7 +117,7 @@ static int write_out(void *user, const nk_buf *out, nerkit_error *err)
     return NERKIT_OK;
 }
 
-NK_OPTS_LAST(nerkit_bulk_opts, stop);
+NK_OPTS_LAST(nerkit_bulk_opts, ndicts);
 
 void nerkit_bulk_opts_init_sized(nerkit_bulk_opts *o, size_t size)
 {

@@ -11,14 +11,14 @@
 /* Longest line read: a phrase is a few words, a longer line is not one. */
 #define MAX_LINE 4096
 
-static int read_file(const char *path, nk_phrase_builder *b, nerkit_tokens *tk, nerkit_error *err)
+int nk_list_read(const char *path, size_t max_line, nk_list_line take, void *user,
+                 const char *empty, nerkit_error *err)
 {
     nk_lines lr;
-    int rc = nk_lines_open(&lr, path, MAX_LINE, err);
+    int rc = nk_lines_open(&lr, path, max_line, err);
     if (rc)
         return rc;
-    uint64_t lower[NK_PHRASE_MAX_TOKENS], word[NK_PHRASE_MAX_TOKENS];
-    size_t before = b->nentries;
+    size_t taken = 0;
     const char *line;
     size_t len;
     uint64_t off;
@@ -30,51 +30,56 @@ static int read_file(const char *path, nk_phrase_builder *b, nerkit_tokens *tk, 
             sp++;
         if (sp == len || line[sp] == '#')
             continue;
-        const char *tab = memchr(line, '\t', len);
-        const char *list = tab ? tab + 1 : NULL;
-        size_t list_len = tab ? len - (size_t)(list - line) : 0;
-        if (!tab || tab == line || !list_len || memchr(list, '\t', list_len)) {
-            rc = nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: expected phrase<TAB>LIST", path,
-                         lr.lineno);
+        if ((rc = take(user, path, lr.lineno, line, len, err)))
             break;
-        }
-        if (nk_utf8_check((const unsigned char *)line, len) != len) {
-            rc = nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: invalid UTF-8", path, lr.lineno);
-            break;
-        }
-        if (list_len > NK_MAX_TYPE_LEN) {
-            rc = nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: list name of %zu bytes (at most %d)",
-                         path, lr.lineno, list_len, NK_MAX_TYPE_LEN);
-            break;
-        }
-        if ((rc = nerkit_tokenize(tk, line, (size_t)(tab - line), err)))
-            break;
-        nerkit_document doc;
-        nerkit_tokens_document(tk, &doc);
-        if (doc.ntokens == 0 || doc.ntokens > NK_PHRASE_MAX_TOKENS) {
-            rc = nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: a phrase of %zu tokens (1 to %d allowed)",
-                         path, lr.lineno, doc.ntokens, NK_PHRASE_MAX_TOKENS);
-            break;
-        }
-        for (size_t k = 0; k < doc.ntokens; k++) {
-            lower[k] = nk_lower_hash(doc.tokens[k], doc.token_len[k]);
-            word[k] = nk_word_hash(doc.tokens[k], doc.token_len[k]);
-        }
-        uint32_t id;
-        nerkit_error inner = {0};
-        if ((rc = nk_phrase_builder_list(b, list, list_len, &id, &inner)) ||
-            (rc = nk_phrase_builder_add(b, lower, word, doc.ntokens, id, &inner))) {
-            rc = nk_fail(err, (nerkit_status)rc, "%s:%u: %s", path, lr.lineno, inner.message);
-            break;
-        }
+        taken++;
     }
     nk_lines_close(&lr);
-    /* an empty list (a wrong file, comments only) would train a model that
-     * silently lacks what it was asked for */
-    if (rc == 0 && b->nentries == before)
-        rc = nk_fail(err, NERKIT_ERR_FORMAT,
-                     "%s: no phrases: a gazetteer has lines of phrase<TAB>LIST", path);
+    /* an empty list (a wrong file, comments only) would silently give
+     * nothing of what was asked for */
+    if (rc == 0 && !taken)
+        rc = nk_fail(err, NERKIT_ERR_FORMAT, "%s: %s", path, empty);
     return rc < 0 ? -rc : rc;
+}
+
+typedef struct {
+    nk_phrase_builder *b;
+    nerkit_tokens *tk;
+} gazetteer;
+
+static int add_phrase(void *user, const char *path, unsigned lineno, const char *line, size_t len,
+                      nerkit_error *err)
+{
+    gazetteer *g = user;
+    uint64_t lower[NK_PHRASE_MAX_TOKENS], word[NK_PHRASE_MAX_TOKENS];
+    const char *tab = memchr(line, '\t', len);
+    const char *list = tab ? tab + 1 : NULL;
+    size_t list_len = tab ? len - (size_t)(list - line) : 0;
+    if (!tab || tab == line || !list_len || memchr(list, '\t', list_len))
+        return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: expected phrase<TAB>LIST", path, lineno);
+    if (nk_utf8_check((const unsigned char *)line, len) != len)
+        return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: invalid UTF-8", path, lineno);
+    if (list_len > NK_MAX_TYPE_LEN)
+        return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: list name of %zu bytes (at most %d)", path,
+                       lineno, list_len, NK_MAX_TYPE_LEN);
+    int rc = nerkit_tokenize(g->tk, line, (size_t)(tab - line), err);
+    if (rc)
+        return rc;
+    nerkit_document doc;
+    nerkit_tokens_document(g->tk, &doc);
+    if (doc.ntokens == 0 || doc.ntokens > NK_PHRASE_MAX_TOKENS)
+        return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: a phrase of %zu tokens (1 to %d allowed)",
+                       path, lineno, doc.ntokens, NK_PHRASE_MAX_TOKENS);
+    for (size_t k = 0; k < doc.ntokens; k++) {
+        lower[k] = nk_lower_hash(doc.tokens[k], doc.token_len[k]);
+        word[k] = nk_word_hash(doc.tokens[k], doc.token_len[k]);
+    }
+    uint32_t id;
+    nerkit_error inner = {0};
+    if ((rc = nk_phrase_builder_list(g->b, list, list_len, &id, &inner)) ||
+        (rc = nk_phrase_builder_add(g->b, lower, word, doc.ntokens, id, &inner)))
+        return nk_fail(err, (nerkit_status)rc, "%s:%u: %s", path, lineno, inner.message);
+    return NERKIT_OK;
 }
 
 int nk_gazetteer_read(const char *const *paths, size_t n, nk_phrases *out, nerkit_error *err)
@@ -82,8 +87,10 @@ int nk_gazetteer_read(const char *const *paths, size_t n, nk_phrases *out, nerki
     nk_phrase_builder b = {0};
     nerkit_tokens *tk = nerkit_tokens_new();
     int rc = tk ? NERKIT_OK : nk_fail(err, NERKIT_ERR_NOMEM, "out of memory reading gazetteers");
+    gazetteer g = {&b, tk};
     for (size_t f = 0; f < n && !rc; f++)
-        rc = read_file(paths[f], &b, tk, err);
+        rc = nk_list_read(paths[f], MAX_LINE, add_phrase, &g,
+                          "no phrases: a gazetteer has lines of phrase<TAB>LIST", err);
     if (!rc)
         rc = nk_phrase_builder_finish(&b, out, err);
     nk_phrase_builder_free(&b);

@@ -38,19 +38,36 @@ static void put_flat(nk_buf *b, const char *s, size_t n)
         nk_buf_putc(b, (s[i] == '\t' || s[i] == '\n' || s[i] == '\r') ? ' ' : s[i]);
 }
 
+/* Entity k's label: the model's type, or a dictionary's label. */
+static const char *label_of(const nerkit_model *m, const nerkit_entity *e, const nk_entinfo *info,
+                            size_t k)
+{
+    return info ? info[k].label : m->types[e[k].type];
+}
+
 /* A JSON array of entities; offset shifts their token positions (the
- * entities of an n-best alternative count from their sentence). */
+ * entities of an n-best alternative count from their sentence); info, when
+ * dictionaries were applied, adds where each came from. */
 static void put_entities(nk_buf *b, const nerkit_model *m, const nk_tagged *d,
-                         const nerkit_entity *e, size_t n, size_t offset, int byte_offsets)
+                         const nerkit_entity *e, const nk_entinfo *info, size_t n, size_t offset,
+                         int byte_offsets)
 {
     nk_buf_putc(b, '[');
     for (size_t k = 0; k < n; k++) {
         const nerkit_span *a = &d->span[offset + e[k].start], *z = &d->span[offset + e[k].end - 1];
         nk_buf_printf(b, "%s{\"start\":%zu,\"end\":%zu,\"label\":", k ? "," : "", a->char_start,
                       z->char_end);
-        nk_buf_json_string(b, m->types[e[k].type], strlen(m->types[e[k].type]));
+        const char *label = label_of(m, e, info, k);
+        nk_buf_json_string(b, label, strlen(label));
         put_str(b, ",\"text\":");
         nk_buf_json_string(b, d->text + a->byte_start, z->byte_end - a->byte_start);
+        if (info) {
+            put_str(b, info[k].dict ? ",\"source\":\"dict\"" : ",\"source\":\"model\"");
+            if (info[k].id_len) {
+                put_str(b, ",\"id\":");
+                nk_buf_json_string(b, info[k].id, info[k].id_len);
+            }
+        }
         if (byte_offsets)
             nk_buf_printf(b, ",\"byte_start\":%zu,\"byte_end\":%zu", a->byte_start, z->byte_end);
         if (e[k].prob >= 0)
@@ -76,7 +93,7 @@ static void put_nbest(nk_buf *b, const nerkit_model *m, const nk_tagged *d, nk_t
                 nk_buf_printf(b, ",\"prob\":%.6f", w->probs[r * S + s]);
             put_str(b, ",\"entities\":");
             size_t ne = nerkit_entities(w->nbest + r * N + first, n, w->alt);
-            put_entities(b, m, d, w->alt, ne, first, byte_offsets);
+            put_entities(b, m, d, w->alt, NULL, ne, first, byte_offsets);
             nk_buf_putc(b, '}');
         }
         put_str(b, "]}");
@@ -113,38 +130,52 @@ static void format_jsonl(nk_buf *b, const nerkit_model *m, const nk_tagged *d, n
         any = true;
     }
     put_str(b, any ? ",\"entities\":" : "\"entities\":");
-    put_entities(b, m, d, w->ents, w->nents, 0, o->byte_offsets);
+    put_entities(b, m, d, w->ents, o->ndicts ? w->info : NULL, w->nents, 0, o->byte_offsets);
     if (o->nbest)
         put_nbest(b, m, d, w, o->byte_offsets);
     put_str(b, "}\n");
 }
 
-static void format_tsv(nk_buf *b, const nerkit_model *m, const nk_tagged *d, const nk_tagwork *w)
+/* With dictionaries, two more columns: the source and the id (empty
+ * when none), and with confidences the probability column on every line,
+ * empty for a match, so that the columns stay in place. */
+static void format_tsv(nk_buf *b, const nerkit_model *m, const nk_tagged *d, const nk_tagwork *w,
+                       const nerkit_bulk_opts *o)
 {
+    const nk_entinfo *info = o->ndicts ? w->info : NULL;
     for (size_t k = 0; k < w->nents; k++) {
         const nerkit_entity *e = &w->ents[k];
         const nerkit_span *a = &d->span[e->start], *z = &d->span[e->end - 1];
         put_doc_name(b, d);
-        nk_buf_printf(b, "\t%zu\t%zu\t%s\t", a->char_start, z->char_end, m->types[e->type]);
+        nk_buf_printf(b, "\t%zu\t%zu\t%s\t", a->char_start, z->char_end,
+                      label_of(m, w->ents, info, k));
         put_flat(b, d->text + a->byte_start, z->byte_end - a->byte_start);
+        if (info) {
+            put_str(b, info[k].dict ? "\tdict\t" : "\tmodel\t");
+            put_flat(b, info[k].id ? info[k].id : "", info[k].id_len);
+            if (o->confidence)
+                nk_buf_putc(b, '\t');
+        }
         if (e->prob >= 0)
-            nk_buf_printf(b, "\t%.4f", e->prob);
+            nk_buf_printf(b, "%s%.4f", info ? "" : "\t", e->prob);
         nk_buf_putc(b, '\n');
     }
 }
 
 static void format_inline(nk_buf *b, const nerkit_model *m, const nk_tagged *d,
-                          const nk_tagwork *w)
+                          const nk_tagwork *w, const nerkit_bulk_opts *o)
 {
+    const nk_entinfo *info = o->ndicts ? w->info : NULL;
     size_t pos = 0;
     for (size_t k = 0; k < w->nents; k++) {
         const nerkit_entity *e = &w->ents[k];
         const nerkit_span *a = &d->span[e->start], *z = &d->span[e->end - 1];
         nk_buf_put(b, d->text + pos, a->byte_start - pos);
+        const char *label = label_of(m, w->ents, info, k);
         if (e->prob >= 0)
-            nk_buf_printf(b, "[%s %.2f ", m->types[e->type], e->prob);
+            nk_buf_printf(b, "[%s %.2f ", label, e->prob);
         else
-            nk_buf_printf(b, "[%s ", m->types[e->type]);
+            nk_buf_printf(b, "[%s ", label);
         nk_buf_put(b, d->text + a->byte_start, z->byte_end - a->byte_start);
         nk_buf_putc(b, ']');
         pos = z->byte_end;
@@ -153,11 +184,52 @@ static void format_inline(nk_buf *b, const nerkit_model *m, const nk_tagged *d,
     put_str(b, d->text_len && d->text[d->text_len - 1] == '\n' ? "\n" : "\n\n");
 }
 
+/* The label strings of every token from the entities as combined with
+ * dictionaries (one column: n-best lists are not combined), in scheme as
+ * nerkit_model_label_strings writes a model's; two entities of one label
+ * are of one type, whichever gave them. */
+static void entity_columns(const nerkit_model *m, const nerkit_document *doc, const nk_tagwork *w,
+                           nerkit_scheme scheme, const char **names)
+{
+    if (scheme == NERKIT_SCHEME_AUTO)
+        scheme = m->scheme;
+    for (size_t i = 0; i < doc->ntokens; i++)
+        names[i] = m->names[0];
+    size_t k = 0;
+    for (size_t s = 0, first = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
+        size_t end = first + doc->sentence_len[s];
+        for (bool sentence_start = true; k < w->nents && w->ents[k].start < end;
+             k++, sentence_start = false) {
+            const nerkit_entity *e = &w->ents[k];
+            const nk_entinfo *in = &w->info[k];
+            /* IOB1 starts with B- only an entity right after one of its type */
+            bool follows = !sentence_start && w->ents[k - 1].end == e->start &&
+                           strcmp(w->info[k - 1].label, in->label) == 0;
+            for (size_t t = e->start; t < e->end; t++) {
+                int part = e->end - e->start == 1 ? NK_U : t == e->start ? NK_B
+                           : t + 1 == e->end ? NK_L : NK_I;
+                char p;
+                switch (scheme) {
+                case NERKIT_SCHEME_BILOU: p = "BILU"[part]; break;
+                case NERKIT_SCHEME_BIOES: p = "BIES"[part]; break;
+                case NERKIT_SCHEME_IOB1: p = t == e->start && follows ? 'B' : 'I'; break;
+                default: p = part == NK_B || part == NK_U ? 'B' : 'I'; break;
+                }
+                names[t] = in->prefixed[(size_t)(strchr("BIESLU", p) - "BIESLU") * in->stride];
+            }
+        }
+    }
+}
+
 /* Label strings of every token in K columns (K = 1, or the n-best ranks):
  * names[i * K + r], written sentence by sentence for IOB1's sake. */
 static void label_columns(const nerkit_model *m, const nerkit_document *doc, const nk_tagwork *w,
-                          size_t K, nerkit_scheme scheme, const char **names)
+                          size_t K, nerkit_scheme scheme, const char **names, bool combined)
 {
+    if (combined) {
+        entity_columns(m, doc, w, scheme, names);
+        return;
+    }
     const size_t N = doc->ntokens;
     for (size_t r = 0; r < K; r++) {
         const uint16_t *labels = K > 1 ? w->nbest + r * N : w->labels;
@@ -174,7 +246,7 @@ static void format_conll(nk_buf *b, const nerkit_model *m, const nk_tagged *d, n
                          const nerkit_bulk_opts *o)
 {
     size_t K = o->nbest ? o->nbest : 1;
-    label_columns(m, &d->doc, w, K, o->scheme, w->columns);
+    label_columns(m, &d->doc, w, K, o->scheme, w->columns, o->ndicts > 0);
     put_str(b, "-DOCSTART-");
     for (size_t r = 0; r < K; r++)
         put_str(b, " O");
@@ -203,6 +275,8 @@ void nk_tagwork_free(nk_tagwork *w)
     free(w->found);
     free(w->names);
     free(w->columns);
+    free(w->info);
+    free(w->combined);
     memset(w, 0, sizeof *w);
 }
 
@@ -214,7 +288,9 @@ static int reserve_work(nk_tagwork *w, size_t N, size_t S, size_t K, nerkit_erro
             !nk_resize(&w->ents, n, sizeof *w->ents) || !nk_resize(&w->alt, n, sizeof *w->alt) ||
             !nk_resize(&w->names, n, sizeof *w->names) ||
             !nk_resize(&w->nbest, n * k, sizeof *w->nbest) ||
-            !nk_resize(&w->columns, n * k, sizeof *w->columns))
+            !nk_resize(&w->columns, n * k, sizeof *w->columns) ||
+            !nk_resize(&w->info, n, sizeof *w->info) ||
+            !nk_resize(&w->combined, 2 * n, sizeof *w->combined))
             return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory tagging");
         w->cap_tok = n;
         w->cap_k = k;
@@ -231,13 +307,36 @@ static int reserve_work(nk_tagwork *w, size_t N, size_t S, size_t K, nerkit_erro
     return NERKIT_OK;
 }
 
+/* The model's entities of w->ents and the dictionaries' matches, combined
+ * as o->dict_policy says, into w->ents and w->info. */
+static void apply_dicts(const nerkit_model *m, nk_tagwork *w, const nerkit_document *doc,
+                        const nerkit_bulk_opts *o)
+{
+    size_t n = nerkit_dict_combine(m, o->dicts, o->ndicts, o->dict_policy, doc, w->ents, w->nents,
+                                   w->combined);
+    for (size_t k = 0; k < n; k++) {
+        const nerkit_dict_entity *c = &w->combined[k];
+        w->ents[k] = (nerkit_entity){c->start, c->end, c->type, c->prob};
+        w->info[k] = c->from_dict
+                         ? (nk_entinfo){c->label, nk_dict_prefixed(o->dicts[c->dict], c->type), 1,
+                                        c->id, c->id_len, true}
+                         : (nk_entinfo){c->label, (const char *const *)m->names + 1 + c->type,
+                                        m->ntypes, NULL, 0, false};
+    }
+    w->nents = n;
+}
+
 int nk_tag_document(nerkit_tagger *t, nk_tagwork *w, const nerkit_document *doc,
                     const nerkit_bulk_opts *o, nerkit_error *err)
 {
     int rc = reserve_work(w, doc->ntokens, doc->nsentences, o->nbest ? o->nbest : 1, err);
     if (rc)
         return rc;
-    if (o->confidence) {
+    if (o->ndicts && o->dict_policy == NERKIT_DICT_ONLY) {
+        /* the model does not run: the matches are all there is */
+        memset(w->labels, 0, doc->ntokens * sizeof *w->labels);
+        w->nents = 0;
+    } else if (o->confidence) {
         rc = nerkit_tag_confidence(t, doc, w->labels, w->ents, &w->nents, err);
     } else {
         rc = nerkit_tag_document(t, doc, w->labels, err);
@@ -245,6 +344,8 @@ int nk_tag_document(nerkit_tagger *t, nk_tagwork *w, const nerkit_document *doc,
     }
     if (!rc && o->nbest)
         rc = nerkit_tag_nbest(t, doc, o->nbest, w->nbest, w->scores, w->probs, w->found, err);
+    if (!rc && o->ndicts)
+        apply_dicts(nk_tagger_model(t), w, doc, o);
     return rc;
 }
 
@@ -253,8 +354,8 @@ int nk_format(nk_buf *out, const nerkit_model *m, const nk_tagged *d, nk_tagwork
 {
     switch (o->output) {
     case NERKIT_OUTPUT_JSONL: format_jsonl(out, m, d, w, o); break;
-    case NERKIT_OUTPUT_TSV: format_tsv(out, m, d, w); break;
-    case NERKIT_OUTPUT_INLINE: format_inline(out, m, d, w); break;
+    case NERKIT_OUTPUT_TSV: format_tsv(out, m, d, w, o); break;
+    case NERKIT_OUTPUT_INLINE: format_inline(out, m, d, w, o); break;
     case NERKIT_OUTPUT_CONLL: format_conll(out, m, d, w, o); break;
     }
     return out->failed ? NERKIT_ERR_NOMEM : NERKIT_OK;
@@ -280,6 +381,22 @@ int nerkit_bulk_check(const nerkit_model *m, const nerkit_bulk_opts *given, nerk
                        NERKIT_NBEST_MAX);
     if (o->nbest && (o->output == NERKIT_OUTPUT_TSV || o->output == NERKIT_OUTPUT_INLINE))
         return nk_fail(err, NERKIT_ERR_ARG, "n-best lists need -f jsonl or conll");
+    if (o->ndicts && !o->dicts)
+        return nk_fail(err, NERKIT_ERR_ARG, "ndicts dictionaries but no dicts");
+    if (o->ndicts > NERKIT_DICTS_MAX)
+        return nk_fail(err, NERKIT_ERR_ARG, "%zu dictionaries: at most %d", o->ndicts,
+                       NERKIT_DICTS_MAX);
+    for (size_t k = 0; k < o->ndicts; k++)
+        if (!o->dicts[k])
+            return nk_fail(err, NERKIT_ERR_ARG, "dictionary %zu of %zu is NULL", k + 1, o->ndicts);
+    if (o->dict_policy > NERKIT_DICT_ONLY)
+        return nk_fail(err, NERKIT_ERR_ARG, "unknown dictionary policy %d", (int)o->dict_policy);
+    if (o->ndicts && o->nbest)
+        return nk_fail(err, NERKIT_ERR_ARG,
+                       "n-best lists are the model's alone: not with dictionaries");
+    if (o->ndicts && o->dict_policy == NERKIT_DICT_ONLY && o->confidence)
+        return nk_fail(err, NERKIT_ERR_ARG,
+                       "confidences come from the model, which a dictionary-only run does not use");
     return NERKIT_OK;
 }
 
@@ -298,7 +415,7 @@ static int write_conll(nerkit_tagger *t, const nerkit_corpus *c, const nerkit_mo
         nerkit_document doc;
         size_t first = nerkit_corpus_document(c, d, &doc);
         if (!(rc = nk_tag_document(t, &w, &doc, o, err)))
-            label_columns(m, &doc, &w, K, scheme, names + first * K);
+            label_columns(m, &doc, &w, K, scheme, names + first * K, o->ndicts > 0);
     }
     if (!rc)
         rc = nerkit_corpus_write_columns(c, names, K, out, err);

@@ -53,10 +53,27 @@ int nk_buf_json_raw(nk_buf *b, const char *s, size_t n);
 
 /* ---- gazetteer files (gazetteer.c) */
 
+/* What a list reader does with one line (without its line break): 0, or
+ * an error that ends the reading. */
+typedef int (*nk_list_line)(void *user, const char *path, unsigned lineno, const char *line,
+                            size_t len, nerkit_error *err);
+
+/* Reads a list file of phrases (gazetteers, dictionaries), plain or gzip,
+ * handing take every line that is not blank or a comment (# its first
+ * character after blanks); a file with no such line is an error, "PATH:
+ * empty". */
+int nk_list_read(const char *path, size_t max_line, nk_list_line take, void *user,
+                 const char *empty, nerkit_error *err);
+
 /* Reads files of phrase<TAB>LIST lines (plain or gzip; blank lines and
  * lines starting with # skipped) into a matcher, each phrase cut by the
  * tokenizer. Errors name the file and line. */
 int nk_gazetteer_read(const char *const *paths, size_t n, nk_phrases *out, nerkit_error *err);
+
+/* ---- dictionaries (dict.c) */
+
+/* Label l's six prefixed forms, "B-L", "I-L", "E-L", "S-L", "L-L", "U-L". */
+const char *const *nk_dict_prefixed(const nerkit_dict *d, size_t label);
 
 /* ---- the threaded document pipeline (pipeline.c) */
 
@@ -137,6 +154,16 @@ typedef struct {
     bool cut;
 } nk_tagged;
 
+/* Where an entity came from, when dictionaries are applied. */
+typedef struct {
+    const char *label;
+    const char *const *prefixed; /* its "B-", "I-", "E-", "S-", "L-", "U-" forms: */
+    size_t stride;               /* prefixed[k * stride] for k in that order */
+    const char *id;              /* a match's id (id_len bytes), or NULL */
+    size_t id_len;
+    bool dict;
+} nk_entinfo;
+
 /* What tagging a document produces, and scratch to format it; one per
  * thread, reused (its arrays only grow). */
 typedef struct {
@@ -150,6 +177,11 @@ typedef struct {
     const char **names;     /* one sentence's label strings */
     const char **columns;   /* N x K label strings for CoNLL */
     size_t cap_tok, cap_sent, cap_k;
+    /* with dictionaries (nerkit_bulk_opts.dicts): ents are the model's and
+     * the matches as the policy combines them, info says where each came
+     * from */
+    nk_entinfo *info;
+    nerkit_dict_entity *combined; /* 2 x N: nerkit_dict_combine's */
 } nk_tagwork;
 
 void nk_tagwork_free(nk_tagwork *w);

@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "common.h"
 
+#include <zlib.h>
+
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -31,6 +33,23 @@ const nerkit_model *fz_model(void)
     for (size_t k = 0; k < m->nlabels * m->nlabels; k++)
         m->trans[k] = (float)((double)((x = nk_mix64(x + k)) % 2001) / 1000.0 - 1.0);
     return m;
+}
+
+static void put32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+void fz_fix_header(unsigned char *b, size_t len, const char *magic)
+{
+    memcpy(b, magic, 8);
+    put32(b + 8, 1);
+    put32(b + 12, 0);
+    put32(b + 16, (uint32_t)(len - 32));
+    put32(b + 20, (uint32_t)((uint64_t)(len - 32) >> 32));
+    put32(b + 24, (uint32_t)crc32(0, b + 32, (uInt)(len - 32)));
+    put32(b + 28, (uint32_t)crc32(0, b, 28));
 }
 
 const char *fz_file(const void *data, size_t len)

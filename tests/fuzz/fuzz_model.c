@@ -21,23 +21,6 @@
 #include <unistd.h>
 #include <zlib.h>
 
-static void put32(unsigned char *p, uint32_t v)
-{
-    for (int i = 0; i < 4; i++)
-        p[i] = (unsigned char)(v >> (8 * i));
-}
-
-static void fix_header(unsigned char *b, size_t len, bool checkpoint)
-{
-    memcpy(b, checkpoint ? "NERKITC\x1a" : "NERKITM\x1a", 8);
-    put32(b + 8, 1);
-    put32(b + 12, 0);
-    put32(b + 16, (uint32_t)(len - 32));
-    put32(b + 20, (uint32_t)((uint64_t)(len - 32) >> 32));
-    put32(b + 24, (uint32_t)crc32(0, b + 32, (uInt)(len - 32)));
-    put32(b + 28, (uint32_t)crc32(0, b, 28));
-}
-
 /* A document of two sentences, with accents, a CJK word and a long token. */
 static void tag(const nerkit_model *m, uint16_t *labels)
 {
@@ -199,7 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size)
         memcpy(b, data, size);
     if ((mode & 1) && size >= 32)
-        fix_header(b, size, mode & 4);
+        fz_fix_header(b, size, mode & 4 ? "NERKITC\x1a" : "NERKITM\x1a");
     if (mode & 4) {
         checkpoint(b, size, mode & 2);
         free(b);
