@@ -123,10 +123,83 @@ def _tag_conll(model, path, o, fp, err, stats):
     return rc
 
 
-def tag_file(model, path, out_path, o, run_id="", level=1):
+def is_gzip(path):
+    with open(path, "rb") as f:
+        return f.read(2) == b"\x1f\x8b"
+
+
+def _is_blank(line):
+    # the reader's blank line (pipeline.c): nothing but spaces, tabs and \r
+    return not line.strip(b" \t\r\n")
+
+
+def split_points(path, input_format, size):
+    """Byte offsets that cut a plain (not gzip) file into parts of about
+    `size` bytes at document boundaries, so that each part holds whole
+    documents and tagging the parts one after the other writes what
+    tagging the file writes: after a line break for lines and JSONL,
+    after a blank line for text. [0, ..., file size]."""
+    total = os.path.getsize(path)
+    points = [0]
+    with open(path, "rb") as f:
+        while points[-1] + size < total:
+            f.seek(points[-1] + size)
+            f.readline()  # the rest of the line the target falls in
+            while input_format == "text":
+                line = f.readline()
+                if not line or _is_blank(line):
+                    break
+            at = f.tell()
+            if at >= total:
+                break
+            points.append(at)
+    points.append(total)
+    return points
+
+
+def _feed(path, start, end, fd):
+    """On a thread of its own: bytes [start, end) of path into a pipe."""
+    try:
+        with open(path, "rb") as src, open(fd, "wb") as dst:
+            src.seek(start)
+            left = end - start
+            while left > 0:
+                chunk = src.read(min(left, 1 << 20))
+                if not chunk:
+                    break
+                dst.write(chunk)
+                left -= len(chunk)
+    except OSError:
+        pass  # the reader stopped first: its own error says why
+
+
+def tag_file(model, path, out_path, o, run_id="", level=1, byte_range=None):
     """Tags the file at path into out_path (gzip, level `level`) as
     nerkit-tag does with options o; returns the counts. Raises nerkit.Error
-    naming the file when it cannot be read whole (and then writes nothing)."""
+    naming the file when it cannot be read whole (and then writes nothing).
+    byte_range (start, end): only those bytes, whole documents (see
+    split_points), which the library reads through a pipe."""
+    if byte_range is None:
+        return _tag_file(model, path, path, out_path, o, run_id, level)
+    r, w = os.pipe()
+    feeder = threading.Thread(target=_feed, args=(path, byte_range[0], byte_range[1], w),
+                              daemon=True)
+    feeder.start()
+    name = "/dev/fd/%d" % r
+    where = "%s (bytes %d-%d)" % (path, byte_range[0], byte_range[1])
+    try:
+        res = _tag_file(model, name, where, out_path, o, run_id, level)
+    except Error as e:
+        raise Error(str(e).replace(name, where), e.code) from None
+    finally:
+        os.close(r)
+        feeder.join()
+    res["path"] = path
+    res["messages"] = [m.replace(name, where) for m in res["messages"]]
+    return res
+
+
+def _tag_file(model, path, shown, out_path, o, run_id, level):
     start = time.time()
     out_dir = os.path.dirname(out_path) or "."
     os.makedirs(out_dir, exist_ok=True)
@@ -156,7 +229,7 @@ def tag_file(model, path, out_path, o, run_id="", level=1):
         t.join()
         if result.get("rc") or result.get("closed"):
             msg = result.get("message") or "write error"
-            raise Error("%s: %s" % (path, msg) if path not in msg else msg, result.get("code"))
+            raise Error("%s: %s" % (shown, msg) if path not in msg else msg, result.get("code"))
         os.replace(tmp, out_path)
     except BaseException:
         t.join()

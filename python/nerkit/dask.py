@@ -1,4 +1,5 @@
-"""Bulk tagging on a Dask cluster, one task per input file:
+"""Bulk tagging on a Dask cluster, one task per input file (or per part of
+a large plain one):
 
     python3 -m nerkit.dask INPUT... -o OUTDIR [--scheduler ADDRESS | --workers N]
                            [-m MODEL] [nerkit-tag's input and output options]
@@ -14,7 +15,9 @@ once as it has threads. A task whose worker is lost is run again by Dask on
 another; outputs are written under temporary names and renamed once whole,
 so OUTDIR never holds a partial output. Inputs and OUTDIR must be paths
 every worker can open (one machine, or a shared file system), and so must
-the model, the same file everywhere.
+the model, the same file everywhere. A plain (not gzip) input larger than
+--split-size is cut at document boundaries into parts, one task each,
+whose outputs are joined in order (gzip members one after another).
 """
 
 import argparse
@@ -62,9 +65,9 @@ def plan(inputs, outdir, output_format):
     return pairs
 
 
-def _task(model, path, out, opts, run_id, level):
+def _task(model, path, out, opts, run_id, level, byte_range=None):
     """Runs on a worker: the model comes unpickled from the process's cache."""
-    r = bulk.tag_file(model, path, out, opts, run_id, level)
+    r = bulk.tag_file(model, path, out, opts, run_id, level, byte_range)
     try:
         from distributed import get_worker
         r["worker"] = get_worker().address
@@ -77,7 +80,7 @@ def _bar(done, total, docs, tokens, seconds):
     width = 30
     fill = width * done // total if total else width
     rate = tokens / seconds if seconds > 0 else 0
-    return "\r\033[K[%s%s] %d/%d files  %d docs  %.0f tokens/s" % (
+    return "\r\033[K[%s%s] %d/%d tasks  %d docs  %.0f tokens/s" % (
         "#" * fill, " " * (width - fill), done, total, docs, rate)
 
 
@@ -92,28 +95,79 @@ def _remove_temporaries(outdir, run_id):
                     pass
 
 
-def run(client, model, pairs, opts, level=1, progress=None):
+def splits(pairs, opts, split_size):
+    """The tasks: (pair index, byte range or None). A plain file larger
+    than split_size is cut into parts of whole documents, one task each
+    (not gzip, which cannot be entered in the middle; not TSV output, which
+    numbers the documents; not CoNLL input, read whole)."""
+    tasks = []
+    for k, (path, _) in enumerate(pairs):
+        if (split_size and opts["input"] != "conll" and opts["output"] != "tsv"
+                and os.path.getsize(path) > split_size and not bulk.is_gzip(path)):
+            points = bulk.split_points(path, opts["input"], split_size)
+            tasks += [(k, (a, b)) for a, b in zip(points, points[1:])]
+        else:
+            tasks.append((k, None))
+    return tasks
+
+
+def _join(parts, out, run_id):
+    """A file's parts, in order, into its output: gzip members one after
+    the other are one gzip stream. Written whole, then renamed."""
+    tmp = os.path.join(os.path.dirname(out), ".%s.%s.join.tmp" % (os.path.basename(out), run_id))
+    with open(tmp, "wb") as dst:
+        for p in parts:
+            with open(p, "rb") as src:
+                while True:
+                    chunk = src.read(1 << 20)
+                    if not chunk:
+                        break
+                    dst.write(chunk)
+        dst.flush()
+        os.fsync(dst.fileno())
+    os.replace(tmp, out)
+    for p in parts:
+        os.unlink(p)
+
+
+def run(client, model, pairs, opts, level=1, progress=None, split_size=0):
     """Tags every (input, output) pair on the client's cluster. Returns
-    (results of the files tagged, [(input, error message)] of those that
-    failed); progress(done, total, results) is called as files finish."""
+    (results of the tasks that succeeded, [(input, error message)] of the
+    files that failed); progress(done, total, results) is called as tasks
+    finish. split_size: see splits()."""
     from distributed import as_completed
     run_id = uuid.uuid4().hex[:8]
     outdirs = {os.path.dirname(o) for _, o in pairs}
-    futures = [client.submit(_task, model, p, o, opts, run_id, level, key="nerkit-%s-%d" %
-                             (run_id, k), pure=False) for k, (p, o) in enumerate(pairs)]
-    index = {f.key: k for k, f in enumerate(futures)}
-    results, failures = [], []
+    tasks = splits(pairs, opts, split_size)
+    parts = {}  # pair index -> the part files of a split input, in order
+    futures = []
+    for t, (k, byte_range) in enumerate(tasks):
+        path, out = pairs[k]
+        if byte_range is not None:
+            out = os.path.join(os.path.dirname(out), ".%s.%s.part%05d.tmp"
+                               % (os.path.basename(out), run_id, len(parts.setdefault(k, []))))
+            parts[k].append(out)
+        futures.append(client.submit(_task, model, path, out, opts, run_id, level, byte_range,
+                                     key="nerkit-%s-%d" % (run_id, t), pure=False))
+    index = {f.key: t for t, f in enumerate(futures)}
+    left = {k: len(v) for k, v in parts.items()}
+    results, failures, failed = [], [], set()
     try:
         for f in as_completed(futures):
-            k = index[f.key]
+            k = tasks[index[f.key]][0]
             try:
                 results.append(f.result())
-            except nerkit.Error as e:
-                failures.append((pairs[k][0], str(e)))
-            except Exception as e:  # a worker lost too often (KilledWorker), ...
-                failures.append((pairs[k][0], "%s: %s" % (type(e).__name__, e)))
+                if k in left:
+                    left[k] -= 1
+                    if left[k] == 0 and k not in failed:
+                        _join(parts[k], pairs[k][1], run_id)
+            except Exception as e:  # nerkit.Error, a worker lost too often (KilledWorker)...
+                msg = str(e) if isinstance(e, nerkit.Error) else "%s: %s" % (type(e).__name__, e)
+                if k not in failed:
+                    failures.append((pairs[k][0], msg))
+                failed.add(k)
             if progress:
-                progress(len(results) + len(failures), len(pairs), results)
+                progress(len(results) + len(failures), len(tasks), results)
     finally:
         for d in outdirs:
             _remove_temporaries(d, run_id)
@@ -124,8 +178,9 @@ def summary(results, seconds):
     """The lines of the end-of-run report: totals, then each worker's share."""
     docs = sum(r["documents"] for r in results)
     tokens = sum(r["tokens"] for r in results)
+    files = len({r["path"] for r in results})
     lines = ["%d files, %d documents, %d tokens in %.1f s: %.0f tokens/s"
-             % (len(results), docs, tokens, seconds, tokens / seconds if seconds > 0 else 0)]
+             % (files, docs, tokens, seconds, tokens / seconds if seconds > 0 else 0)]
     workers = {}
     for r in results:
         w = workers.setdefault(r["worker"], [0, 0, 0.0])
@@ -134,7 +189,7 @@ def summary(results, seconds):
         w[2] += r["seconds"]
     for name in sorted(workers):
         n, t, s = workers[name]
-        lines.append("  worker %s: %d files, %d tokens, %.0f tokens/s"
+        lines.append("  worker %s: %d tasks, %d tokens, %.0f tokens/s"
                      % (name, n, t, t / s if s > 0 else 0))
     return lines
 
@@ -169,6 +224,9 @@ def _parser():
     # (0.30 s against 1.07 s for BBC news), at 1 about 7%, for 18% more bytes
     p.add_argument("--gzip-level", type=int, default=1, choices=range(1, 10), metavar="1-9",
                    help="compression of the outputs (1)")
+    p.add_argument("--split-size", type=int, default=256 << 20, metavar="BYTES",
+                   help="cut plain (not gzip) inputs larger than this into parts of whole "
+                        "documents, one task each (256 MiB; 0: never)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     return p
 
@@ -213,7 +271,8 @@ def main(argv=None):
     try:
         if show:
             progress(0, len(pairs), [])
-        results, failures = run(client, model, pairs, opts, a.gzip_level, progress)
+        results, failures = run(client, model, pairs, opts, a.gzip_level, progress,
+                                a.split_size)
     finally:
         if show:
             err.write("\n")

@@ -5,6 +5,7 @@ middle of the run."""
 import gzip
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -113,6 +114,36 @@ class Cli(unittest.TestCase):
             self.assertSameAsNerkitTag(p, os.path.join(self.out, os.path.basename(p) +
                                                        ".conll.gz"), "-i", "conll",
                                        "--scheme", "BIOES")
+
+    def test_large_plain_file_in_parts(self):
+        """A plain file over --split-size is tagged in parts of whole
+        documents by several tasks, and its output is still nerkit-tag's;
+        a bad line in a part fails the whole file, named with the part's
+        bytes, and leaves nothing behind."""
+        os.makedirs(self.inp)
+        big = os.path.join(self.inp, "big.txt")
+        with open(big, "w", encoding="utf-8") as f:
+            # documents of many lines: a cut must fall between documents
+            docs = [d.replace(". ", ".\n") for d in corpus.documents(600, seed=40)]
+            f.write("\n\n".join(docs) + "\n")
+        size = os.path.getsize(big)
+        r = cli(big, "-o", self.out, "--workers", "2", "-m", MODEL,
+                "--split-size", str(size // 6))
+        self.assertEqual(r.returncode, 0, r.stderr.decode())
+        self.assertSameAsNerkitTag(big, os.path.join(self.out, "big.txt.jsonl.gz"))
+        tasks = sum(int(m) for m in re.findall(rb": (\d+) tasks", r.stdout))
+        self.assertGreaterEqual(tasks, 5, r.stdout)
+        self.assertEqual(temporaries(self.out), [])
+        lines = os.path.join(self.inp, "lines.jsonl")
+        with open(lines, "w", encoding="utf-8") as f:
+            for k, d in enumerate(corpus.documents(300, seed=41)):
+                f.write(json.dumps({"text": d}) + "\n" if k != 250 else "{oops\n")
+        r = cli(lines, "-o", self.out, "--workers", "2", "-m", MODEL, "-i", "jsonl",
+                "--split-size", str(os.path.getsize(lines) // 5))
+        self.assertEqual(r.returncode, 1)
+        self.assertRegex(r.stderr.decode(), r"lines\.jsonl \(bytes \d+-\d+\):\d+: invalid JSON")
+        self.assertFalse(os.path.exists(os.path.join(self.out, "lines.jsonl.jsonl.gz")))
+        self.assertEqual(temporaries(self.out), [])
 
     def test_usage_errors_before_any_work(self):
         write_gzip(os.path.join(self.inp, "x.txt.gz"), ["Paris."])
