@@ -228,15 +228,24 @@ bench: all
 
 # make install [PREFIX=/usr/local] [DESTDIR=staging root]: the programs, both
 # libraries (static and shared), the header, a pkg-config file for each
-# library, the man pages and the shipped models, which the installed
-# nerkit-tag finds in PREFIX/share/nerkit. make uninstall removes exactly
-# these.
+# library, the man pages, the shipped models, which the installed
+# nerkit-tag finds in PREFIX/share/nerkit, and the Python package. make
+# uninstall removes exactly these.
 PREFIX  ?= /usr/local
 D       := $(DESTDIR)$(PREFIX)
 INSTALLED_PROGS := nerkit-tag nerkit-eval nerkit-bench nerkit-dict nerkit-train nerkit-embed
 MAN1    := $(wildcard man/*.1)
 MAN3    := $(wildcard man/*.3)
 MODELS  := $(wildcard models/*.nerkit)
+# The Python package (python/nerkit) goes where Debian's python3 looks for
+# the prefix's packages: /usr/lib/python3/dist-packages for /usr, else
+# PREFIX/lib/python3.X/dist-packages (/usr/local's is on its path; another
+# prefix's is put on PYTHONPATH). Its _install.py tells it where the
+# library is, so it needs no LD_LIBRARY_PATH.
+PYTHON  ?= /usr/bin/python3
+PYVER   := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)
+PYDIR   ?= $(if $(filter /usr,$(PREFIX)),/usr/lib/python3/dist-packages,$(PREFIX)/lib/python$(or $(PYVER),3)/dist-packages)
+PYFILES := $(wildcard python/nerkit/*.py)
 
 # pc NAME DESCRIPTION LIBS PRIVATE-LIBS: writes NAME.pc
 define pc
@@ -260,6 +269,9 @@ install: build
 	$(if $(MAN1),install -m 644 $(MAN1) $(D)/share/man/man1)
 	$(if $(MAN3),install -m 644 $(MAN3) $(D)/share/man/man3)
 	install -m 644 $(MODELS) $(D)/share/nerkit
+	install -d $(DESTDIR)$(PYDIR)/nerkit
+	install -m 644 $(PYFILES) $(DESTDIR)$(PYDIR)/nerkit
+	printf '# written by make install\nLIBDIR = %s\n' "'$(PREFIX)/lib'" > $(DESTDIR)$(PYDIR)/nerkit/_install.py
 
 uninstall:
 	rm -f $(INSTALLED_PROGS:%=$(D)/bin/%) $(D)/include/nerkit.h \
@@ -267,6 +279,9 @@ uninstall:
 	    $(D)/lib/libnerkit-train.so* $(D)/lib/pkgconfig/nerkit.pc $(D)/lib/pkgconfig/nerkit-train.pc \
 	    $(MAN1:man/%=$(D)/share/man/man1/%) $(MAN3:man/%=$(D)/share/man/man3/%) \
 	    $(MODELS:models/%=$(D)/share/nerkit/%)
+	rm -f $(PYFILES:python/nerkit/%=$(DESTDIR)$(PYDIR)/nerkit/%) $(DESTDIR)$(PYDIR)/nerkit/_install.py
+	rm -rf $(DESTDIR)$(PYDIR)/nerkit/__pycache__
+	-rmdir $(DESTDIR)$(PYDIR)/nerkit 2>/dev/null
 	-rmdir $(D)/share/nerkit 2>/dev/null
 
 clean:

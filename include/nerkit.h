@@ -266,6 +266,8 @@ size_t nerkit_model_ntypes(const nerkit_model *m);
 const char *nerkit_model_type(const nerkit_model *m, size_t t);
 const char *nerkit_model_algorithm(const nerkit_model *m); /* "perceptron", ... */
 nerkit_scheme nerkit_model_scheme(const nerkit_model *m); /* scheme of its training data */
+/* The feature groups it extracts: a NERKIT_FEAT_* mask, as trained. */
+uint32_t nerkit_model_features(const nerkit_model *m);
 
 /* Writes the label strings of a tagged sentence in the given scheme
  * (AUTO = the model's). out[i] points into the model; valid while it lives. */
@@ -345,6 +347,26 @@ nerkit_span nerkit_tokens_span(const nerkit_tokens *t, size_t i);
 /* The tokens as a document to tag: normalized token texts cut into
  * sentences. Valid while t is not changed. */
 void nerkit_tokens_document(const nerkit_tokens *t, nerkit_document *doc);
+
+/* An entity of a tokenized text, with its offsets in that text. */
+typedef struct {
+    size_t start, end;             /* code points, end exclusive: nerkit-tag's JSONL offsets */
+    size_t byte_start, byte_end;   /* the same in bytes */
+    size_t token_start, token_end; /* tokens [token_start, token_end) of the text */
+    size_t type;                   /* nerkit_model_type */
+    double prob;                   /* as nerkit_entity's: -1 unless confidence was asked */
+} nerkit_text_entity;
+
+/* Tags the text that nerkit_tokenize put in tokens as one document, exactly
+ * as nerkit_bulk_tag tags a document of that text (the same labels and
+ * entities, the offsets its JSONL gives), in one call: for bindings, which
+ * would otherwise cross into C once per entity. labels and ents need room
+ * for nerkit_tokens_count(tokens) entries; *nents receives the count.
+ * confidence: each entity with its probability (nerkit_tag_confidence;
+ * NERKIT_ERR_UNSUPPORTED for models without probabilities). The tokens
+ * are only read: a tagger and a tokens object per thread. */
+int nerkit_tag_text(nerkit_tagger *t, const nerkit_tokens *tokens, int confidence,
+                    uint16_t *labels, nerkit_text_entity *ents, size_t *nents, nerkit_error *err);
 
 /* An entity: tokens [start, end) and a type index (nerkit_model_type). */
 typedef struct {

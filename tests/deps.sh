@@ -22,6 +22,11 @@ have_header lapacke.h || need="$need liblapacke-dev"
 [ -x /usr/bin/time ] || need="$need time"
 # tests/e2e_man.sh renders the manual pages with groff
 command -v groff >/dev/null 2>&1 || need="$need groff-base"
+# the Python package and its tests (tests/e2e_python.sh): Debian's own
+# python3, not whichever python3 comes first on PATH, with Dask
+[ -x /usr/bin/python3 ] || need="$need python3"
+/usr/bin/python3 -c 'import dask.distributed' >/dev/null 2>&1 ||
+    need="$need python3-dask python3-distributed"
 # `deps.sh fuzz` (make fuzz): clang and its libFuzzer runtime, of the
 # installed clang's version
 if [ "$1" = fuzz ]; then

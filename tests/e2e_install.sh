@@ -80,6 +80,25 @@ else
     echo "skipped: man itself (no man here); the pages were checked to be in place"
 fi
 
+# the Python package, from the prefix's Python path alone: it finds the
+# installed library and, through it, the installed model
+PYP=$(find "$P/lib" -path '*/dist-packages/nerkit/__init__.py' | head -1)
+check "the Python package is installed in the prefix's dist-packages" test -n "$PYP"
+if [ -n "$PYP" ] && [ -x /usr/bin/python3 ]; then
+    pyp=$(dirname "$(dirname "$PYP")")
+    (cd "$tmp" && env -u NERKIT_LIBRARY -u NERKIT_MODEL PYTHONPATH="$pyp" /usr/bin/python3 -c '
+import nerkit, sys
+m = nerkit.Model()
+print(nerkit._LIB_PATH)
+print(m.path)
+print(" ".join("%s:%d-%d" % (e.label, e.start, e.end) for e in m.tag("Angela Merkel visited Paris.")))
+') > "$tmp/py.out" 2>&1
+    check "installed Python uses the installed library" grep -qx "$P/lib/libnerkit.so.$major" "$tmp/py.out"
+    check "installed Python finds the installed model" grep -qx "$P/share/nerkit/en-conll03.nerkit" "$tmp/py.out"
+    check "installed Python tags" grep -qx 'PER:0-13 LOC:22-27' "$tmp/py.out"
+    check "python3 -m nerkit.dask runs from the install" sh -c \
+        "cd '$tmp' && PYTHONPATH='$pyp' /usr/bin/python3 -m nerkit.dask --help | grep -q -- --scheduler"
+fi
 make -s --no-print-directory uninstall PREFIX="$P" > /dev/null 2>&1
 check "make uninstall leaves no file" test -z "$(find "$P" -type f -o -type l)"
 
@@ -87,4 +106,8 @@ check "make uninstall leaves no file" test -z "$(find "$P" -type f -o -type l)"
 make -s --no-print-directory install DESTDIR="$tmp/stage" PREFIX=/usr B=build BIN=bin > /dev/null 2>&1
 check "DESTDIR stages the files" test -x "$tmp/stage/usr/bin/nerkit-tag" -a -f "$tmp/stage/usr/share/nerkit/en-conll03.nerkit"
 check "DESTDIR stays out of the pkg-config file" grep -qx 'prefix=/usr' "$tmp/stage/usr/lib/pkgconfig/nerkit.pc"
+check "DESTDIR stages the Python package where python3 looks for /usr's" \
+    test -f "$tmp/stage/usr/lib/python3/dist-packages/nerkit/__init__.py"
+check "DESTDIR stays out of the Python package" \
+    grep -qx "LIBDIR = '/usr/lib'" "$tmp/stage/usr/lib/python3/dist-packages/nerkit/_install.py"
 finish e2e_install

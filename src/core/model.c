@@ -135,3 +135,4 @@ size_t nerkit_model_ntypes(const nerkit_model *m) { return m->ntypes; }
 const char *nerkit_model_type(const nerkit_model *m, size_t t) { return m->types[t]; }
 const char *nerkit_model_algorithm(const nerkit_model *m) { return m->algorithm; }
 nerkit_scheme nerkit_model_scheme(const nerkit_model *m) { return m->scheme; }
+uint32_t nerkit_model_features(const nerkit_model *m) { return m->feat.groups; }

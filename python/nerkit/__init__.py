@@ -1,0 +1,329 @@
+"""nerkit: named-entity recognition, over the C library libnerkit (ctypes).
+
+    import nerkit
+    model = nerkit.Model()                  # the default model, found as nerkit-tag finds it
+    for e in model.tag("Angela Merkel visited Paris."):
+        print(e.start, e.end, e.label, e.text)
+    for ents in model.tag_many(texts, threads=4):   # in order, on 4 threads
+        ...
+
+Offsets are in code points of the text, end exclusive, the very numbers
+nerkit-tag's JSONL gives: text[e.start:e.end] == e.text.
+
+Threads. A Model is read-only once loaded and any number of threads share
+it; each thread that tags gets its own tagger (made on its first call), and
+ctypes releases the GIL while C tags, so threads tag in parallel.
+
+Pickling. A Model pickles to its path and the SHA-256 of the file. Where it
+is unpickled (a Dask or multiprocessing worker) the file at that path is
+loaded once per process, checked against the checksum, and kept: every
+later unpickling of the same model in that process gets the same Model.
+So give tasks the Model itself; each worker process loads it once:
+
+    futures = client.map(lambda text, m=model: m.tag(text), texts)
+
+Errors from the library raise nerkit.Error with its message.
+"""
+
+import collections
+import concurrent.futures
+import ctypes
+import hashlib
+import itertools
+import os
+import threading
+from typing import NamedTuple, Optional
+
+from . import _lib
+
+_LIB, _LIB_PATH = _lib.load()
+
+__version__ = _LIB.nerkit_version().decode()
+
+DEFAULT_MODEL = "en-conll03.nerkit"
+
+# NERKIT_FEAT_* bits, lowest first (include/nerkit.h)
+FEATURE_NAMES = ("word", "lower", "affix", "shape", "flags", "window", "bigram", "position",
+                 "document", "clusters", "vectors", "gazetteer", "caseless", "nonlocal")
+
+SCHEMES = ("AUTO", "IOB1", "IOB2", "BIOES", "BILOU")
+
+
+class Error(Exception):
+    """A failure the library reports: .code is its nerkit_status, the
+    message is the library's."""
+
+    def __init__(self, message, code=None):
+        super().__init__(message)
+        self.code = code
+
+
+def _fail(err):
+    raise Error(err.message.decode("utf-8", "replace"), err.code)
+
+
+if int(__version__.split(".")[0]) != _lib.MAJOR:
+    raise ImportError("nerkit: %s is version %s; this package needs major version %d"
+                      % (_LIB_PATH, __version__, _lib.MAJOR))
+
+
+def _blas_one_thread():
+    """Tagging threads each run their own small matrix products: OpenBLAS's
+    own threads would only spin beside them (the library never changes this
+    process-wide setting; nerkit-tag sets it the same way)."""
+    try:
+        ctypes.CDLL("libopenblas.so.0").openblas_set_num_threads(1)
+    except (OSError, AttributeError):
+        pass
+
+
+_blas_one_thread()
+
+
+def default_model():
+    """The model nerkit-tag uses without -m: $NERKIT_MODEL, else
+    en-conll03.nerkit in ../models/ or ../share/nerkit/ beside the library
+    (the build tree's lib/, an install's PREFIX/lib). None when there is none."""
+    env = os.environ.get("NERKIT_MODEL")
+    if env:
+        return env
+    libdir = _lib.library_dir(_LIB, _LIB_PATH)
+    if libdir:
+        for place in ("models", os.path.join("share", "nerkit")):
+            p = os.path.join(libdir, "..", place, DEFAULT_MODEL)
+            if os.access(p, os.R_OK):
+                return os.path.normpath(p)
+    return None
+
+
+class Entity(NamedTuple):
+    """An entity: code points [start, end) of the text, its type, its text,
+    and its probability under the model when asked (else None)."""
+    start: int
+    end: int
+    label: str
+    text: str
+    confidence: Optional[float] = None
+
+
+class _Handle:
+    """Owns the C model; taggers hold it too, so it is freed after them."""
+
+    def __init__(self, ptr):
+        self.ptr = ptr
+
+    def __del__(self):
+        if self.ptr:
+            _LIB.nerkit_model_free(self.ptr)
+            self.ptr = None
+
+
+class _Worker:
+    """One thread's tagger, token buffer and result arrays (they only grow)."""
+
+    def __init__(self, handle):
+        self.handle = handle
+        self.tagger = self.tokens = None
+        err = _lib.CError()
+        self.tagger = _LIB.nerkit_tagger_new(handle.ptr, ctypes.byref(err))
+        if not self.tagger:
+            _fail(err)
+        self.tokens = _LIB.nerkit_tokens_new()
+        if not self.tokens:
+            raise Error("out of memory making a token buffer", _lib.NERKIT_ERR_NOMEM)
+        self.cap = 0
+        self.labels = self.ents = None
+        self.count = ctypes.c_size_t()
+        self.err = err
+
+    def reserve(self, n):
+        if n > self.cap:
+            self.cap = max(n, 2 * self.cap, 256)
+            self.labels = (ctypes.c_uint16 * self.cap)()
+            self.ents = (_lib.TextEntity * self.cap)()
+
+    def __del__(self):
+        # the tagger first: it points to the model, which the handle keeps alive
+        if self.tagger:
+            _LIB.nerkit_tagger_free(self.tagger)
+        if self.tokens:
+            _LIB.nerkit_tokens_free(self.tokens)
+
+
+def _checksum(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+# Models unpickled in this process, by (real path, checksum): a worker
+# loads each model once, whatever number of tasks bring it.
+_cache = {}
+_cache_lock = threading.Lock()
+
+
+def _unpickle(path, checksum):
+    key = (os.path.realpath(path), checksum)
+    with _cache_lock:
+        m = _cache.get(key)
+        if m is None:
+            m = Model(path)
+            if m.checksum != checksum:
+                raise Error("%s: not the model that was pickled (its SHA-256 is %s, the "
+                            "pickled one's %s): give every machine the same file"
+                            % (path, m.checksum, checksum))
+            _cache[key] = m
+        return m
+
+
+def clear_cache():
+    """Forgets the models unpickled in this process (they are freed once
+    nothing else uses them)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+class Model:
+    """A model file, loaded: Model(path), or Model() for the default one."""
+
+    def __init__(self, path=None):
+        if path is None:
+            path = default_model()
+            if path is None:
+                raise Error("no model: give a path, set NERKIT_MODEL, or install models/%s "
+                            "beside the library" % DEFAULT_MODEL)
+        path = os.fspath(path)
+        self.path = os.path.abspath(path)
+        try:
+            with open(path, "rb") as f:
+                data = f.read()
+        except OSError as e:
+            raise Error("cannot open %s: %s" % (path, e.strerror), _lib.NERKIT_ERR_IO) from None
+        # loaded from the very bytes hashed: the checksum is of what was loaded
+        self.checksum = _checksum(data)
+        err = _lib.CError()
+        ptr = _LIB.nerkit_model_load_buffer(data, len(data), os.fsencode(path), ctypes.byref(err))
+        if not ptr:
+            _fail(err)
+        self._handle = _Handle(ptr)
+        self.labels = [_LIB.nerkit_model_type(ptr, t).decode()
+                       for t in range(_LIB.nerkit_model_ntypes(ptr))]
+        mask = _LIB.nerkit_model_features(ptr)
+        self.info = {
+            "algorithm": _LIB.nerkit_model_algorithm(ptr).decode(),
+            "scheme": _LIB.nerkit_scheme_name(_LIB.nerkit_model_scheme(ptr)).decode(),
+            "features": [n for b, n in enumerate(FEATURE_NAMES) if mask >> b & 1],
+            "labels": _LIB.nerkit_model_nlabels(ptr),
+            "probabilities": bool(_LIB.nerkit_model_has_probabilities(ptr)),
+            "prob_scale": _LIB.nerkit_model_prob_scale(ptr),
+            "path": self.path,
+            "sha256": self.checksum,
+        }
+        self._local = threading.local()
+
+    def __repr__(self):
+        return "nerkit.Model(%r)" % self.path
+
+    def __reduce__(self):
+        return (_unpickle, (self.path, self.checksum))
+
+    def _worker(self):
+        w = getattr(self._local, "w", None)
+        if w is None:
+            w = self._local.w = _Worker(self._handle)
+        return w
+
+    def tag(self, text, confidence=False):
+        """The entities of text (a str, one document), in order, exactly as
+        nerkit-tag finds them in a document of that text. confidence: each
+        with its probability (models with probabilities; else nerkit.Error)."""
+        if not isinstance(text, str):
+            raise TypeError("tag() takes a str, not %s" % type(text).__name__)
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise Error("text is not valid Unicode at character %d: %s" % (e.start, e.reason))
+        w = self._worker()
+        err = w.err
+        if _LIB.nerkit_tokenize(w.tokens, data, len(data), ctypes.byref(err)):
+            _fail(err)
+        n = _LIB.nerkit_tokens_count(w.tokens)
+        w.reserve(n + 1)
+        if _LIB.nerkit_tag_text(w.tagger, w.tokens, 1 if confidence else 0, w.labels, w.ents,
+                                ctypes.byref(w.count), ctypes.byref(err)):
+            _fail(err)
+        labels = self.labels
+        out = []
+        for k in range(w.count.value):
+            e = w.ents[k]
+            s, t = e.start, e.end
+            out.append(Entity(s, t, labels[e.type], text[s:t],
+                              e.prob if confidence else None))
+        return out
+
+    def tag_many(self, texts, threads=1, confidence=False, chunk=32):
+        """Tags an iterable of texts and yields each one's entities, in
+        order, as they are ready, on `threads` threads; at most a few chunks
+        of `chunk` texts per thread are read ahead of what was yielded."""
+        if threads < 1:
+            raise ValueError("threads must be at least 1")
+        it = iter(texts)
+        if threads == 1:
+            for text in it:
+                yield self.tag(text, confidence)
+            return
+
+        def work(batch):
+            return [self.tag(t, confidence) for t in batch]
+
+        pending = collections.deque()
+        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+            try:
+                while True:
+                    while len(pending) < 2 * threads:
+                        batch = list(itertools.islice(it, chunk))
+                        if not batch:
+                            break
+                        pending.append(pool.submit(work, batch))
+                    if not pending:
+                        break
+                    yield from pending.popleft().result()
+            finally:
+                for f in pending:
+                    f.cancel()
+
+    def tag_tokens(self, tokens, scheme=None):
+        """Labels for pre-tokenized text: a list of token strings (one
+        sentence) or a list of such lists (the sentences of one document,
+        tagged together as nerkit-tag -i conll tags a document). Returns the
+        labels in the same shape, in scheme ("IOB1", "IOB2", "BIOES",
+        "BILOU"; default the model's)."""
+        nested = bool(tokens) and not isinstance(tokens[0], str)
+        sentences = tokens if nested else [tokens]
+        code = 0
+        if scheme is not None:
+            code = _LIB.nerkit_scheme_parse(scheme.encode())
+            if code <= 0:
+                raise Error("unknown scheme %r (IOB1, IOB2, BIOES, BILOU)" % scheme)
+        flat = []
+        for s in sentences:
+            if isinstance(s, str) or not all(isinstance(t, str) for t in s):
+                raise TypeError("tag_tokens() takes a list of str, or a list of lists of str")
+            flat.extend(t.encode("utf-8") for t in s)
+        n = len(flat)
+        if n == 0:
+            return [[] for _ in sentences] if nested else []
+        toks = (ctypes.c_char_p * n)(*flat)
+        lens = (ctypes.c_size_t * n)(*[len(t) for t in flat])
+        slen = (ctypes.c_size_t * len(sentences))(*[len(s) for s in sentences])
+        doc = _lib.Document(toks, lens, n, slen, len(sentences))
+        labels = (ctypes.c_uint16 * n)()
+        w = self._worker()
+        if _LIB.nerkit_tag_document(w.tagger, ctypes.byref(doc), labels, ctypes.byref(w.err)):
+            _fail(w.err)
+        out, first = [], 0
+        for s in sentences:
+            names = (ctypes.c_char_p * max(len(s), 1))()
+            part = ctypes.cast(ctypes.byref(labels, first * 2), ctypes.POINTER(ctypes.c_uint16))
+            _LIB.nerkit_model_label_strings(self._handle.ptr, part, len(s), code, names)
+            out.append([names[i].decode() for i in range(len(s))])
+            first += len(s)
+        return out if nested else out[0]
