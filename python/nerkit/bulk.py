@@ -8,6 +8,7 @@ A task that dies half-way leaves only its temporary file (which
 nerkit.dask removes at the end), never a partial output, and a task run
 twice (a lost worker's task run again elsewhere) writes the same bytes."""
 
+import contextlib
 import ctypes
 import gzip
 import os
@@ -174,7 +175,7 @@ def _feed(path, start, end, fd):
 
 
 def tag_file(model, path, out_path, o, run_id="", level=1, byte_range=None):
-    """Tags the file at path into out_path (gzip, level `level`) as
+    """Tags the file at path into out_path (gzip, level `level`; 0: plain) as
     nerkit-tag does with options o; returns the counts. Raises nerkit.Error
     naming the file when it cannot be read whole (and then writes nothing).
     byte_range (start, end): only those bytes, whole documents (see
@@ -217,13 +218,13 @@ def _tag_file(model, path, shown, out_path, o, run_id, level):
     try:
         with open(r, "rb", buffering=0) as src, open(tmp, "wb") as raw:
             # no name and no time in the header: the same input gives the same bytes
-            with gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=level,
-                               mtime=0) as gz:
+            with (gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=level,
+                                mtime=0) if level else contextlib.nullcontext(raw)) as dst:
                 while True:
                     chunk = src.read(1 << 20)
                     if not chunk:
                         break
-                    gz.write(chunk)
+                    dst.write(chunk)
             raw.flush()
             os.fsync(raw.fileno())
         t.join()

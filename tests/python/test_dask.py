@@ -56,7 +56,7 @@ class Cli(unittest.TestCase):
 
     def assertSameAsNerkitTag(self, src, out, *opts):
         want = nerkit_tag(*opts, src)
-        with gzip.open(out, "rb") as f:
+        with (gzip.open(out, "rb") if out.endswith(".gz") else open(out, "rb")) as f:
             got = f.read()
         self.assertTrue(want)
         self.assertEqual(got, want, "%s differs from nerkit-tag %s" % (out, src))
@@ -97,7 +97,8 @@ class Cli(unittest.TestCase):
         self.assertEqual(temporaries(self.out), [])
 
     def test_conll_input(self):
-        """-i conll goes through the corpus reader, as in nerkit-tag"""
+        """-i conll goes through the corpus reader, as in nerkit-tag; and
+        --gzip-level 0 writes the outputs plain, without .gz"""
         with open(os.path.join(ROOT, "data", "sample.conll"), "rb") as f:
             sample = f.read()
         srcs = []
@@ -108,12 +109,13 @@ class Cli(unittest.TestCase):
                 f.write(sample * (k + 1))
             srcs.append(p)
         r = cli(self.inp, "-o", self.out, "--workers", "2", "-m", MODEL, "-i", "conll",
-                "--scheme", "BIOES")
+                "--scheme", "BIOES", "--gzip-level", "0")
         self.assertEqual(r.returncode, 0, r.stderr.decode())
         for p in srcs:
             self.assertSameAsNerkitTag(p, os.path.join(self.out, os.path.basename(p) +
-                                                       ".conll.gz"), "-i", "conll",
+                                                       ".conll"), "-i", "conll",
                                        "--scheme", "BIOES")
+        self.assertEqual(sorted(os.listdir(self.out)), ["s0.conll.conll", "s1.conll.conll"])
 
     def test_large_plain_file_in_parts(self):
         """A plain file over --split-size is tagged in parts of whole
