@@ -98,12 +98,59 @@ def default_model():
 
 class Entity(NamedTuple):
     """An entity: code points [start, end) of the text, its type, its text,
-    and its probability under the model when asked (else None)."""
+    its probability under the model when asked (else None), where it came
+    from ("model", or "dict" for a dictionary's match) and a match's id
+    (None when its list gave none)."""
     start: int
     end: int
     label: str
     text: str
     confidence: Optional[float] = None
+    source: str = "model"
+    id: Optional[str] = None
+
+
+# nerkit_dict_policy, in its order
+POLICIES = ("override", "fill", "only")
+
+
+class Dictionary:
+    """Entity lists found in every text, beside or instead of the model
+    (nerkit-tag --dict): Dictionary(path) loads a file nerkit-dict compiled,
+    or compiles a list of phrase<TAB>LABEL[<TAB>ID] lines with case
+    ("exact", "ignore", "acronyms"), normalize ("none", "punct", "accents",
+    "punct,accents") and duplicates ("error", "first", "last"), as
+    nerkit-dict's options. Read-only: threads share it. It pickles to its
+    path and options, and is loaded again where it is unpickled."""
+
+    def __init__(self, path, case=None, normalize=None, duplicates=None):
+        self._ptr = None
+        self._args = (path, case, normalize, duplicates)
+        o = _lib.DictOpts()
+        _LIB.nerkit_dict_opts_init_sized(ctypes.byref(o), ctypes.sizeof(o))
+        err = _lib.CError()
+        for name, value in (("case", case), ("normalize", normalize),
+                            ("duplicates", duplicates)):
+            if value is not None and _LIB.nerkit_dict_opts_set(
+                    ctypes.byref(o), name.encode(), str(value).encode(), ctypes.byref(err)):
+                _fail(err)
+        self.path = os.path.abspath(os.fspath(path))
+        ptr = _LIB.nerkit_dict_open(os.fsencode(path), ctypes.byref(o), ctypes.byref(err))
+        if not ptr:
+            _fail(err)
+        self._ptr = ptr
+        self.entries = _LIB.nerkit_dict_nentries(ptr)
+
+    def __repr__(self):
+        return "nerkit.Dictionary(%r)" % self.path
+
+    def __reduce__(self):
+        return (Dictionary, self._args)
+
+    def __del__(self):
+        if self._ptr:
+            _LIB.nerkit_dict_free(self._ptr)
+            self._ptr = None
 
 
 class _Handle:
@@ -231,16 +278,16 @@ class Model:
             w = self._local.w = _Worker(self._handle)
         return w
 
-    def tag(self, text, confidence=False):
+    def tag(self, text, confidence=False, dicts=(), dict_policy="override"):
         """The entities of text (a str, one document), in order, exactly as
         nerkit-tag finds them in a document of that text. confidence: each
-        with its probability (models with probabilities; else nerkit.Error)."""
-        if not isinstance(text, str):
-            raise TypeError("tag() takes a str, not %s" % type(text).__name__)
-        try:
-            data = text.encode("utf-8")
-        except UnicodeEncodeError as e:
-            raise Error("text is not valid Unicode at character %d: %s" % (e.start, e.reason))
+        with its probability (models with probabilities; else nerkit.Error).
+        dicts: Dictionary objects whose matches join the model's entities
+        as dict_policy says (nerkit-tag --dict-policy: "override", "fill",
+        "only")."""
+        if dicts:
+            return self._tag_with_dicts(text, confidence, list(dicts), dict_policy)
+        data = self._encode(text)
         w = self._worker()
         err = w.err
         if _LIB.nerkit_tokenize(w.tokens, data, len(data), ctypes.byref(err)):
@@ -258,6 +305,61 @@ class Model:
             out.append(Entity(s, t, labels[e.type], text[s:t],
                               e.prob if confidence else None))
         return out
+
+    @staticmethod
+    def _encode(text):
+        if not isinstance(text, str):
+            raise TypeError("tag() takes a str, not %s" % type(text).__name__)
+        try:
+            return text.encode("utf-8")
+        except UnicodeEncodeError as e:
+            raise Error("text is not valid Unicode at character %d: %s" % (e.start, e.reason))
+
+    def _tag_with_dicts(self, text, confidence, dicts, policy):
+        if policy not in POLICIES:
+            raise ValueError("dict_policy must be one of %s" % ", ".join(POLICIES))
+        if policy == "only" and confidence:
+            raise Error("confidences come from the model, which dict_policy 'only' does not run",
+                        _lib.NERKIT_ERR_ARG)
+        if len(dicts) > 16 or not all(isinstance(d, Dictionary) for d in dicts):
+            raise TypeError("dicts: at most 16 nerkit.Dictionary objects")
+        data = self._encode(text)
+        w = self._worker()
+        err = w.err
+        if _LIB.nerkit_tokenize(w.tokens, data, len(data), ctypes.byref(err)):
+            _fail(err)
+        n = _LIB.nerkit_tokens_count(w.tokens)
+        w.reserve(n + 1)
+        nents = 0
+        if policy != "only":
+            if _LIB.nerkit_tag_text(w.tagger, w.tokens, 1 if confidence else 0, w.labels,
+                                    w.ents, ctypes.byref(w.count), ctypes.byref(err)):
+                _fail(err)
+            nents = w.count.value
+        ents = (_lib.CEntity * (nents + 1))()
+        for k in range(nents):
+            e = w.ents[k]
+            ents[k] = _lib.CEntity(e.token_start, e.token_end, e.type, e.prob)
+        doc = _lib.Document()
+        _LIB.nerkit_tokens_document(w.tokens, ctypes.byref(doc))
+        out = (_lib.DictEntity * (2 * n + 1))()
+        ptrs = (ctypes.c_void_p * len(dicts))(*[d._ptr for d in dicts])
+        got = _LIB.nerkit_dict_combine(self._handle.ptr, ptrs, len(dicts),
+                                       POLICIES.index(policy), ctypes.byref(doc), ents, nents,
+                                       out)
+        result = []
+        for k in range(got):
+            e = out[k]
+            s = _LIB.nerkit_tokens_span(w.tokens, e.start).char_start
+            t = _LIB.nerkit_tokens_span(w.tokens, e.end - 1).char_end
+            if e.from_dict:
+                ident = (ctypes.string_at(e.id, e.id_len).decode("utf-8", "replace")
+                         if e.id else None)
+                result.append(Entity(s, t, e.label.decode(), text[s:t], None, "dict", ident))
+            else:
+                result.append(Entity(s, t, e.label.decode(), text[s:t],
+                                     e.prob if confidence else None))
+        return result
 
     def tag_many(self, texts, threads=1, confidence=False, chunk=32):
         """Tags an iterable of texts and yields each one's entities, in

@@ -27,6 +27,34 @@ class TextEntity(ctypes.Structure):
                 ("type", ctypes.c_size_t), ("prob", ctypes.c_double)]
 
 
+class CEntity(ctypes.Structure):
+    """nerkit_entity"""
+    _fields_ = [("start", ctypes.c_size_t), ("end", ctypes.c_size_t),
+                ("type", ctypes.c_size_t), ("prob", ctypes.c_double)]
+
+
+class DictEntity(ctypes.Structure):
+    """nerkit_dict_entity"""
+    _fields_ = [("start", ctypes.c_size_t), ("end", ctypes.c_size_t),
+                ("label", ctypes.c_char_p), ("type", ctypes.c_size_t),
+                ("from_dict", ctypes.c_int), ("dict", ctypes.c_size_t),
+                ("id", ctypes.c_void_p), ("id_len", ctypes.c_size_t),
+                ("prob", ctypes.c_double)]
+
+
+class Span(ctypes.Structure):
+    """nerkit_span"""
+    _fields_ = [("byte_start", ctypes.c_size_t), ("byte_end", ctypes.c_size_t),
+                ("char_start", ctypes.c_size_t), ("char_end", ctypes.c_size_t)]
+
+
+class DictOpts(ctypes.Structure):
+    """nerkit_dict_opts as version 1.0 of the header has it (see BulkOpts)"""
+    _fields_ = [("size", ctypes.c_size_t), ("casing", ctypes.c_int),
+                ("normalize", ctypes.c_uint), ("duplicates", ctypes.c_int),
+                ("message", ctypes.c_void_p), ("user", ctypes.c_void_p)]
+
+
 class Document(ctypes.Structure):
     """nerkit_document"""
     _fields_ = [("tokens", ctypes.POINTER(ctypes.c_char_p)),
@@ -163,6 +191,15 @@ def _declare(lib):
         "nerkit_corpus_ntokens": (S, [P]),
         "nerkit_corpus_ndocuments": (S, [P]),
         "nerkit_corpus_tag_write": (I, [P, P, ctypes.POINTER(BulkOpts), P, E]),
+        "nerkit_tokens_document": (None, [P, ctypes.POINTER(Document)]),
+        "nerkit_tokens_span": (Span, [P, S]),
+        "nerkit_dict_opts_init_sized": (None, [ctypes.POINTER(DictOpts), S]),
+        "nerkit_dict_opts_set": (I, [ctypes.POINTER(DictOpts), C, C, E]),
+        "nerkit_dict_open": (P, [C, ctypes.POINTER(DictOpts), E]),
+        "nerkit_dict_free": (None, [P]),
+        "nerkit_dict_nentries": (S, [P]),
+        "nerkit_dict_combine": (S, [P, ctypes.POINTER(P), S, I, ctypes.POINTER(Document),
+                                    ctypes.POINTER(CEntity), S, ctypes.POINTER(DictEntity)]),
     }
     for name, (res, args) in protos.items():
         f = getattr(lib, name)

@@ -223,5 +223,90 @@ class Model(unittest.TestCase):
         self.assertEqual(c.exception.code, 7)  # NERKIT_ERR_UNSUPPORTED
 
 
+
+class Dicts(unittest.TestCase):
+    """Dictionaries: the same entities as nerkit-tag --dict, for each
+    policy and a matching option."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.model = nerkit.Model(MODEL)
+        cls.tmp = tempfile.mkdtemp()
+        with open(os.path.join(ROOT, "data", "sample.txt"), encoding="utf-8") as f:
+            docs = [d for d in f.read().split("\n\n") if d.strip()]
+        cls.docs = docs + corpus.documents(200)
+        cls.docs_path = os.path.join(cls.tmp, "docs.jsonl")
+        with open(cls.docs_path, "w", encoding="utf-8") as f:
+            for d in cls.docs:
+                f.write(json.dumps({"text": d}, ensure_ascii=False) + "\n")
+        # phrases the model finds, every third as an entry of the list, some
+        # with ids, plus entries that are no entity of the model's
+        seen, lines = set(), []
+        for d in cls.docs[:120]:
+            for k, e in enumerate(cls.model.tag(d)):
+                if e.text not in seen and len(seen) % 3 == 0:
+                    lines.append("%s\tKB%s" % (e.text, "\tQ%d" % len(seen) if k % 2 else ""))
+                seen.add(e.text)
+        lines += ["the\tFUNCTION\tF1", "and\tFUNCTION", "Zürich Straße\tPLACE\tZS1",
+                  "東京\tPLACE"]
+        cls.list_path = os.path.join(cls.tmp, "list.tsv")
+        with open(cls.list_path, "w", encoding="utf-8") as f:
+            f.write("# test list\n" + "\n".join(lines) + "\n")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp)
+
+    def compare(self, d, cli_opts, policy):
+        lines = nerkit_tag("-i", "jsonl", "--dict", self.list_path, "--dict-policy", policy,
+                           *cli_opts, self.docs_path).decode("utf-8").splitlines()
+        self.assertEqual(len(lines), len(self.docs))
+        sources = set()
+        for doc, line in zip(self.docs, lines):
+            want = [(e["start"], e["end"], e["label"], e["text"], e["source"], e.get("id"))
+                    for e in json.loads(line)["entities"]]
+            got = [(e.start, e.end, e.label, e.text, e.source, e.id)
+                   for e in self.model.tag(doc, dicts=[d], dict_policy=policy)]
+            self.assertEqual(got, want, doc)
+            sources.update((e[4], e[5] is not None) for e in got)
+        return sources
+
+    def test_policies_equal_nerkit_tag(self):
+        d = nerkit.Dictionary(self.list_path)
+        self.assertGreater(d.entries, 20)
+        for policy in nerkit.POLICIES:
+            sources = self.compare(d, [], policy)
+            # each policy's comparison saw matches with and without ids
+            self.assertIn(("dict", True), sources, policy)
+            self.assertIn(("dict", False), sources, policy)
+            if policy != "only":
+                self.assertIn(("model", False), sources, policy)
+
+    def test_case_option_equals_nerkit_tag(self):
+        d = nerkit.Dictionary(self.list_path, case="ignore")
+        self.compare(d, ["--dict-case", "ignore"], "override")
+
+    def test_pickle_and_errors(self):
+        d = pickle.loads(pickle.dumps(nerkit.Dictionary(self.list_path)))
+        self.assertEqual(d.entries, nerkit.Dictionary(self.list_path).entries)
+        compiled = os.path.join(self.tmp, "list.nkd")
+        subprocess.run([os.path.join(BIN, "nerkit-dict"), "compile", "-q", self.list_path,
+                        "-o", compiled], check=True)
+        self.assertEqual(nerkit.Dictionary(compiled).entries, d.entries)
+        with open(compiled, "r+b") as f:
+            f.seek(100)
+            b = f.read(1)
+            f.seek(100)
+            f.write(bytes([b[0] ^ 0xFF]))
+        with self.assertRaises(nerkit.Error) as cm:
+            nerkit.Dictionary(compiled)
+        self.assertIn("list.nkd", str(cm.exception))
+        with self.assertRaises(nerkit.Error):
+            nerkit.Dictionary(self.list_path, case="sideways")
+        with self.assertRaises(nerkit.Error):
+            self.model.tag("Paris", confidence=True, dicts=[d], dict_policy="only")
+        with self.assertRaises(ValueError):
+            self.model.tag("Paris", dicts=[d], dict_policy="sometimes")
+
 if __name__ == "__main__":
     unittest.main()
