@@ -243,6 +243,10 @@ static int self_lexicon(resources *r, const nerkit_corpus *train, size_t min_wor
     nerkit_embed_opts_init(&eo);
     eo.min_count = 2;
     eo.threads = 1;
+    /* a bound on the word pairs counted (16 bytes each, the rarest pruned
+     * beyond it): 256 MB at most, whatever the corpus; a training corpus of
+     * a few million tokens has fewer distinct pairs */
+    eo.max_pairs = (size_t)1 << 24;
     nerkit_error quiet = {0};
     /* too few words is no error: the model is made without them */
     if (!(r->vectors = nk_embed_corpus(train, min_words, &eo, &quiet)))
