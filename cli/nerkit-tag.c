@@ -94,7 +94,10 @@ static int parse_format(const char *what, const char *s, const char *const *name
     for (int k = 0; k < n; k++)
         if (strcmp(s, names[k]) == 0)
             return k;
-    fprintf(stderr, "nerkit-tag: unknown %s format '%s'\n", what, s);
+    fprintf(stderr, "nerkit-tag: unknown %s '%s' (", what, s);
+    for (int k = 0; k < n; k++)
+        fprintf(stderr, "%s%s", k ? ", " : "", names[k]);
+    fputs(")\n", stderr);
     exit(2);
 }
 
@@ -157,9 +160,9 @@ int main(int argc, char **argv)
     while ((c = cli_next(&a, argc, argv)) != -1) {
         switch (c) {
         case 'm': model_arg = optarg; break;
-        case 'i': o.input = (nerkit_input_format)parse_format("input", optarg, inputs, 4); break;
+        case 'i': o.input = (nerkit_input_format)parse_format("input format", optarg, inputs, 4); break;
         case 'f':
-            o.output = (nerkit_output_format)parse_format("format", optarg, outputs, 4);
+            o.output = (nerkit_output_format)parse_format("output format", optarg, outputs, 4);
             out_given = 1;
             break;
         case 'j': o.threads = (int)cli_int(&a, optarg, 1, NERKIT_THREADS_MAX); break;
@@ -184,7 +187,12 @@ int main(int argc, char **argv)
             o.scheme = (nerkit_scheme)s;
             break;
         }
-        case O_DICT: dict_paths[ndicts++] = optarg; break;
+        case O_DICT:
+            if (strcmp(optarg, "-") == 0)
+                cli_usage_error(&a, "--dict: a dictionary is a file (a list or a compiled "
+                                    "dictionary), not standard input");
+            dict_paths[ndicts++] = optarg;
+            break;
         case O_POLICY:
             o.dict_policy = (nerkit_dict_policy)parse_format("--dict-policy", optarg, policies, 3);
             break;

@@ -728,8 +728,9 @@ typedef struct {
      * the model learns its own: 100-dimensional vectors (window 5) of the
      * words that occur at least twice in the training corpus, from its
      * tokens, and their k-means clusters at 64, 256 and 1024, used as
-     * those files would be. Only when at least this many words occur
-     * twice (default 1000: fewer make vectors of noise); 0: never. */
+     * those files would be. Only when at least this many words, and at
+     * least 100 (the dimension), occur twice (default 1000: fewer make
+     * vectors of noise); 0: never. */
     size_t self_lexicon_words;
     /* Perceptron: train this many models, with seeds seed, seed + 1, ...,
      * each as a run of its own would be (its epochs, its early stopping on

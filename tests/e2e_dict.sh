@@ -137,6 +137,7 @@ lerr "an empty phrase" '# x\n\tCITY\n' "$tmp/bad.tsv:2: empty phrase"
 lerr "a phrase of punctuation-free blanks" '   \tCITY\n' "$tmp/bad.tsv:1: empty phrase"
 lerr "invalid UTF-8" 'Oslo\tCITY\nBerg\xffen\tCITY\n' "$tmp/bad.tsv:2: invalid UTF-8"
 lerr "four fields" 'Oslo\tCITY\tQ1\tmore\n' "$tmp/bad.tsv:1: more than three fields"
+lerr "a label with a space" 'Oslo\tCITY\nBergen\tBIG CITY\n' "$tmp/bad.tsv:2: the label 'BIG CITY' has a space"
 lerr "comments only" '# nothing\n\n' "$tmp/bad.tsv: no entries"
 lerr "a conflicting duplicate names both lines" 'Oslo\tCITY\tQ1\nBergen\tCITY\nOslo\tPER\tQ2\n' \
     "$tmp/bad.tsv:3: the phrase of $tmp/bad.tsv:1 again"
@@ -162,6 +163,7 @@ check "twenty lines at most, then a count" grep -q '\.\.\. and 9 more entries gi
 expect_status 2 "a bad --case" "--case: case 'upper'" "$DICT" compile --case upper "$tmp/p.tsv" -o "$tmp/x.nkd"
 expect_status 2 "a bad --dict-policy" "dict-policy" "$TAG" -q -m "$M" --dict "$tmp/p.nkd" --dict-policy most "$tmp/p.txt"
 expect_status 2 "--dict-policy without --dict" "without --dict" "$TAG" -q -m "$M" --dict-policy only "$tmp/p.txt"
+expect_status 2 "--dict - (standard input)" "not standard input" "$TAG" -q -m "$M" --dict - "$tmp/p.txt"
 expect_status 2 "n-best lists are the model's" "not with dictionaries" \
     "$TAG" -q -m "$M" --dict "$tmp/p.nkd" --nbest 2 -f jsonl "$tmp/p.txt"
 expect_status 2 "compile refuses to overwrite a list" "refusing to overwrite" \

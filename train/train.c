@@ -373,9 +373,11 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
                             "clusters: not with cluster or vector files",
                             opts->lexicon_from);
     if (nerkit_corpus_ntokens(train) == 0)
-        return nk_fail_null(err, NERKIT_ERR_ARG, "the training corpus has no tokens");
+        return nk_fail_null(err, NERKIT_ERR_ARG, "%s: the training corpus has no tokens",
+                            nk_corpus_name(train));
     if (!nerkit_corpus_has_labels(train))
-        return nk_fail_null(err, NERKIT_ERR_ARG, "the training corpus has no label column");
+        return nk_fail_null(err, NERKIT_ERR_ARG, "%s: the training corpus has no label column",
+                            nk_corpus_name(train));
     /* a model that can only say O is of no use: most likely the label
      * column is not the entity column */
     if (nerkit_corpus_ntypes(train) == 0)

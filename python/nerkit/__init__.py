@@ -131,9 +131,13 @@ class Dictionary:
         err = _lib.CError()
         for name, value in (("case", case), ("normalize", normalize),
                             ("duplicates", duplicates)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError("%s: a str, not %s" % (name, type(value).__name__))
             if value is not None and _LIB.nerkit_dict_opts_set(
-                    ctypes.byref(o), name.encode(), str(value).encode(), ctypes.byref(err)):
+                    ctypes.byref(o), name.encode(), value.encode(), ctypes.byref(err)):
                 _fail(err)
+        if "\0" in os.fsdecode(os.fspath(path)):
+            raise ValueError("embedded null byte")
         self.path = os.path.abspath(os.fspath(path))
         ptr = _LIB.nerkit_dict_open(os.fsencode(path), ctypes.byref(o), ctypes.byref(err))
         if not ptr:
@@ -285,6 +289,8 @@ class Model:
         dicts: Dictionary objects whose matches join the model's entities
         as dict_policy says (nerkit-tag --dict-policy: "override", "fill",
         "only")."""
+        if dict_policy not in POLICIES:
+            raise ValueError("dict_policy must be one of %s" % ", ".join(POLICIES))
         if dicts:
             return self._tag_with_dicts(text, confidence, list(dicts), dict_policy)
         data = self._encode(text)
@@ -316,13 +322,14 @@ class Model:
             raise Error("text is not valid Unicode at character %d: %s" % (e.start, e.reason))
 
     def _tag_with_dicts(self, text, confidence, dicts, policy):
-        if policy not in POLICIES:
-            raise ValueError("dict_policy must be one of %s" % ", ".join(POLICIES))
         if policy == "only" and confidence:
             raise Error("confidences come from the model, which dict_policy 'only' does not run",
                         _lib.NERKIT_ERR_ARG)
-        if len(dicts) > 16 or not all(isinstance(d, Dictionary) for d in dicts):
-            raise TypeError("dicts: at most 16 nerkit.Dictionary objects")
+        for d in dicts:
+            if not isinstance(d, Dictionary):
+                raise TypeError("dicts: nerkit.Dictionary objects, not %s" % type(d).__name__)
+        if len(dicts) > 16:
+            raise ValueError("dicts: at most 16 dictionaries, not %d" % len(dicts))
         data = self._encode(text)
         w = self._worker()
         err = w.err
@@ -365,8 +372,14 @@ class Model:
         """Tags an iterable of texts and yields each one's entities, in
         order, as they are ready, on `threads` threads; at most a few chunks
         of `chunk` texts per thread are read ahead of what was yielded."""
-        if threads < 1:
-            raise ValueError("threads must be at least 1")
+        if isinstance(texts, (str, bytes)):
+            raise TypeError("tag_many() takes an iterable of str, not one %s"
+                            % type(texts).__name__)
+        for name, v in (("threads", threads), ("chunk", chunk)):
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise TypeError("%s: an int, not %s" % (name, type(v).__name__))
+            if v < 1:
+                raise ValueError("%s must be at least 1" % name)
         it = iter(texts)
         if threads == 1:
             for text in it:
@@ -402,6 +415,8 @@ class Model:
         sentences = tokens if nested else [tokens]
         code = 0
         if scheme is not None:
+            if not isinstance(scheme, str):
+                raise TypeError("scheme: a str, not %s" % type(scheme).__name__)
             code = _LIB.nerkit_scheme_parse(scheme.encode())
             if code <= 0:
                 raise Error("unknown scheme %r (IOB1, IOB2, BIOES, BILOU)" % scheme)

@@ -43,11 +43,14 @@ def plan(inputs, outdir, output_format, gzip=True):
     missing input or two inputs that would write the same output."""
     pairs, seen = [], {}
     suffix = bulk.SUFFIX[output_format] + (".gz" if gzip else "")
+    real_out = os.path.realpath(outdir)
     for arg in inputs:
         if os.path.isdir(arg):
             files = []
             for root, dirs, names in os.walk(arg, followlinks=False):
-                dirs.sort()
+                # an output folder inside an input folder: its files are outputs
+                dirs[:] = sorted(d for d in dirs
+                                 if os.path.realpath(os.path.join(root, d)) != real_out)
                 files += [os.path.join(root, n) for n in sorted(names)
                           if not n.startswith(".") and os.path.isfile(os.path.join(root, n))]
             named = [(f, os.path.relpath(f, arg)) for f in files]
@@ -237,6 +240,13 @@ def _parser():
 def main(argv=None):
     a = _parser().parse_args(argv)
     err = sys.stderr
+    if a.workers is not None and a.workers < 1:
+        print("%s: --workers wants 1 or more" % PROG, file=err)
+        return 2
+    if os.path.exists(a.output_dir) and not os.path.isdir(a.output_dir):
+        print("%s: %s: not a folder (the outputs go in a folder)" % (PROG, a.output_dir),
+              file=err)
+        return 2
     try:
         opts = bulk.options(a.input, a.format, a.byte_offsets, a.confidence, a.nbest,
                             a.max_doc, a.scheme, a.threads, a.token_col, a.label_col, a.tab)

@@ -142,7 +142,7 @@ int nk_phrase_builder_list(nk_phrase_builder *b, const char *name, size_t len, u
             return NERKIT_OK;
         }
     if (b->nlists == NK_MAX_PHRASE_LISTS)
-        return nk_fail(err, NERKIT_ERR_ARG, "more than %d lists", NK_MAX_PHRASE_LISTS);
+        return nk_fail(err, NERKIT_ERR_ARG, "more than %d lists (labels)", NK_MAX_PHRASE_LISTS);
     char *s = strndup(name, len);
     if (!s || !nk_resize(&b->lists, b->nlists + 1, sizeof *b->lists)) {
         free(s);

@@ -652,6 +652,12 @@ static int add_line(void *user, const char *path, unsigned lineno, const char *l
     if (label_len > NK_MAX_TYPE_LEN)
         return nk_fail(err, NERKIT_ERR_FORMAT, "%s:%u: a label of %zu bytes (at most %d)", path,
                        lineno, label_len, NK_MAX_TYPE_LEN);
+    /* a label is one column of CoNLL output and one word of inline output */
+    for (size_t k = 0; k < label_len; k++)
+        if (label[k] == ' ' || label[k] == '\r' || label[k] == '\v' || label[k] == '\f')
+            return nk_fail(err, NERKIT_ERR_FORMAT,
+                           "%s:%u: the label '%.*s' has a space: a label is one word", path,
+                           lineno, (int)label_len, label);
     int rc = nerkit_tokenize(c->tk, line, (size_t)(tab - line), err);
     if (rc)
         return rc;

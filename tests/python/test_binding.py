@@ -307,6 +307,16 @@ class Dicts(unittest.TestCase):
             self.model.tag("Paris", confidence=True, dicts=[d], dict_policy="only")
         with self.assertRaises(ValueError):
             self.model.tag("Paris", dicts=[d], dict_policy="sometimes")
+        with self.assertRaises(ValueError):
+            self.model.tag("Paris", dict_policy="sometimes")  # refused with no dicts too
+        with self.assertRaises(TypeError):
+            self.model.tag("Paris", dicts=[self.list_path])
+        with self.assertRaises(ValueError):
+            nerkit.Dictionary(self.list_path + "\0other")
+        with self.assertRaises(TypeError):
+            list(self.model.tag_many("one str"))
+        with self.assertRaises(TypeError):
+            list(self.model.tag_many(["a"], threads="2"))
 
 if __name__ == "__main__":
     unittest.main()

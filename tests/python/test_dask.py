@@ -163,6 +163,15 @@ class Cli(unittest.TestCase):
         self.assertEqual(r.returncode, 1)
         self.assertIn(b"bad.nerkit: not a nerkit model", r.stderr)
         self.assertFalse(os.path.exists(self.out))
+        with open(self.out, "w") as f:
+            f.write("a file, not a folder")
+        r = cli(self.inp, "-o", self.out)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"not a folder", r.stderr)
+        os.unlink(self.out)
+        r = cli(self.inp, "-o", self.out, "--workers", "0")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"--workers wants 1 or more", r.stderr)
 
 
 @unittest.skipIf(distributed is None, "no python3-distributed")
