@@ -249,9 +249,26 @@ int main(int argc, char **argv)
     free(model_path);
     dopt.message = message;
     nerkit_dict **dicts = calloc(ndicts + 1, sizeof *dicts);
-    int failed = !m || !dicts;
-    for (size_t k = 0; !failed && k < ndicts; k++)
+    int failed = !m || !dicts, usage = 0;
+    for (size_t k = 0; !failed && k < ndicts; k++) {
         failed = !(dicts[k] = nerkit_dict_open(dict_paths[k], &dopt, &err));
+        /* a compiled file keeps the matching it was compiled with: an option
+         * asking for other matching would be silently ignored */
+        nerkit_dict_opts have;
+        nerkit_dict_opts_init(&have);
+        if (!failed)
+            nerkit_dict_options(dicts[k], &have);
+        if (!failed && ((a.seen[O_DCASE] && have.casing != dopt.casing) ||
+                        (a.seen[O_DNORM] && have.normalize != dopt.normalize))) {
+            snprintf(err.message, sizeof err.message,
+                     "%s: compiled with other --case or --normalize settings (nerkit-dict info "
+                     "shows them); --dict-case and --dict-normalize apply to lists compiled "
+                     "here",
+                     dict_paths[k]);
+            err.code = NERKIT_ERR_ARG;
+            failed = usage = 1;
+        }
+    }
     o.dicts = (const nerkit_dict *const *)dicts;
     o.ndicts = ndicts;
     free(dict_paths);
@@ -261,7 +278,7 @@ int main(int argc, char **argv)
             nerkit_dict_free(dicts[k]);
         free(dicts);
         nerkit_model_free(m);
-        return !failed && err.code == NERKIT_ERR_ARG ? 2 : 1;
+        return usage || (!failed && err.code == NERKIT_ERR_ARG) ? 2 : 1;
     }
     int rc = 0;
     if (o.input == NERKIT_INPUT_CONLL) {

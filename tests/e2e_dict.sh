@@ -164,6 +164,8 @@ expect_status 2 "a bad --case" "--case: case 'upper'" "$DICT" compile --case upp
 expect_status 2 "a bad --dict-policy" "dict-policy" "$TAG" -q -m "$M" --dict "$tmp/p.nkd" --dict-policy most "$tmp/p.txt"
 expect_status 2 "--dict-policy without --dict" "without --dict" "$TAG" -q -m "$M" --dict-policy only "$tmp/p.txt"
 expect_status 2 "--dict - (standard input)" "not standard input" "$TAG" -q -m "$M" --dict - "$tmp/p.txt"
+expect_status 2 "--dict-case other than a compiled file's" "compiled with other --case" \
+    "$TAG" -q -m "$M" --dict "$tmp/p.nkd" --dict-case acronyms "$tmp/p.txt"
 expect_status 2 "n-best lists are the model's" "not with dictionaries" \
     "$TAG" -q -m "$M" --dict "$tmp/p.nkd" --nbest 2 -f jsonl "$tmp/p.txt"
 expect_status 2 "compile refuses to overwrite a list" "refusing to overwrite" \

@@ -144,6 +144,15 @@ class Dictionary:
             _fail(err)
         self._ptr = ptr
         self.entries = _LIB.nerkit_dict_nentries(ptr)
+        # a compiled file keeps its own matching: other asked for is an error
+        have = _lib.DictOpts()
+        _LIB.nerkit_dict_opts_init_sized(ctypes.byref(have), ctypes.sizeof(have))
+        _LIB.nerkit_dict_options(ptr, ctypes.byref(have))
+        if ((case is not None and have.casing != o.casing) or
+                (normalize is not None and have.normalize != o.normalize)):
+            raise Error("%s: compiled with other case or normalize settings (nerkit-dict info "
+                        "shows them); they apply to lists compiled here" % path,
+                        _lib.NERKIT_ERR_ARG)
 
     def __repr__(self):
         return "nerkit.Dictionary(%r)" % self.path

@@ -198,6 +198,7 @@ def _declare(lib):
         "nerkit_dict_open": (P, [C, ctypes.POINTER(DictOpts), E]),
         "nerkit_dict_free": (None, [P]),
         "nerkit_dict_nentries": (S, [P]),
+        "nerkit_dict_options": (None, [P, ctypes.POINTER(DictOpts)]),
         "nerkit_dict_combine": (S, [P, ctypes.POINTER(P), S, I, ctypes.POINTER(Document),
                                     ctypes.POINTER(CEntity), S, ctypes.POINTER(DictEntity)]),
     }

@@ -293,6 +293,10 @@ class Dicts(unittest.TestCase):
         subprocess.run([os.path.join(BIN, "nerkit-dict"), "compile", "-q", self.list_path,
                         "-o", compiled], check=True)
         self.assertEqual(nerkit.Dictionary(compiled).entries, d.entries)
+        with self.assertRaises(nerkit.Error) as cm:
+            nerkit.Dictionary(compiled, case="ignore")  # compiled exact: not silently ignored
+        self.assertIn("compiled with other case", str(cm.exception))
+        nerkit.Dictionary(compiled, case="exact")
         with open(compiled, "r+b") as f:
             f.seek(100)
             b = f.read(1)
