@@ -131,7 +131,7 @@ int main(int argc, char **argv)
     enum { O_TOK = 256, O_LAB, O_TAB, O_SCHEME, O_BYTES, O_KEEP, O_MAXDOC, O_CONF, O_NBEST,
            O_DICT, O_POLICY, O_DCASE, O_DNORM, O_DDUPS };
     static const char *const policies[] = {"override", "fill", "only"};
-    const char **dict_paths = calloc((size_t)argc + 1, sizeof *dict_paths);
+    const char *dict_paths[NERKIT_DICTS_MAX]; /* on the stack: usage errors exit early */
     size_t ndicts = 0;
     nerkit_dict_opts dopt; /* lists compiled on the fly */
     nerkit_dict_opts_init(&dopt);
@@ -150,10 +150,6 @@ int main(int argc, char **argv)
         {"dict-duplicates", required_argument, 0, O_DDUPS},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     cli_args a;
-    if (!dict_paths) {
-        fputs("nerkit-tag: out of memory\n", stderr);
-        return 1;
-    }
     cli_start(&a, "nerkit-tag", longopts, "m:i:f:j:qh", (const int[]){O_DICT, 0});
     cli_blas_one_thread();
     int c;
@@ -191,6 +187,8 @@ int main(int argc, char **argv)
             if (strcmp(optarg, "-") == 0)
                 cli_usage_error(&a, "--dict: a dictionary is a file (a list or a compiled "
                                     "dictionary), not standard input");
+            if (ndicts == NERKIT_DICTS_MAX)
+                cli_usage_error(&a, "--dict: at most %d dictionaries", NERKIT_DICTS_MAX);
             dict_paths[ndicts++] = optarg;
             break;
         case O_POLICY:
@@ -271,7 +269,6 @@ int main(int argc, char **argv)
     }
     o.dicts = (const nerkit_dict *const *)dicts;
     o.ndicts = ndicts;
-    free(dict_paths);
     if (failed || nerkit_bulk_check(m, &o, &err)) {
         fprintf(stderr, "nerkit-tag: %s\n", dicts ? err.message : "out of memory");
         for (size_t k = 0; dicts && k < ndicts; k++)
