@@ -12,6 +12,7 @@ import contextlib
 import ctypes
 import gzip
 import os
+import shutil
 import threading
 import time
 import uuid
@@ -220,11 +221,7 @@ def _tag_file(model, path, shown, out_path, o, run_id, level):
             # no name and no time in the header: the same input gives the same bytes
             with (gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=level,
                                 mtime=0) if level else contextlib.nullcontext(raw)) as dst:
-                while True:
-                    chunk = src.read(1 << 20)
-                    if not chunk:
-                        break
-                    dst.write(chunk)
+                shutil.copyfileobj(src, dst, 1 << 20)
             raw.flush()
             os.fsync(raw.fileno())
         t.join()

@@ -22,6 +22,7 @@ whose outputs are joined in order (gzip members one after another).
 
 import argparse
 import os
+import shutil
 import sys
 import time
 import uuid
@@ -121,11 +122,7 @@ def _join(parts, out, run_id):
     with open(tmp, "wb") as dst:
         for p in parts:
             with open(p, "rb") as src:
-                while True:
-                    chunk = src.read(1 << 20)
-                    if not chunk:
-                        break
-                    dst.write(chunk)
+                shutil.copyfileobj(src, dst, 1 << 20)
         dst.flush()
         os.fsync(dst.fileno())
     os.replace(tmp, out)
