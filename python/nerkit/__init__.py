@@ -124,7 +124,6 @@ class Dictionary:
     path and options, and is loaded again where it is unpickled."""
 
     def __init__(self, path, case=None, normalize=None, duplicates=None):
-        self._ptr = None
         self._args = (path, case, normalize, duplicates)
         o = _lib.DictOpts()
         _LIB.nerkit_dict_opts_init_sized(ctypes.byref(o), ctypes.sizeof(o))
@@ -142,7 +141,7 @@ class Dictionary:
         ptr = _LIB.nerkit_dict_open(os.fsencode(path), ctypes.byref(o), ctypes.byref(err))
         if not ptr:
             _fail(err)
-        self._ptr = ptr
+        self._handle = _Handle(ptr, _LIB.nerkit_dict_free)
         self.entries = _LIB.nerkit_dict_nentries(ptr)
         # a compiled file keeps its own matching: other asked for is an error
         have = _lib.DictOpts()
@@ -160,21 +159,18 @@ class Dictionary:
     def __reduce__(self):
         return (Dictionary, self._args)
 
-    def __del__(self):
-        if self._ptr:
-            _LIB.nerkit_dict_free(self._ptr)
-            self._ptr = None
-
 
 class _Handle:
-    """Owns the C model; taggers hold it too, so it is freed after them."""
+    """Owns a C object (a model, a dictionary) and frees it once nothing
+    holds the handle: taggers hold their model's, so it outlives them."""
 
-    def __init__(self, ptr):
+    def __init__(self, ptr, free):
         self.ptr = ptr
+        self._free = free
 
     def __del__(self):
         if self.ptr:
-            _LIB.nerkit_model_free(self.ptr)
+            self._free(self.ptr)
             self.ptr = None
 
 
@@ -263,7 +259,7 @@ class Model:
         ptr = _LIB.nerkit_model_load_buffer(data, len(data), os.fsencode(path), ctypes.byref(err))
         if not ptr:
             _fail(err)
-        self._handle = _Handle(ptr)
+        self._handle = _Handle(ptr, _LIB.nerkit_model_free)
         self.labels = [_LIB.nerkit_model_type(ptr, t).decode()
                        for t in range(_LIB.nerkit_model_ntypes(ptr))]
         mask = _LIB.nerkit_model_features(ptr)
@@ -359,7 +355,7 @@ class Model:
         doc = _lib.Document()
         _LIB.nerkit_tokens_document(w.tokens, ctypes.byref(doc))
         out = (_lib.DictEntity * (2 * n + 1))()
-        ptrs = (ctypes.c_void_p * len(dicts))(*[d._ptr for d in dicts])
+        ptrs = (ctypes.c_void_p * len(dicts))(*[d._handle.ptr for d in dicts])
         got = _LIB.nerkit_dict_combine(self._handle.ptr, ptrs, len(dicts),
                                        POLICIES.index(policy), ctypes.byref(doc), ents, nents,
                                        out)
