@@ -738,6 +738,16 @@ typedef struct {
      * one model, which tags as fast (default 1; at most 64). Not with
      * checkpoint or resume. */
     size_t seeds;
+    /* How the model stores its weight rows: "int8" (a byte a weight and a
+     * scale a row: a quarter of the size, and faster to tag with) or
+     * "float". NULL (the default): int8 for the perceptron, float for the
+     * CRF, whose probabilities rounding would move. */
+    const char *weights;
+    /* Drops the weight rows whose largest weight is below prune times the
+     * median of the rows' largest weights: rows that rarely decide a tag,
+     * for a smaller, faster model (0, the default: none; models/README.md
+     * measures what it costs). */
+    double prune;
 } nerkit_train_opts;
 
 /* Fills in the defaults. */

@@ -403,11 +403,18 @@ static void give_vectors(nerkit_model *m, const char *const *words, size_t n, ui
 {
     uint64_t *keys = malloc(n * sizeof *keys);
     assert_non_null(keys);
-    for (size_t i = 0; i < n; i++)
-        keys[i] = nk_lower_hash(words[i], strlen(words[i]));
+    for (size_t i = 0; i < n; i++) /* in key order, as the lexicon wants them */
+        for (size_t j = (keys[i] = nk_lower_hash(words[i], strlen(words[i])), i);
+             j > 0 && keys[j - 1] > keys[j]; j--) {
+            uint64_t k = keys[j];
+            keys[j] = keys[j - 1];
+            keys[j - 1] = k;
+        }
     assert_int_equal(nk_lexicon_init(&m->lex, keys, n, 0, dim, NULL), NERKIT_OK);
-    for (uint32_t i = 0; i < n; i++)
-        nk_lexicon_set_vector(&m->lex, i, vec + (size_t)i * dim);
+    for (size_t i = 0; i < n; i++) {
+        int32_t w = nk_lexicon_find(&m->lex, nk_lower_hash(words[i], strlen(words[i])));
+        nk_lexicon_set_vector(&m->lex, (uint32_t)w, vec + i * dim);
+    }
     m->feat.groups |= NERKIT_FEAT_VECTORS;
     m->dense = calloc(m->nlabels * NK_WINDOW * dim, sizeof *m->dense);
     assert_non_null(m->dense);

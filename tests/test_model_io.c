@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -145,6 +146,9 @@ static int setup(void **state)
     nerkit_train_opts_init(&o);
     o.hash_bits = 16;
     o.epochs = 5;
+    /* float rows: the damage tests reach single weights; int8 rows have a
+     * test of their own */
+    o.weights = "float";
     nerkit_error err = {0};
     fx->model = nerkit_train(tr, NULL, &o, NULL, NULL, &err);
     nerkit_corpus_free(tr);
@@ -309,6 +313,7 @@ static void test_save_load_same_output(void **state)
     assert_int_equal(m->nrows, o->nrows);
     size_t L = o->nlabels, words = ((size_t)1 << 16) / 64;
     assert_memory_equal(m->trans, o->trans, L * L * sizeof *o->trans);
+    assert_int_equal(m->rowfmt, NK_ROWS_F32);
     assert_memory_equal(m->rows, o->rows, (size_t)o->nrows * L * sizeof *o->rows);
     assert_memory_equal(m->present, o->present, words * sizeof *o->present);
     assert_memory_equal(m->rank, o->rank, words * sizeof *o->rank);
@@ -395,7 +400,7 @@ static void test_header_layout(void **state)
     fixture *fx = *state;
     const unsigned char *b = fx->bytes;
     assert_memory_equal(b, "NERKITM\x1a", 8);
-    assert_int_equal(rd32(b + 8), 1);
+    assert_int_equal(rd32(b + 8), 2);
     assert_int_equal(rd32(b + 12), 0);
     assert_int_equal(rd64(b + 16), fx->len - HEADER);
     assert_int_equal(rd32(b + 24), crc(b + HEADER, fx->len - HEADER));
@@ -413,10 +418,17 @@ static void test_header_layout(void **state)
     size_t tran = find_section(b, fx->len, "TRAN", &n);
     (void)tran;
     assert_int_equal(n, 9 * 9 * 4);
-    size_t wght = find_section(b, fx->len, "WGHT", &n);
-    assert_int_equal(rd32(b + wght), fx->model->nrows);
-    assert_int_equal(n, 4 + (size_t)fx->model->nrows * (4 + 9 * 4));
-    assert_int_equal(wght + n, fx->len);
+    /* the rows: format, count, padding, then the bitmap of 2^16 slots
+     * (8-byte aligned in the file) and the rows, as they are in memory */
+    size_t rows = find_section(b, fx->len, "ROWS", &n);
+    assert_int_equal(rd32(b + rows), NK_ROWS_F32);
+    assert_int_equal(rd32(b + rows + 4), fx->model->nrows);
+    uint32_t pad = rd32(b + rows + 8);
+    assert_true(pad < 8);
+    assert_int_equal((rows + 12 + pad) % 8, 0);
+    assert_memory_equal(b + rows + 12 + pad, fx->model->present, 8192);
+    assert_int_equal(n, 12 + pad + 8192 + (size_t)fx->model->nrows * 9 * 4);
+    assert_int_equal(rows + n, fx->len);
 }
 
 /* ---------------------------------------------------------- damaged files */
@@ -538,15 +550,15 @@ static void test_versions(void **state)
 {
     fixture *fx = *state;
     unsigned char *b = copy(fx, 0);
-    wr32(b + 8, 2);
+    wr32(b + 8, 3);
     fix_header_crc(b);
-    expect_refused(b, fx->len, NERKIT_ERR_VERSION, "version 2");
+    expect_refused(b, fx->len, NERKIT_ERR_VERSION, "version 3");
     wr32(b + 8, 0xFFFFFFFFu);
     fix_header_crc(b);
     expect_refused(b, fx->len, NERKIT_ERR_VERSION, "4294967295");
     /* the version check comes before the payload is looked at: a newer
      * file is refused as newer even when its payload is missing or damaged */
-    wr32(b + 8, 2);
+    wr32(b + 8, 3);
     fix_header_crc(b);
     expect_refused(b, HEADER, NERKIT_ERR_VERSION, NULL);
     b[fx->len - 1] ^= 1;
@@ -556,8 +568,8 @@ static void test_versions(void **state)
     wr32(b + 8, 0);
     fix_header_crc(b);
     expect_refused(b, fx->len, NERKIT_ERR_MODEL, NULL);
-    /* and back to 1: fine again */
-    wr32(b + 8, 1);
+    /* and back to 2: fine again */
+    wr32(b + 8, 2);
     fix_header_crc(b);
     nerkit_model_free(expect_loads(b, fx->len));
     free(b);
@@ -609,7 +621,7 @@ static void test_absurd_row_count(void **state)
     fixture *fx = *state;
     unsigned char *b = copy(fx, 0);
     size_t n;
-    size_t w = find_section(b, fx->len, "WGHT", &n);
+    size_t w = find_section(b, fx->len, "ROWS", &n) + 4;
     uint32_t nrows = rd32(b + w);
     static const uint32_t counts[] = {0xFFFFFFFFu, 0x80000000u, 1u << 16, (1u << 16) + 1,
                                       0, 1, 0, 0};
@@ -621,7 +633,7 @@ static void test_absurd_row_count(void **state)
         wr32(b + w, tries[k]);
         fix_all(b, fx->len);
         /* the checksums are right: the structure check must catch it */
-        expect_refused(b, fx->len, NERKIT_ERR_MODEL, "WGHT");
+        expect_refused(b, fx->len, NERKIT_ERR_MODEL, "ROWS");
     }
     free(b);
 }
@@ -632,36 +644,38 @@ static void test_crafted_sections(void **state)
     size_t n;
     unsigned char *b;
 
-    /* feature slots out of order, repeated, out of range */
+    /* a bitmap that does not count the rows: a slot more, a slot less,
+     * and the format field past the known ones */
     b = copy(fx, 0);
-    size_t w = find_section(b, fx->len, "WGHT", &n);
-    uint32_t s0 = rd32(b + w + 4), s1 = rd32(b + w + 8);
-    wr32(b + w + 4, s1);
-    wr32(b + w + 8, s0);
+    size_t w = find_section(b, fx->len, "ROWS", &n);
+    size_t bits = w + 12 + rd32(b + w + 8);
+    size_t k = 0;
+    while (b[bits + k] == 0xFF)
+        k++;
+    b[bits + k] ^= (unsigned char)(~b[bits + k] & -~b[bits + k]); /* its lowest clear bit */
     fix_all(b, fx->len);
-    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "WGHT");
-    wr32(b + w + 4, s0);
-    wr32(b + w + 8, s0);
+    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "ROWS");
+    memcpy(b, fx->bytes, fx->len);
+    for (k = 0; !b[bits + k];)
+        k++;
+    b[bits + k] &= (unsigned char)(b[bits + k] - 1); /* its lowest set bit */
     fix_all(b, fx->len);
-    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "WGHT");
-    wr32(b + w + 4, s0);
-    wr32(b + w + 8, s1);
-    uint32_t nrows = rd32(b + w);
-    wr32(b + w + 4 + 4 * (nrows - 1), 1u << 16);
+    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "ROWS");
+    memcpy(b, fx->bytes, fx->len);
+    wr32(b + w, 2);
     fix_all(b, fx->len);
-    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "WGHT");
+    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "ROWS");
     free(b);
 
     /* a weight that is not a number: in the rows, in the transitions */
     b = copy(fx, 0);
-    w = find_section(b, fx->len, "WGHT", &n);
-    nrows = rd32(b + w);
-    wr32(b + w + 4 + 4 * nrows + 4 * 5, 0x7FC00000u); /* NaN */
+    size_t first = bits + 8192;
+    wr32(b + first + 4 * 5, 0x7FC00000u); /* NaN */
     fix_all(b, fx->len);
-    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "WGHT");
-    wr32(b + w + 4 + 4 * nrows + 4 * 5, 0x7F800000u); /* +inf */
+    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "ROWS");
+    wr32(b + first + 4 * 5, 0x7F800000u); /* +inf */
     fix_all(b, fx->len);
-    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "WGHT");
+    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "ROWS");
     free(b);
     b = copy(fx, 0);
     size_t t = find_section(b, fx->len, "TRAN", &n);
@@ -715,12 +729,12 @@ static void test_crafted_sections(void **state)
     /* groups that need word representations the file does not carry */
     wr32(b + f, NERKIT_FEAT_ALL | NERKIT_FEAT_CLUSTERS);
     fix_all(b, fx->len);
-    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "LEXN");
+    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "LEXV");
     /* a smaller table than the slots need */
     wr32(b + f, NERKIT_FEAT_ALL);
     wr32(b + f + 4, 10);
     fix_all(b, fx->len);
-    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "WGHT");
+    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "ROWS");
     free(b);
 
     /* an unknown scheme in META */
@@ -760,11 +774,11 @@ static void test_crafted_section_table(void **state)
     wr64(b + m - 8, n);
 
     /* a required section renamed away: missing */
-    size_t w = find_section(b, fx->len, "WGHT", &n);
-    memcpy(b + w - 12, "WGHX", 4);
+    size_t w = find_section(b, fx->len, "ROWS", &n);
+    memcpy(b + w - 12, "ROWX", 4);
     fix_all(b, fx->len);
     expect_refused(b, fx->len, NERKIT_ERR_MODEL, "missing");
-    memcpy(b + w - 12, "WGHT", 4);
+    memcpy(b + w - 12, "ROWS", 4);
 
     /* a section twice */
     size_t l = find_section(b, fx->len, "LABL", &n);
@@ -832,7 +846,7 @@ static void test_large_label_set_checked_first(void **state)
         nk_buf_put(&b, w, 4);
         nk_buf_put(&b, name, 5);
     }
-    const char *empty[] = {"FEAT", "TRAN", "WGHT"};
+    const char *empty[] = {"FEAT", "TRAN", "ROWS"};
     for (int k = 0; k < 3; k++) {
         nk_buf_put(&b, empty[k], 4);
         wr64(w, k == 0 ? 8 : 0);
@@ -1041,10 +1055,177 @@ static void test_failed_save_keeps_previous(void **state)
     free(got);
 }
 
+/* ------------------------------------------------------------ int8 rows */
+
+/* A scale code is the smallest whose scale brings max to at most levels. */
+static void test_scale_codes(void **state)
+{
+    (void)state;
+    for (unsigned c = 1; c < 255; c++) {
+        float s = nk_scale_decode((uint8_t)c), next = nk_scale_decode((uint8_t)(c + 1));
+        assert_true(next > s);
+        for (int levels = 7; levels <= 127; levels += 120) {
+            assert_int_equal(nk_scale_encode(s * (float)levels, levels), c);
+            assert_int_equal(nk_scale_encode(nextafterf(s * (float)levels, INFINITY), levels),
+                             c + 1);
+        }
+    }
+    assert_true(nk_scale_decode(0) == 0);
+    assert_int_equal(nk_scale_encode(1e-30f, 127), 1);
+    assert_int_equal(nk_scale_encode(1e30f, 127), 255);
+}
+
+/* The perceptron's default: rows of bytes, a quarter of the floats' room,
+ * tagging nearly as the floats do; pruning keeps the rows of the largest
+ * weights, and the file keeps what the model has. */
+static void test_int8_rows(void **state)
+{
+    fixture *fx = *state;
+    nerkit_corpus *tr = generate_corpus(3, 150);
+    nerkit_train_opts o;
+    nerkit_train_opts_init(&o);
+    o.hash_bits = 16;
+    o.epochs = 5;
+    nerkit_error err = {0};
+    nerkit_model *m = nerkit_train(tr, NULL, &o, NULL, NULL, &err);
+    o.prune = 1;
+    nerkit_model *p = nerkit_train(tr, NULL, &o, NULL, NULL, &err);
+    o.weights = "double";
+    assert_null(nerkit_train(tr, NULL, &o, NULL, NULL, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    nerkit_corpus_free(tr);
+    assert_non_null(m);
+    assert_non_null(p);
+    const nerkit_model *f = fx->model; /* the same training with float rows */
+    const size_t L = f->nlabels;
+    assert_int_equal(m->rowfmt, NK_ROWS_I8);
+    assert_int_equal(m->nrows, f->nrows);
+    for (uint32_t r = 0; r < m->nrows; r++) {
+        const int8_t *q = m->qrows + (size_t)r * (L + 1);
+        float s = nk_scale_decode((uint8_t)q[0]), max = 0;
+        for (size_t y = 0; y < L; y++)
+            max = fmaxf(max, fabsf(f->rows[r * L + y]));
+        for (size_t y = 0; y < L; y++)
+            if (fabsf((float)q[1 + y] * s - f->rows[r * L + y]) > max / 127 * 1.125f / 2 + 1e-6f)
+                fail_msg("row %u label %zu: %g for %g", r, y, (float)q[1 + y] * s,
+                         f->rows[r * L + y]);
+    }
+    size_t ntok = nerkit_corpus_ntokens(fx->test), same = 0;
+    uint16_t *a = tag(m, fx->test);
+    for (size_t i = 0; i < ntok; i++)
+        same += a[i] == fx->labels[i];
+    assert_true(same >= ntok * 99 / 100);
+    /* pruned: fewer rows, each of a slot the whole model has */
+    assert_true(p->nrows < m->nrows && p->nrows > 0);
+    for (size_t slot = 0; slot < (size_t)1 << 16; slot++)
+        assert_true(!nk_model_row(p, (uint32_t)slot) || nk_model_row(m, (uint32_t)slot));
+
+    char path[128];
+    snprintf(path, sizeof path, "%s/int8.nerkit", fx->dir);
+    assert_int_equal(nerkit_model_save(m, path, &err), NERKIT_OK);
+    nerkit_model *back = nerkit_model_load(path, &err);
+    assert_non_null(back);
+    assert_int_equal(back->rowfmt, NK_ROWS_I8);
+    assert_memory_equal(back->qrows, m->qrows, (size_t)m->nrows * (L + 1));
+    uint16_t *z = tag(back, fx->test);
+    assert_memory_equal(z, a, ntok * sizeof *a);
+    size_t bytes;
+    free(slurp(path, &bytes));
+    assert_true(bytes + (size_t)m->nrows * (3 * L - 1) == fx->len);
+    unlink(path);
+    free(a);
+    free(z);
+    nerkit_model_free(back);
+    nerkit_model_free(m);
+    nerkit_model_free(p);
+}
+
+/* ------------------------------------------------------------ version 1 */
+
+static float f32_at(const unsigned char *p)
+{
+    uint32_t u = rd32(p);
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* A model of format version 1 (tests/data/v1, made by the last build that
+ * wrote one) loads: its float rows as they are, its clusters by their ids,
+ * its vectors rounded to 4 bits. Saved again it is a version 2 file, which
+ * loads mapped and tags as the version 1 model does. */
+static void test_version1_file(void **state)
+{
+    fixture *fx = *state;
+    size_t len, n;
+    unsigned char *b = slurp("tests/data/v1/model.nerkit", &len);
+    assert_int_equal(rd32(b + 8), 1);
+    nerkit_error err = {0};
+    nerkit_model *m = nerkit_model_load_buffer(b, len, "v1", &err);
+    if (!m)
+        fail_msg("%s", err.message);
+    const size_t L = m->nlabels;
+    size_t w = find_section(b, len, "WGHT", &n);
+    uint32_t R = rd32(b + w);
+    assert_int_equal(m->rowfmt, NK_ROWS_F32);
+    assert_int_equal(m->nrows, R);
+    for (uint32_t r = 0; r < R; r++) {
+        assert_int_equal(nk_model_row(m, rd32(b + w + 4 + 4 * r)), r + 1);
+        for (size_t y = 0; y < L; y++)
+            assert_true(m->rows[r * L + y] == f32_at(b + w + 4 + 4 * R + 4 * (r * L + y)));
+    }
+    const nk_lexicon *lx = &m->lex;
+    size_t x = find_section(b, len, "LEXN", &n);
+    uint32_t nw = rd32(b + x), nc = rd32(b + x + 4), D = rd32(b + x + 8);
+    assert_int_equal(lx->nwords, nw);
+    assert_int_equal(nc, 1);
+    assert_int_equal(lx->brown[0], b[x + 12]);
+    const unsigned char *ids = b + x + 12 + nc + 8 * nw, *scales = ids + 4 * nc * nw;
+    float v[4];
+    assert_int_equal(D, 4);
+    for (uint32_t k = 0; k < nw; k++) {
+        assert_int_equal(nk_lexicon_cluster(lx, k, 0), rd32(ids + 4 * k));
+        float scale = f32_at(scales + 4 * k), max = 127 * scale;
+        assert_true(nk_lexicon_vector(lx, k, v));
+        for (uint32_t d = 0; d < D; d++) {
+            float was = (float)(int8_t)scales[4 * nw + k * D + d] * scale;
+            if (fabsf(v[d] - was) > max / 7 * 1.125f / 2 + 1e-6f)
+                fail_msg("word %u component %u: %g, not %g in 4 bits", k, d, v[d], was);
+        }
+    }
+
+    char path[128];
+    snprintf(path, sizeof path, "%s/v2.nerkit", fx->dir);
+    assert_int_equal(nerkit_model_save(m, path, &err), NERKIT_OK);
+    nerkit_model *back = nerkit_model_load(path, &err);
+    if (!back)
+        fail_msg("%s", err.message);
+    assert_non_null(back->map);
+    assert_true(back->rows_borrowed && back->lex.borrowed);
+    nerkit_corpus *c = nerkit_corpus_read("tests/data/v1/train.conll", NULL, &err);
+    assert_non_null(c);
+    uint16_t *a = tag(m, c), *z = tag(back, c);
+    assert_memory_equal(a, z, nerkit_corpus_ntokens(c) * sizeof *a);
+    size_t entities = 0;
+    for (size_t i = 0; i < nerkit_corpus_ntokens(c); i++)
+        entities += a[i] != 0;
+    assert_true(entities > 100);
+    free(a);
+    free(z);
+    nerkit_corpus_free(c);
+    nerkit_model_free(back);
+    nerkit_model_free(m);
+    unlink(path);
+    free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_save_load_same_output),
+        cmocka_unit_test(test_version1_file),
+        cmocka_unit_test(test_scale_codes),
+        cmocka_unit_test(test_int8_rows),
         cmocka_unit_test(test_probability_scale),
         cmocka_unit_test(test_header_layout),
         cmocka_unit_test(test_empty_and_short),

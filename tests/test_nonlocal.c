@@ -176,15 +176,16 @@ static void test_second_pass_retags(void **state)
             want[b - 1] = x;
         }
     assert_int_equal(nk_model_set_rows(m, want, 4, &err), NERKIT_OK);
-    float *row;
-    assert_non_null(row = (float *)nk_model_row(m, donald));
-    row[PER(NK_B)] = 5;
-    assert_non_null(row = (float *)nk_model_row(m, trump));
-    row[PER(NK_U)] = -1;
-    assert_non_null(row = (float *)nk_model_row(m, nl0));
-    row[PER(NK_U)] = 1.5f;
-    assert_non_null(row = (float *)nk_model_row(m, nl1));
-    row[PER(NK_U)] = 1.5f;
+    uint32_t r;
+    const size_t L = m->nlabels;
+    assert_int_not_equal(r = nk_model_row(m, donald), 0);
+    m->rows[(r - 1) * L + PER(NK_B)] = 5;
+    assert_int_not_equal(r = nk_model_row(m, trump), 0);
+    m->rows[(r - 1) * L + PER(NK_U)] = -1;
+    assert_int_not_equal(r = nk_model_row(m, nl0), 0);
+    m->rows[(r - 1) * L + PER(NK_U)] = 1.5f;
+    assert_int_not_equal(r = nk_model_row(m, nl1), 0);
+    m->rows[(r - 1) * L + PER(NK_U)] = 1.5f;
 
     uint16_t labels[7];
     nerkit_tagger *t = nerkit_tagger_new(m, &err);

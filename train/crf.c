@@ -107,8 +107,8 @@ static int index_words(crf_problem *P, nerkit_error *err)
     P->wscore = nk_alloc((size_t)nwords * NK_WINDOW * P->L, sizeof *P->wscore, err);
     int rc = P->vec && P->wscore ? NERKIT_OK : NERKIT_ERR_NOMEM;
     for (uint32_t x = 0; x < lx->nwords && !rc; x++)
-        for (size_t c = 0; id[x] && c < D; c++)
-            P->vec[(size_t)(id[x] - 1) * D + c] = (float)lx->vec[x * D + c] * lx->scale[x];
+        if (id[x] && !nk_lexicon_vector(lx, x, P->vec + (size_t)(id[x] - 1) * D))
+            memset(P->vec + (size_t)(id[x] - 1) * D, 0, D * sizeof *P->vec);
     for (size_t k = 0; k < 2; k++)
         for (size_t i = 0; sets[k] && i < sets[k]->ntok; i++)
             if (sets[k]->word[i] >= 0)

@@ -134,28 +134,31 @@ static uint64_t *training_keys(const nerkit_corpus *train, size_t *n, nerkit_err
 }
 
 /* Fills the lexicon's clusterings from file c, starting at column col. */
-static void fill_clusters(nk_lexicon *lx, const nerkit_clusters *c, const size_t *order,
-                          size_t col)
+static int fill_clusters(nk_lexicon *lx, const nerkit_clusters *c, const size_t *order,
+                         size_t col, nerkit_error *err)
 {
     size_t levels = nerkit_clusters_levels(c), n = nerkit_clusters_count(c);
-    const size_t nc = lx->nclusterings;
-    for (size_t l = 0; l < (levels ? levels : 1); l++) {
-        uint32_t *ids = lx->cluster + col + l; /* word x's id is ids[x * nc] */
-        lx->brown[col + l] = levels == 0;
+    uint32_t *ids = nk_alloc((size_t)lx->nwords + 1, sizeof *ids, err);
+    int rc = ids ? NERKIT_OK : NERKIT_ERR_NOMEM;
+    for (size_t l = 0; !rc && l < (levels ? levels : 1); l++) {
+        memset(ids, 0, (size_t)lx->nwords * sizeof *ids);
         for (size_t rank = 0; rank < n; rank++) {
             size_t i = order[rank];
             const char *w = nerkit_clusters_word(c, i);
             int32_t x = nk_lexicon_find(lx, nk_lower_hash(w, strlen(w)));
-            if (x < 0 || ids[(size_t)x * nc])
+            if (x < 0 || ids[x])
                 continue; /* not kept, or a more frequent form came first */
             if (levels) {
-                ids[(size_t)x * nc] = nerkit_clusters_id(c, l, i) + 1;
+                ids[x] = nerkit_clusters_id(c, l, i) + 1;
             } else {
                 const char *path = nerkit_clusters_path(c, i);
-                ids[(size_t)x * nc] = nk_brown_path(path, strlen(path));
+                ids[x] = nk_brown_path(path, strlen(path));
             }
         }
+        rc = nk_lexicon_set_clustering(lx, (uint32_t)(col + l), ids, levels == 0, err);
     }
+    free(ids);
+    return rc;
 }
 
 /* Unit-length vectors, so that the dense weights meet inputs of one scale
@@ -211,14 +214,16 @@ static int lexicon_from(nerkit_model *m, const char *path, nerkit_error *err)
     nerkit_model *src = nerkit_model_load(path, err);
     if (!src)
         return err ? err->code : NERKIT_ERR_MODEL;
-    int rc = NERKIT_OK;
-    if (!src->lex.nclusterings && !src->lex.dim && !src->gaz.nstates) {
+    int rc = nk_lexicon_own(&src->lex, err);
+    if (rc) {
+    } else if (!src->lex.nclusterings && !src->lex.dim && !src->gaz.nstates) {
         rc = nk_fail(err, NERKIT_ERR_ARG,
                      "%s: the model has no lexicon to take (no word vectors, clusters or "
                      "gazetteer: it was trained without them)",
                      path);
     } else {
-        /* moved, not copied: src is freed next, and m owns them from now */
+        /* moved, not copied (the lexicon once out of src's file): src is
+         * freed next, and m owns them from now */
         m->lex = src->lex;
         m->gaz = src->gaz;
         memset(&src->lex, 0, sizeof src->lex);
@@ -335,12 +340,13 @@ int nk_train_resources(nerkit_model *m, const nerkit_corpus *train, const nerkit
                          (uint32_t)dim, err);
     if (rc)
         goto out;
-    for (size_t f = 0, col = 0; f < r.nclusters; f++) {
-        fill_clusters(&m->lex, r.clusters[f], orders[f], col);
+    for (size_t f = 0, col = 0; f < r.nclusters && !rc; f++) {
+        rc = fill_clusters(&m->lex, r.clusters[f], orders[f], col, err);
         size_t levels = nerkit_clusters_levels(r.clusters[f]);
         col += levels ? levels : 1;
     }
-    rc = use_lexicon(m, err);
+    if (!rc)
+        rc = use_lexicon(m, err);
     if (!rc && r.vectors)
         rc = fill_vectors(&m->lex, r.vectors, err);
 out:

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-NK_OPTS_LAST(nerkit_train_opts, seeds);
+NK_OPTS_LAST(nerkit_train_opts, prune);
 
 void nerkit_train_opts_init_sized(nerkit_train_opts *o, size_t size)
 {
@@ -299,15 +299,24 @@ static int build_train(nk_trainset *tr, const nerkit_corpus *train, const nerkit
     return rc ? rc : nk_trainset_prune(tr, o->min_count, o->hash_bits, err);
 }
 
+/* The rows of a trained model made compact as the options say: a CRF keeps
+ * floats, as rounding would move its probabilities. */
+static int compact(nerkit_model *m, const nerkit_train_opts *o, nerkit_error *err)
+{
+    bool crf = strcmp(o->algorithm, "crf") == 0;
+    bool bytes = o->weights ? strcmp(o->weights, "int8") == 0 : !crf;
+    return nk_model_compact(m, bytes ? NK_ROWS_I8 : NK_ROWS_F32, o->prune, err);
+}
+
 /* Trains m once per seed and keeps the mean of the runs' weights; then
- * projects the vocabulary through the dense weights. */
+ * makes its rows compact. */
 static int train_runs(nerkit_model *m, const nerkit_corpus *train, nk_trainset *tr,
                       nk_trainset *dv, const nerkit_train_opts *opts, nerkit_progress_fn progress,
                       void *user, nerkit_error *err)
 {
     if (opts->seeds == 1) {
         int rc = train_once(m, tr, dv, opts, progress, user, err);
-        return rc ? rc : nk_dense_project(m, err);
+        return rc ? rc : compact(m, opts, err);
     }
     nerkit_train_opts o = *opts;
     run_progress rp = {progress, user, 0, (unsigned)opts->seeds};
@@ -330,7 +339,7 @@ static int train_runs(nerkit_model *m, const nerkit_corpus *train, nk_trainset *
         rc = nk_average_finish(&avg, m, err);
     nk_average_free(&avg);
     if (!rc)
-        rc = nk_dense_project(m, err);
+        rc = compact(m, opts, err);
     if (!rc && dv)
         rc = report_average(m, dv, (unsigned)opts->seeds, progress, user, err);
     return rc;
@@ -359,6 +368,11 @@ nerkit_model *nerkit_train(const nerkit_corpus *train, const nerkit_corpus *dev,
         return NULL;
     if ((opts->features & NERKIT_FEAT_NONLOCAL) && (opts->folds < 2 || opts->folds > 100))
         return nk_fail_null(err, NERKIT_ERR_ARG, "%zu folds: want 2 to 100", opts->folds);
+    if (opts->weights && strcmp(opts->weights, "float") != 0 && strcmp(opts->weights, "int8") != 0)
+        return nk_fail_null(err, NERKIT_ERR_ARG, "weights '%s': want float or int8",
+                            opts->weights);
+    if (!(opts->prune >= 0 && opts->prune <= 100))
+        return nk_fail_null(err, NERKIT_ERR_ARG, "prune %g: want 0 to 100", opts->prune);
     if (opts->seeds < 1 || opts->seeds > 64)
         return nk_fail_null(err, NERKIT_ERR_ARG, "%zu seeds: want 1 to 64", opts->seeds);
     if (opts->seeds > 1 && (crf || opts->checkpoint || opts->resume))

@@ -11,6 +11,8 @@
 
 #include "../base/base.h"
 
+#include <string.h>
+
 /* ---- labels and schemes (scheme.c) */
 
 /* Internal labels: 0 is O, then 4 per entity type in the order B, I, L, U. */
@@ -282,29 +284,80 @@ void nk_viterbi(const nk_lattice *lat, const float *em, size_t n, const float *t
 #define NK_MAX_CLUSTERINGS 4
 #define NK_MAX_DIM 1024
 
+/* A scale as one byte: (1 + (code & 7) / 8) * 2^((code >> 3) - 20), from
+ * about 1e-6 to 3840 in steps of at most 12.5%; code 0 is 0. Weight rows and
+ * word vectors of small integers carry one each. */
+static inline float nk_scale_decode(uint8_t code)
+{
+    /* the float's own bits: exponent (code >> 3) - 20, mantissa (code & 7) / 8 */
+    uint32_t bits = code ? ((uint32_t)(code >> 3) + 107) << 23 | (uint32_t)(code & 7) << 20 : 0;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+/* The code of the smallest scale that takes max to at most levels. */
+uint8_t nk_scale_encode(float max, int levels);
+
+/* Bytes of a vector of dim 4-bit components. */
+#define NK_VEC_BYTES(dim) (((size_t)(dim) + 1) / 2)
+
 /* Word -> cluster ids and vector. Cluster ids are 0 for "none", else the
  * id + 1 of a flat clustering, or a Brown path from nk_brown_path. */
 typedef struct nk_lexicon {
     uint32_t nwords, nclusterings, dim;
-    uint64_t *key;       /* nk_lower_hash of each word */
-    uint32_t *cluster;   /* nwords x nclusterings: a word's ids share a cache line */
+    uint64_t *key;       /* nk_lower_hash of each word, ascending */
+    /* nwords x nclusterings: a word's cluster in each clustering (a word's
+     * share a cache line), 0 for none, else 1 + the index of its id among
+     * the clustering's ids: cvalue[cstart[c] + cluster - 1]. Two bytes a
+     * word and clustering, where the ids (Brown paths) may need four. */
+    uint16_t *cluster;
+    uint32_t *cvalue;
+    uint32_t cstart[NK_MAX_CLUSTERINGS + 1];
     uint8_t brown[NK_MAX_CLUSTERINGS]; /* the clustering holds Brown paths */
-    int8_t *vec;         /* nwords x dim, times scale[w] */
-    float *scale;
-    uint32_t *table;     /* open addressing over key, UINT32_MAX = empty */
-    size_t table_mask;
+    /* Vectors: NK_VEC_BYTES(dim) bytes of 4-bit components (stored + 8) and
+     * a scale code each (0: the word has none). Being built, every word has
+     * room for one (has_vec NULL); read from a file, the nvec words whose
+     * bit is set in has_vec, in word order. */
+    uint8_t *vec;
+    uint8_t *vec_scale;
+    uint32_t nvec;
+    uint64_t *has_vec;
+    uint32_t *vec_rank;  /* nk_bitrank's counts over has_vec */
+    uint32_t *bucket;    /* words whose key's top bucket_bits bits are b: bucket[b] .. bucket[b+1]-1 */
+    unsigned bucket_bits;
+    bool borrowed;       /* key, cluster, cvalue, vec, vec_scale and has_vec are in a mapped file */
 } nk_lexicon;
 
 /* The hash the features use for a word's lower-cased form. */
 uint64_t nk_lower_hash(const char *s, size_t len);
 
-/* Sets up a lexicon for these (distinct) keys with room for its clusterings
- * and vectors, all zero. */
+/* Sets up a lexicon for these keys (ascending, distinct) with room for its
+ * clusterings and vectors, all zero. */
 int nk_lexicon_init(nk_lexicon *lx, const uint64_t *keys, size_t nwords, uint32_t nclusterings,
                     uint32_t dim, nerkit_error *err);
+/* Builds what lookups need from the keys (and has_vec): for a lexicon read
+ * from a file. */
+int nk_lexicon_index(nk_lexicon *lx, nerkit_error *err);
 void nk_lexicon_free(nk_lexicon *lx);
 int32_t nk_lexicon_find(const nk_lexicon *lx, uint64_t key);
+/* Sets clustering c (in order: 0, 1, ...) from each word's cluster id
+ * (ids[w], 0 for none): at most 65535 distinct ids. */
+int nk_lexicon_set_clustering(nk_lexicon *lx, uint32_t c, const uint32_t *ids, bool brown,
+                              nerkit_error *err);
+/* Word w's cluster id in clustering c, 0 for none. */
+static inline uint32_t nk_lexicon_cluster(const nk_lexicon *lx, uint32_t w, uint32_t c)
+{
+    uint16_t k = lx->cluster[(size_t)w * lx->nclusterings + c];
+    return k ? lx->cvalue[lx->cstart[c] + k - 1] : 0;
+}
+/* Stores word w's vector (being built), rounded to 4 bits. */
 void nk_lexicon_set_vector(nk_lexicon *lx, uint32_t w, const float *v);
+/* Where word w's vector is in vec (in vectors), or -1 when it has none. */
+long nk_lexicon_vector_at(const nk_lexicon *lx, uint32_t w);
+/* Word w's vector in out (dim floats); false when it has none. */
+bool nk_lexicon_vector(const nk_lexicon *lx, uint32_t w, float *out);
+/* Copies what a borrowed lexicon points to, so that it outlives its file. */
+int nk_lexicon_own(nk_lexicon *lx, nerkit_error *err);
 /* A Brown bit string as a path value: a leading 1, then the bits. */
 uint32_t nk_brown_path(const char *bits, size_t len);
 
@@ -325,13 +378,10 @@ void nk_dense_scores(const float *x, size_t T, size_t K, const float *w, size_t 
 void nk_dense_scores_plain(const float *x, size_t T, size_t K, const float *w, size_t L,
                            float *em);
 
-/* A model's projected vectors take at most this much memory; past it the
- * tagger multiplies each document's inputs instead. */
-#define NK_PROJ_MAX ((size_t)64 << 20)
-
-/* Fills m->proj, each lexicon word's dense scores at each window position,
- * when the model has vectors and the table fits in NK_PROJ_MAX. */
-int nk_dense_project(nerkit_model *m, nerkit_error *err);
+/* The dense scores of lexicon word w at each window position, out[d * L +
+ * y], with scratch x (dim floats) and tmp (NK_WINDOW * L); false when the
+ * word has no vector. */
+bool nk_dense_word(const nerkit_model *m, uint32_t w, float *x, float *tmp, float *out);
 
 /* ---- the model (model.c, model_io.c) */
 
@@ -342,6 +392,12 @@ int nk_dense_project(nerkit_model *m, nerkit_error *err);
  * The corpus reader and the trainer refuse longer ones, so a model that
  * trains also loads. */
 #define NK_MAX_TYPE_LEN 255
+
+/* How a model's weight rows are stored: floats, or (I8) a scale code
+ * (nk_scale_decode) then one signed byte a label, a quarter of the size,
+ * which the perceptron's weights lose nothing to (a CRF's probabilities
+ * would: its models keep floats). */
+typedef enum { NK_ROWS_F32 = 0, NK_ROWS_I8 = 1 } nk_rowfmt;
 
 struct nerkit_model {
     char algorithm[32];
@@ -357,7 +413,9 @@ struct nerkit_model {
      * where a plain slot -> row array would take 16 MiB. */
     uint64_t *present;
     uint32_t *rank;
-    float *rows; /* nrows x L, in slot order */
+    nk_rowfmt rowfmt;
+    float *rows;    /* F32: nrows x L, in slot order */
+    int8_t *qrows;  /* I8: nrows x (1 + L) */
     uint32_t nrows;
     float *trans; /* L*L, [prev*L + cur] */
     /* Scores times prob_scale are log-potentials: 1 for a CRF, which is
@@ -367,8 +425,14 @@ struct nerkit_model {
     nk_lattice lat;
     nk_lexicon lex; /* word representations, when trained with them */
     float *dense;   /* L x (NK_WINDOW * lex.dim) weights of the word vectors */
-    float *proj;    /* lex.nwords x NK_WINDOW x L: dense * each word's vector */
     nk_phrases gaz; /* gazetteer lists, when trained with them */
+    /* A model loaded from a file maps it: present, the rows and the
+     * lexicon's arrays are read in place, and shared by every process that
+     * maps the same file. */
+    void *map;
+    size_t map_len;
+    bool map_heap;      /* map is a heap copy (a model loaded from a buffer) */
+    bool rows_borrowed; /* present and the rows are in map */
 };
 
 /* A set of feature slots as a bitmap (present) plus the count of set bits
@@ -398,12 +462,35 @@ nerkit_model *nk_model_new(const char *algorithm, nerkit_scheme scheme, const ch
  * index and allocates zeroed rows for the caller to fill in slot order. */
 int nk_model_set_rows(nerkit_model *m, const uint32_t *slots, uint32_t nrows, nerkit_error *err);
 
-/* The weight row of a feature slot, or NULL when all its weights are zero. */
-static inline const float *nk_model_row(const nerkit_model *m, uint32_t slot)
+/* The row (1 + its index) of a feature slot, 0 when all its weights are zero. */
+static inline uint32_t nk_model_row(const nerkit_model *m, uint32_t slot)
 {
-    uint32_t r = nk_bitrank(m->present, m->rank, slot);
-    return r ? m->rows + (size_t)(r - 1) * m->nlabels : NULL;
+    return nk_bitrank(m->present, m->rank, slot);
 }
+
+/* Bytes of one of the model's rows. */
+static inline size_t nk_row_bytes(const nerkit_model *m)
+{
+    return m->rowfmt == NK_ROWS_I8 ? m->nlabels + 1 : m->nlabels * sizeof(float);
+}
+
+/* L weights as a row of bytes (NK_ROWS_I8): the smallest scale that takes
+ * the largest to at most 127, then each rounded. */
+void nk_row_encode_i8(const float *w, size_t L, int8_t *q);
+/* The same in the model's row format. */
+void nk_row_encode(const nerkit_model *m, const float *w, void *row);
+
+/* Adds row r (from nk_model_row) to the scores e of one token. */
+void nk_model_row_add(const nerkit_model *m, uint32_t r, float *e);
+
+/* Copies the bitmap and rows of a model read in place from its file, for
+ * a caller that changes or takes them. */
+int nk_model_own_rows(nerkit_model *m, nerkit_error *err);
+
+/* Makes the rows of a model trained with float rows compact: drops those
+ * whose largest weight is below prune times the median of the rows'
+ * largest weights (0: none), then stores them as fmt. */
+int nk_model_compact(nerkit_model *m, nk_rowfmt fmt, double prune, nerkit_error *err);
 
 /* Looks a type name up; -1 when the model has no such type. */
 int nk_model_type_index(const nerkit_model *m, const char *name, size_t len);

@@ -9,13 +9,13 @@
  * every sentence, score that way.
  *
  * A trained model's W is fixed, and a word's contribution at a window
- * position is the same wherever it occurs. So the model multiplies the
- * whole vocabulary once, when it is loaded (one V x D by D x L product
- * per position), and the tagger adds five precomputed rows per token
- * along with the rows of its sparse features. Building X for each
- * document and multiplying it cost a quarter of tagging time; the gather
- * costs a few percent. The table is V x 5 x L floats (21 MB for the default model);
- * a model whose table would pass NK_PROJ_MAX is scored document by document.
+ * position is the same wherever it occurs, so the tagger scores each word
+ * once (nk_dense_word: its vector against the five positions' weights, one
+ * matrix-vector product) and keeps the scores of the words it has seen in
+ * a small cache: the words of a text repeat, and the cache holds nearly
+ * all of its tokens' words. Multiplying every document's inputs instead
+ * cost a quarter of tagging time; a table of the whole vocabulary's scores
+ * cost 55 MB and a tenth of a second at each load.
  */
 #include "core.h"
 
@@ -36,15 +36,9 @@ void nk_dense_inputs(const nk_lexicon *lx, const int32_t *word, const nerkit_doc
                 float *dst = row + (size_t)(d + NK_WINDOW / 2) * D;
                 long j = (long)i + d;
                 int32_t w = j >= 0 && j < (long)n ? word[first + (size_t)j] : -1;
-                if (w < 0) {
-                    /* outside the sentence or not in the lexicon */
+                /* outside the sentence, not in the lexicon, or without a vector */
+                if (w < 0 || !nk_lexicon_vector(lx, (uint32_t)w, dst))
                     memset(dst, 0, D * sizeof *dst);
-                    continue;
-                }
-                const int8_t *q = lx->vec + (size_t)w * D;
-                float scale = lx->scale[w];
-                for (size_t k = 0; k < D; k++)
-                    dst[k] = (float)q[k] * scale;
             }
         }
     }
@@ -71,36 +65,17 @@ void nk_dense_scores(const float *x, size_t T, size_t K, const float *w, size_t 
                 x, (blasint)K, w, (blasint)K, 1.0f, em, (blasint)L);
 }
 
-int nk_dense_project(nerkit_model *m, nerkit_error *err)
+bool nk_dense_word(const nerkit_model *m, uint32_t w, float *x, float *tmp, float *out)
 {
-    const nk_lexicon *lx = &m->lex;
-    const size_t V = lx->nwords, D = lx->dim, L = m->nlabels, R = NK_WINDOW * L;
-    /* OpenBLAS's thread count is left to the program (nerkit-tag sets
-     * one): a library that set it would take the BLAS threads of any host */
-    if (!(m->feat.groups & NERKIT_FEAT_VECTORS) || !m->dense)
-        return NERKIT_OK;
-    if (!V || V * R * sizeof(float) > NK_PROJ_MAX)
-        return NERKIT_OK;
-    enum { BLOCK = 512 }; /* words dequantized at a time: 200 KB at D = 100 */
-    float *x = nk_alloc(BLOCK * D, sizeof *x, err);
-    float *proj = nk_alloc_huge(V * R, sizeof *proj, err);
-    if (!x || !proj) {
-        free(x);
-        free(proj);
-        return NERKIT_ERR_NOMEM;
-    }
-    for (size_t a = 0; a < V; a += BLOCK) {
-        size_t n = V - a < BLOCK ? V - a : BLOCK;
-        for (size_t w = 0; w < n; w++)
-            for (size_t k = 0; k < D; k++)
-                x[w * D + k] = (float)lx->vec[(a + w) * D + k] * lx->scale[a + w];
-        /* position d's weights are columns d*D.. of W: proj[w][d] = x[w] W_d^T */
-        for (size_t d = 0; d < NK_WINDOW; d++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (blasint)n, (blasint)L,
-                        (blasint)D, 1.0f, x, (blasint)D, m->dense + d * D,
-                        (blasint)(NK_WINDOW * D), 0.0f, proj + a * R + d * L, (blasint)R);
-    }
-    free(x);
-    m->proj = proj;
-    return NERKIT_OK;
+    const size_t D = m->lex.dim, L = m->nlabels;
+    if (!nk_lexicon_vector(&m->lex, w, x))
+        return false;
+    /* W's rows are (label, position) pairs of D weights: one product gives
+     * tmp[y * NK_WINDOW + d], which the tagger wants position by position */
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)(L * NK_WINDOW), (blasint)D, 1.0f, m->dense,
+                (blasint)D, x, 1, 0.0f, tmp, 1);
+    for (size_t d = 0; d < NK_WINDOW; d++)
+        for (size_t y = 0; y < L; y++)
+            out[d * L + y] = tmp[y * NK_WINDOW + d];
+    return true;
 }

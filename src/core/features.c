@@ -284,7 +284,7 @@ static uint32_t *cluster_features(const nk_lexicon *lex, const int32_t *word, si
             long j = (long)i + d;
             if (j < 0 || j >= (long)n || word[j] < 0)
                 continue;
-            uint32_t id = lex->cluster[(size_t)word[j] * nc + c];
+            uint32_t id = nk_lexicon_cluster(lex, (uint32_t)word[j], c);
             if (!id)
                 continue;
             uint64_t tmpl = T_CLUSTER + 32 * c + 4 * (uint64_t)(d + 1);

@@ -1,15 +1,18 @@
 /*
  * The model in memory: label set, feature configuration, weights and
- * transitions. Weights are kept as compact rows of L floats, one per
- * feature slot that has any non-zero weight, found through a compact
- * bitmap index (nk_model_row): a tagger touches one cached index word and
- * one contiguous row per feature, and a model trained on a small corpus
- * stays small.
+ * transitions. Weights are kept as compact rows, one per feature slot that
+ * has any non-zero weight, found through a compact bitmap index
+ * (nk_model_row): a tagger touches one cached index word and one
+ * contiguous row per feature, and a model trained on a small corpus stays
+ * small. Trainers make rows of floats; nk_model_compact then drops the rows
+ * that never decide anything and stores the rest as bytes.
  */
 #include "core.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 nerkit_model *nk_model_new(const char *algorithm, nerkit_scheme scheme, const char *const *types,
                            const size_t *type_len, size_t ntypes, const nk_featcfg *feat,
@@ -84,15 +87,21 @@ void nerkit_model_free(nerkit_model *m)
             free(m->names[i]);
     free(m->types);
     free(m->names);
-    free(m->present);
+    if (!m->rows_borrowed) {
+        free(m->present);
+        free(m->rows);
+        free(m->qrows);
+    }
     free(m->rank);
-    free(m->rows);
     free(m->trans);
     nk_lattice_free(&m->lat);
     nk_lexicon_free(&m->lex);
     nk_phrases_free(&m->gaz);
     free(m->dense);
-    free(m->proj);
+    if (m->map_heap)
+        free(m->map);
+    else if (m->map)
+        munmap(m->map, m->map_len);
     free(m);
 }
 
@@ -103,12 +112,138 @@ int nk_model_set_rows(nerkit_model *m, const uint32_t *slots, uint32_t nrows, ne
     if (!rows)
         return NERKIT_ERR_NOMEM;
     free(m->rows);
+    free(m->qrows);
+    m->qrows = NULL;
+    m->rowfmt = NK_ROWS_F32;
     m->rows = rows;
     m->nrows = nrows;
     memset(m->present, 0, words * sizeof *m->present);
     for (uint32_t r = 0; r < nrows; r++)
         m->present[slots[r] >> 6] |= (uint64_t)1 << (slots[r] & 63);
     nk_bitrank_build(m->present, m->rank, words);
+    return NERKIT_OK;
+}
+
+void nk_model_row_add(const nerkit_model *m, uint32_t r, float *restrict e)
+{
+    const size_t L = m->nlabels;
+    if (m->rowfmt == NK_ROWS_I8) {
+        const int8_t *q = m->qrows + (size_t)(r - 1) * (L + 1);
+        float s = nk_scale_decode((uint8_t)q[0]);
+        for (size_t y = 0; y < L; y++)
+            e[y] += s * (float)q[1 + y];
+    } else {
+        const float *w = m->rows + (size_t)(r - 1) * L;
+        for (size_t y = 0; y < L; y++)
+            e[y] += w[y];
+    }
+}
+
+void nk_row_encode_i8(const float *w, size_t L, int8_t *q)
+{
+    float max = 0;
+    for (size_t y = 0; y < L; y++)
+        max = fabsf(w[y]) > max ? fabsf(w[y]) : max;
+    uint8_t code = max > 0 ? nk_scale_encode(max, 127) : 0;
+    float inv = code ? 1 / nk_scale_decode(code) : 0;
+    q[0] = (int8_t)code;
+    for (size_t y = 0; y < L; y++) {
+        float v = w[y] * inv;
+        q[1 + y] = (int8_t)lrintf(v < -127 ? -127 : v > 127 ? 127 : v);
+    }
+}
+
+void nk_row_encode(const nerkit_model *m, const float *w, void *row)
+{
+    if (m->rowfmt == NK_ROWS_I8)
+        nk_row_encode_i8(w, m->nlabels, row);
+    else
+        memcpy(row, w, m->nlabels * sizeof *w);
+}
+
+int nk_model_own_rows(nerkit_model *m, nerkit_error *err)
+{
+    if (!m->rows_borrowed)
+        return NERKIT_OK;
+    const size_t words = ((size_t)1 << m->feat.hash_bits) / 64;
+    const size_t bytes = (size_t)m->nrows * nk_row_bytes(m);
+    uint64_t *present = nk_alloc(words, sizeof *present, err);
+    void *rows = nk_alloc_huge(bytes + 1, 1, err);
+    if (!present || !rows) {
+        free(present);
+        free(rows);
+        return NERKIT_ERR_NOMEM;
+    }
+    memcpy(present, m->present, words * sizeof *present);
+    memcpy(rows, m->rowfmt == NK_ROWS_I8 ? (void *)m->qrows : (void *)m->rows, bytes);
+    m->present = present;
+    if (m->rowfmt == NK_ROWS_I8)
+        m->qrows = rows;
+    else
+        m->rows = rows;
+    m->rows_borrowed = false;
+    return NERKIT_OK;
+}
+
+static int cmp_float(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
+int nk_model_compact(nerkit_model *m, nk_rowfmt fmt, double prune, nerkit_error *err)
+{
+    const size_t L = m->nlabels, words = ((size_t)1 << m->feat.hash_bits) / 64;
+    if (m->rowfmt != NK_ROWS_F32)
+        return nk_fail(err, NERKIT_ERR_ARG, "the model's rows are compact already");
+    /* rows read in place from a file: the bitmap and the rows change */
+    int rc = nk_model_own_rows(m, err);
+    if (rc)
+        return rc;
+    float *max = nk_alloc((size_t)m->nrows + 1, sizeof *max, err);
+    float *sorted = nk_alloc((size_t)m->nrows + 1, sizeof *sorted, err);
+    int8_t *q = fmt == NK_ROWS_I8 ? nk_alloc_huge((size_t)m->nrows * (L + 1) + 1, 1, err) : NULL;
+    if (!max || !sorted || (fmt == NK_ROWS_I8 && !q)) {
+        free(max);
+        free(sorted);
+        free(q);
+        return NERKIT_ERR_NOMEM;
+    }
+    for (uint32_t r = 0; r < m->nrows; r++) {
+        max[r] = 0;
+        for (size_t y = 0; y < L; y++)
+            max[r] = fmaxf(max[r], fabsf(m->rows[(size_t)r * L + y]));
+    }
+    memcpy(sorted, max, (size_t)m->nrows * sizeof *max);
+    qsort(sorted, m->nrows, sizeof *sorted, cmp_float);
+    float cut = m->nrows ? (float)prune * sorted[m->nrows / 2] : 0;
+    /* rows stay in slot order, so the kept ones move down in place, and
+     * the bitmap loses the slots of the dropped ones as it is walked */
+    uint32_t r = 0, kept = 0;
+    for (size_t w = 0; w < words; w++)
+        for (uint64_t bits = m->present[w]; bits; bits &= bits - 1, r++) {
+            if (max[r] > 0 && max[r] >= cut) {
+                const float *src = m->rows + (size_t)r * L;
+                if (q) {
+                    nk_row_encode_i8(src, L, q + (size_t)kept * (L + 1));
+                } else {
+                    memmove(m->rows + (size_t)kept * L, src, L * sizeof *src);
+                }
+                kept++;
+            } else {
+                m->present[w] &= ~((uint64_t)1 << __builtin_ctzll(bits));
+            }
+        }
+    nk_bitrank_build(m->present, m->rank, words);
+    m->nrows = kept;
+    if (q) {
+        free(m->rows);
+        m->rows = NULL;
+        m->qrows = q;
+        m->rowfmt = NK_ROWS_I8;
+    }
+    free(max);
+    free(sorted);
     return NERKIT_OK;
 }
 

@@ -12,6 +12,14 @@
  * Loading trusts nothing: every length is checked against what is left
  * before it is used, every count against a limit before it sizes an
  * allocation.
+ *
+ * Version 2 lays the big arrays (the rows and their bitmap, the lexicon)
+ * out as the tagger uses them, each at a multiple of 8 bytes into the file:
+ * nerkit_model_load maps the file and uses them where they are, so loading
+ * costs the checksum and a few checks, and processes that map the same
+ * file share one copy. That makes the host's byte order the file's: the
+ * build refuses a big-endian host. Version 1 files are still read (copied,
+ * their vectors rounded to what version 2 stores).
  */
 #include "core.h"
 
@@ -21,18 +29,24 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
+#if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
+#error "the model file maps little-endian arrays in place: a little-endian host is needed"
+#endif
+
 #define MAGIC "NERKITM\x1a"
-#define FORMAT_VERSION 1u
+#define FORMAT_VERSION 2u
 /* Training checkpoints share the container under their own magic, so that
  * neither is ever taken for the other. */
 #define CKPT_MAGIC "NERKITC\x1a"
 /* Version 2 numbers weight rows by the slots the training set has, where
- * version 1 numbered them by slot: a resume needs the same numbering. */
-#define CKPT_VERSION 2u
+ * version 1 numbered them by slot: a resume needs the same numbering.
+ * Version 3 holds its best model in the model format's version 2. */
+#define CKPT_VERSION 3u
 #define HEADER_SIZE 32
 #define MAX_META 65536
 
@@ -93,26 +107,45 @@ static uint32_t crc(const unsigned char *p, size_t n)
     return (uint32_t)c;
 }
 
+/* The LEXV section: counts, then the lexicon's arrays as they are in
+ * memory (keys, the has-vector bitmap, the clusterings' ids, the words'
+ * clusters, vector scales and vectors), the 8-byte ones at a multiple of 8
+ * into the file. Only the words that have a vector keep one. */
 static void write_lexicon(nk_buf *b, const nk_lexicon *lx)
 {
-    size_t s = nk_section_begin(b, "LEXN");
-    size_t n = lx->nwords;
+    size_t n = lx->nwords, words = (n + 63) / 64, vb = NK_VEC_BYTES(lx->dim);
+    uint64_t *has = calloc(words + 1, sizeof *has);
+    if (!has) {
+        b->failed = true;
+        return;
+    }
+    uint32_t nvec = 0;
+    for (uint32_t w = 0; w < n; w++)
+        if (nk_lexicon_vector_at(lx, w) >= 0) {
+            has[w / 64] |= (uint64_t)1 << (w % 64);
+            nvec++;
+        }
+    size_t s = nk_section_begin(b, "LEXV");
     nk_put_u32(b, lx->nwords);
     nk_put_u32(b, lx->nclusterings);
     nk_put_u32(b, lx->dim);
-    nk_buf_put(b, lx->brown, lx->nclusterings);
-    for (size_t w = 0; w < n; w++)
-        nk_put_u64(b, lx->key[w]);
-    /* the file lists clustering by clustering */
-    for (size_t c = 0; c < lx->nclusterings; c++)
-        for (size_t w = 0; w < n; w++)
-            nk_put_u32(b, lx->cluster[w * lx->nclusterings + c]);
-    if (lx->dim) {
-        for (size_t w = 0; w < n; w++)
-            put_f32(b, lx->scale[w]);
-        nk_buf_put(b, lx->vec, n * lx->dim);
-    }
+    nk_put_u32(b, nvec);
+    nk_buf_put(b, lx->brown, NK_MAX_CLUSTERINGS);
+    for (size_t c = 0; c < NK_MAX_CLUSTERINGS; c++)
+        nk_put_u32(b, c < lx->nclusterings ? lx->cstart[c + 1] - lx->cstart[c] : 0);
+    nk_put_pad(b);
+    nk_buf_put(b, lx->key, n * sizeof *lx->key);
+    nk_buf_put(b, has, words * sizeof *has);
+    nk_buf_put(b, lx->cvalue, lx->cstart[lx->nclusterings] * sizeof *lx->cvalue);
+    nk_buf_put(b, lx->cluster, n * lx->nclusterings * sizeof *lx->cluster);
+    for (uint32_t w = 0; w < n; w++)
+        if (nk_lexicon_vector_at(lx, w) >= 0)
+            nk_buf_put(b, &lx->vec_scale[nk_lexicon_vector_at(lx, w)], 1);
+    for (uint32_t w = 0; w < n; w++)
+        if (nk_lexicon_vector_at(lx, w) >= 0)
+            nk_buf_put(b, lx->vec + (size_t)nk_lexicon_vector_at(lx, w) * vb, vb);
     nk_section_end(b, s);
+    free(has);
 }
 
 void nk_put_phrase_arrays(nk_buf *b, const nk_phrases *p)
@@ -188,15 +221,16 @@ static void put_model(const nerkit_model *m, nk_buf *b)
         put_f32(b, m->trans[k]);
     nk_section_end(b, s);
 
-    s = nk_section_begin(b, "WGHT");
+    s = nk_section_begin(b, "ROWS");
+    nk_put_u32(b, m->rowfmt);
     nk_put_u32(b, m->nrows);
-    /* rows are kept in slot order, so the index bits list the slots */
+    nk_put_pad(b);
     size_t words = ((size_t)1 << m->feat.hash_bits) / 64;
-    for (size_t w = 0; w < words; w++)
-        for (uint64_t bits = m->present[w]; bits; bits &= bits - 1)
-            nk_put_u32(b, (uint32_t)(w * 64 + (size_t)__builtin_ctzll(bits)));
-    for (size_t k = 0; k < (size_t)m->nrows * L; k++)
-        put_f32(b, m->rows[k]);
+    nk_buf_put(b, m->present, words * sizeof *m->present);
+    if (m->rowfmt == NK_ROWS_I8)
+        nk_buf_put(b, m->qrows, (size_t)m->nrows * (L + 1));
+    else
+        nk_buf_put(b, m->rows, (size_t)m->nrows * L * sizeof *m->rows);
     nk_section_end(b, s);
 
     /* a CRF's scale of 1 goes without saying: its files stay as they were */
@@ -310,8 +344,9 @@ static bool get_str(rbuf *r, char *out, size_t max)
 }
 
 typedef struct {
-    rbuf meta, labl, feat, tran, wght, prob, lexn, dens, gazt;
-    bool has_meta, has_labl, has_feat, has_tran, has_wght, has_prob, has_lexn, has_dens, has_gazt;
+    rbuf meta, labl, feat, tran, wght, rows, prob, lexn, lexv, dens, gazt;
+    bool has_meta, has_labl, has_feat, has_tran, has_wght, has_rows, has_prob, has_lexn, has_lexv,
+        has_dens, has_gazt;
     rbuf psta, ordr, wsum, tsum, dsum; /* a checkpoint's training state */
     bool has_psta, has_ordr, has_wsum, has_tsum, has_dsum;
 } sections;
@@ -336,9 +371,18 @@ static bool get_u64(rbuf *r, uint64_t *v)
     return true;
 }
 
-/* The LEXN section: word keys, cluster ids, vectors; counts checked against
- * the limits and the section's size before anything is allocated. */
-static int read_lexicon(rbuf *r, nk_lexicon *lx, const char *name, nerkit_error *err)
+static bool get_u32s(rbuf *r, uint32_t *v, size_t n)
+{
+    for (size_t k = 0; k < n; k++)
+        if (!get_u32(r, &v[k]))
+            return false;
+    return true;
+}
+
+/* A version 1 LEXN section: word keys, cluster ids, vectors of signed
+ * bytes; counts checked against the limits and the section's size before
+ * anything is allocated. */
+static int read_lexicon_v1(rbuf *r, nk_lexicon *lx, const char *name, nerkit_error *err)
 {
     uint32_t n, nc, dim;
     if (!get_u32(r, &n) || !get_u32(r, &nc) || !get_u32(r, &dim) || n > NK_MAX_LEXICON ||
@@ -350,46 +394,132 @@ static int read_lexicon(rbuf *r, nk_lexicon *lx, const char *name, nerkit_error 
     uint8_t brown[NK_MAX_CLUSTERINGS] = {0};
     get(r, brown, nc);
     uint64_t *keys = malloc(((size_t)n + 1) * sizeof *keys);
-    if (!keys)
-        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
-    for (uint32_t w = 0; w < n; w++)
+    float *v = malloc(((size_t)dim + 1) * sizeof *v);
+    int rc = keys && v ? NERKIT_OK : nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
+    for (uint32_t w = 0; !rc && w < n; w++)
         get_u64(r, &keys[w]);
-    int rc = nk_lexicon_init(lx, keys, n, nc, dim, err);
+    if (!rc && nk_lexicon_init(lx, keys, n, nc, dim, NULL))
+        rc = damaged(err, "model", name, "LEXN section: words not sorted or repeated");
     free(keys);
-    if (rc)
-        return rc;
-    for (uint32_t c = 0; c < nc; c++)
-        if ((lx->brown[c] = brown[c]) > 1) {
-            bad(err, name, "LEXN section: bad clustering kind");
-            return NERKIT_ERR_MODEL;
-        }
-    /* a repeated key would hide a word behind another */
-    for (uint32_t w = 0; w < n; w++)
-        if (nk_lexicon_find(lx, lx->key[w]) != (int32_t)w) {
-            bad(err, name, "LEXN section: a word appears twice");
-            return NERKIT_ERR_MODEL;
-        }
-    for (size_t c = 0; c < nc; c++)
-        for (size_t w = 0; w < n; w++)
-            get_u32(r, &lx->cluster[w * nc + c]);
-    if (dim) {
-        for (uint32_t w = 0; w < n; w++)
-            if (!get_f32(r, &lx->scale[w]) || lx->scale[w] < 0) {
-                bad(err, name, "LEXN section: a vector scale is not a finite positive number");
-                return NERKIT_ERR_MODEL;
-            }
-        get(r, lx->vec, (size_t)n * dim);
+    for (uint32_t c = 0; !rc && c < nc; c++)
+        if (brown[c] > 1)
+            rc = damaged(err, "model", name, "LEXN section: bad clustering kind");
+    uint32_t *ids = rc ? NULL : malloc(((size_t)n + 1) * sizeof *ids);
+    if (!rc && !ids)
+        rc = nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
+    for (uint32_t c = 0; !rc && c < nc; c++) {
+        get_u32s(r, ids, n);
+        if (nk_lexicon_set_clustering(lx, c, ids, brown[c], err))
+            rc = damaged(err, "model", name, "LEXN section: more than 65535 clusters");
     }
+    free(ids);
+    const unsigned char *q = r->p + r->pos + 4ull * n;
+    for (uint32_t w = 0; !rc && dim && w < n; w++) {
+        float scale;
+        if (!get_f32(r, &scale) || scale < 0) {
+            rc = damaged(err, "model", name,
+                         "LEXN section: a vector scale is not a finite positive number");
+            break;
+        }
+        for (uint32_t d = 0; d < dim; d++)
+            v[d] = (float)(int8_t)q[(size_t)w * dim + d] * scale;
+        nk_lexicon_set_vector(lx, w, v);
+    }
+    free(v);
+    return rc;
+}
+
+/* Skips the zeros nk_put_pad wrote: what follows is 8-byte aligned in
+ * memory, as the file was mapped or copied to an aligned buffer. */
+static bool get_pad(rbuf *r)
+{
+    uint32_t pad;
+    if (!get_u32(r, &pad) || pad > 7 || r->len - r->pos < pad)
+        return false;
+    r->pos += pad;
+    return ((uintptr_t)(r->p + r->pos) & 7) == 0;
+}
+
+/* The LEXV section (write_lexicon), used in place: the sizes, the key
+ * order and the bitmap are checked, so that no lookup reads out of
+ * bounds; cluster ids and vector bytes are any values. */
+static int read_lexicon(rbuf *r, nk_lexicon *lx, const char *name, nerkit_error *err)
+{
+    uint32_t n, nc, dim, nvec, nvalues[NK_MAX_CLUSTERINGS];
+    uint8_t brown[NK_MAX_CLUSTERINGS];
+    if (!get_u32(r, &n) || !get_u32(r, &nc) || !get_u32(r, &dim) || !get_u32(r, &nvec) ||
+        !get(r, brown, NK_MAX_CLUSTERINGS) || !get_u32s(r, nvalues, NK_MAX_CLUSTERINGS) ||
+        !get_pad(r) || n > NK_MAX_LEXICON || nc > NK_MAX_CLUSTERINGS || dim > NK_MAX_DIM ||
+        nvec > n || (!dim && nvec))
+        return damaged(err, "model", name, "LEXV section: bad counts");
+    memset(lx, 0, sizeof *lx);
+    for (uint32_t c = 0; c < NK_MAX_CLUSTERINGS; c++) {
+        if ((lx->brown[c] = brown[c]) > 1 || (c >= nc && (brown[c] || nvalues[c])) ||
+            nvalues[c] > UINT16_MAX)
+            return damaged(err, "model", name, "LEXV section: bad clustering");
+        lx->cstart[c + 1] = lx->cstart[c] + nvalues[c];
+    }
+    size_t words = ((size_t)n + 63) / 64;
+    if (r->len - r->pos != 8ull * n + 8ull * words + 4ull * lx->cstart[nc] + 2ull * nc * n +
+                               (uint64_t)nvec * (1 + NK_VEC_BYTES(dim)))
+        return damaged(err, "model", name, "LEXV section: counts do not match its size");
+    lx->borrowed = true;
+    lx->nwords = n;
+    lx->nclusterings = nc;
+    lx->dim = dim;
+    lx->nvec = nvec;
+    const unsigned char *p = r->p + r->pos;
+    lx->key = (uint64_t *)p;
+    lx->has_vec = (uint64_t *)(p += 8ull * n);
+    lx->cvalue = (uint32_t *)(p += 8ull * words);
+    lx->cluster = (uint16_t *)(p += 4ull * lx->cstart[nc]);
+    lx->vec_scale = (uint8_t *)(p += 2ull * nc * n);
+    lx->vec = (uint8_t *)(p + nvec);
+    for (size_t k = 0; k < (size_t)n * nc; k++)
+        if (lx->cluster[k] > nvalues[k % nc])
+            return damaged(err, "model", name, "LEXV section: a cluster out of range");
+    for (uint32_t w = 1; w < n; w++)
+        if (lx->key[w] <= lx->key[w - 1])
+            return damaged(err, "model", name, "LEXV section: words not sorted or repeated");
+    if (n % 64 && lx->has_vec[words - 1] >> (n % 64))
+        return damaged(err, "model", name, "LEXV section: vectors of words past the last");
+    int rc = nk_lexicon_index(lx, err);
+    if (rc == NERKIT_ERR_MODEL)
+        return damaged(err, "model", name, "LEXV section: the vector count does not match");
+    return rc;
+}
+
+/* The ROWS section (put_model), used in place: the bitmap's count must be
+ * the row count, and float rows finite. */
+static int read_rows(rbuf *r, nerkit_model *m, const char *name, nerkit_error *err)
+{
+    const size_t L = m->nlabels, words = ((size_t)1 << m->feat.hash_bits) / 64;
+    uint32_t fmt, nrows;
+    if (!get_u32(r, &fmt) || !get_u32(r, &nrows) || !get_pad(r) || fmt > NK_ROWS_I8)
+        return damaged(err, "model", name, "ROWS section: bad header");
+    size_t row = fmt == NK_ROWS_I8 ? L + 1 : 4 * L;
+    if (r->len - r->pos != 8ull * words + (uint64_t)nrows * row)
+        return damaged(err, "model", name, "ROWS section: counts do not match its size");
+    uint64_t *present = (uint64_t *)(r->p + r->pos);
+    if (nk_bitrank_build(present, m->rank, words) != nrows)
+        return damaged(err, "model", name, "ROWS section: the bitmap does not count the rows");
+    free(m->present);
+    m->present = present;
+    m->rows_borrowed = true;
+    m->nrows = nrows;
+    m->rowfmt = (nk_rowfmt)fmt;
+    const unsigned char *p = r->p + r->pos + 8ull * words;
+    if (fmt == NK_ROWS_I8) {
+        m->qrows = (int8_t *)p;
+        return NERKIT_OK;
+    }
+    m->rows = (float *)p;
+    for (size_t k = 0; k < (size_t)nrows * L; k++)
+        if (!isfinite(m->rows[k]))
+            return damaged(err, "model", name, "ROWS section: a weight is not a finite number");
     return NERKIT_OK;
 }
 
-static bool get_u32s(rbuf *r, uint32_t *v, size_t n)
-{
-    for (size_t k = 0; k < n; k++)
-        if (!get_u32(r, &v[k]))
-            return false;
-    return true;
-}
 
 /* The GAZT section (write_phrases): sizes checked against the section
  * before anything is allocated, then the structure the lookups rely on. */
@@ -436,12 +566,44 @@ static int read_phrases(rbuf *r, nk_phrases *p, const char *name, nerkit_error *
     return NERKIT_OK;
 }
 
+/* A version 1 WGHT section: the slots, then the rows as floats, copied. */
+static int read_rows_v1(rbuf *r, nerkit_model *m, const char *name, nerkit_error *err)
+{
+    const size_t L = m->nlabels, H = (size_t)1 << m->feat.hash_bits;
+    uint32_t nrows;
+    if (r->len < 4 || (nrows = nk_le32(r->p)) > (r->len - 4) / (4 + 4 * L) ||
+        r->len - 4 != (uint64_t)nrows * (4 + 4 * L) || nrows > H)
+        return damaged(err, "model", name, "WGHT section: row count does not match its size");
+    r->pos = 4;
+    uint32_t *slots = malloc(((size_t)nrows + 1) * sizeof *slots);
+    if (!slots)
+        return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s (%u weight rows)", name,
+                       nrows);
+    for (uint32_t k = 0; k < nrows; k++) {
+        get_u32(r, &slots[k]);
+        if (slots[k] >= H || (k > 0 && slots[k] <= slots[k - 1])) {
+            free(slots);
+            return damaged(err, "model", name,
+                           "WGHT section: feature slots out of order or out of range");
+        }
+    }
+    int rc = nk_model_set_rows(m, slots, nrows, err);
+    free(slots);
+    for (size_t k = 0; !rc && k < (size_t)nrows * L; k++)
+        if (!get_f32(r, &m->rows[k]))
+            rc = damaged(err, "model", name, "WGHT section: a weight is not a finite number");
+    return rc;
+}
+
+/* Builds the model of a checked payload. The arrays of version 2 sections
+ * stay where they are: the caller gives the model its buffer to keep (map)
+ * when borrows() says so. */
 static nerkit_model *build(const sections *sec, const char *name, nerkit_error *err)
 {
-    if (!sec->has_meta || !sec->has_labl || !sec->has_feat || !sec->has_tran || !sec->has_wght)
-        return bad(err, name, "a required section is missing");
-    rbuf meta = sec->meta, labl = sec->labl, feat = sec->feat, tran = sec->tran,
-         wght = sec->wght;
+    if (!sec->has_meta || !sec->has_labl || !sec->has_feat || !sec->has_tran ||
+        sec->has_wght == sec->has_rows || (sec->has_lexn && sec->has_lexv))
+        return bad(err, name, "a required section is missing, or two of a kind");
+    rbuf meta = sec->meta, labl = sec->labl, feat = sec->feat, tran = sec->tran;
     char algorithm[32], scheme[16], version[32];
     if (!get_str(&meta, algorithm, sizeof algorithm) || !get_str(&meta, scheme, sizeof scheme) ||
         !get_str(&meta, version, sizeof version))
@@ -481,14 +643,8 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
     /* sizes that follow from the label set are checked before the model's
      * tables are allocated for it */
     const size_t L = 1 + 4 * (size_t)ntypes;
-    uint64_t wrows;
     if (tran.len != L * L * 4) {
         bad(err, name, "TRAN section has the wrong size for the label set");
-        goto out;
-    }
-    if (wght.len < 4 || (wrows = nk_le32(wght.p)) > (wght.len - 4) / (4 + 4 * L) ||
-        wght.len - 4 != wrows * (4 + 4 * L)) {
-        bad(err, name, "WGHT section: row count does not match its size");
         goto out;
     }
     nk_featcfg cfg;
@@ -518,42 +674,16 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
             goto fail;
         }
     }
-    uint32_t nrows;
-    size_t H = (size_t)1 << cfg.hash_bits;
-    get_u32(&wght, &nrows);
-    if (nrows > H) {
-        bad(err, name, "WGHT section: more rows than feature slots");
+    rbuf rows = sec->has_rows ? sec->rows : sec->wght;
+    if ((sec->has_rows ? read_rows : read_rows_v1)(&rows, m, name, err))
         goto fail;
-    }
-    uint32_t *slots = malloc(((size_t)nrows + 1) * sizeof *slots);
-    if (!slots) {
-        nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s (%u weight rows)", name, nrows);
-        goto fail;
-    }
-    for (uint32_t r = 0; r < nrows; r++) {
-        get_u32(&wght, &slots[r]);
-        if (slots[r] >= H || (r > 0 && slots[r] <= slots[r - 1])) {
-            free(slots);
-            bad(err, name, "WGHT section: feature slots out of order or out of range");
-            goto fail;
-        }
-    }
-    int rc = nk_model_set_rows(m, slots, nrows, err);
-    free(slots);
-    if (rc)
-        goto fail;
-    for (size_t k = 0; k < (size_t)nrows * L; k++)
-        if (!get_f32(&wght, &m->rows[k])) {
-            bad(err, name, "WGHT section: a weight is not a finite number");
-            goto fail;
-        }
     if (cfg.groups & (NERKIT_FEAT_CLUSTERS | NERKIT_FEAT_VECTORS)) {
-        rbuf lexn = sec->lexn;
-        if (!sec->has_lexn) {
-            bad(err, name, "the features need a LEXN section, and there is none");
+        rbuf lex = sec->has_lexv ? sec->lexv : sec->lexn;
+        if (!sec->has_lexv && !sec->has_lexn) {
+            bad(err, name, "the features need a LEXV section, and there is none");
             goto fail;
         }
-        if (read_lexicon(&lexn, &m->lex, name, err))
+        if ((sec->has_lexv ? read_lexicon : read_lexicon_v1)(&lex, &m->lex, name, err))
             goto fail;
     }
     if (cfg.groups & NERKIT_FEAT_VECTORS) {
@@ -572,8 +702,6 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
                 bad(err, name, "DENS section: a weight is not a finite number");
                 goto fail;
             }
-        if (nk_dense_project(m, err))
-            goto fail;
     }
     if (cfg.groups & NERKIT_FEAT_GAZETTEER) {
         rbuf gazt = sec->gazt;
@@ -698,6 +826,7 @@ static int find_sections(rbuf r, sections *sec, const char *kind, const char *na
                  {"FEAT", &sec->feat, &sec->has_feat}, {"TRAN", &sec->tran, &sec->has_tran},
                  {"WGHT", &sec->wght, &sec->has_wght}, {"PROB", &sec->prob, &sec->has_prob},
                  {"LEXN", &sec->lexn, &sec->has_lexn}, {"GAZT", &sec->gazt, &sec->has_gazt},
+                 {"ROWS", &sec->rows, &sec->has_rows}, {"LEXV", &sec->lexv, &sec->has_lexv},
                  {"DENS", &sec->dens, &sec->has_dens}, {"PSTA", &sec->psta, &sec->has_psta},
                  {"ORDR", &sec->ordr, &sec->has_ordr}, {"WSUM", &sec->wsum, &sec->has_wsum},
                  {"TSUM", &sec->tsum, &sec->has_tsum}, {"DSUM", &sec->dsum, &sec->has_dsum}};
@@ -714,17 +843,52 @@ static int find_sections(rbuf r, sections *sec, const char *kind, const char *na
     return rc;
 }
 
+/* Gives the model the buffer its arrays are in, when it reads any in
+ * place; else the buffer is released. */
+static void keep_or_release(nerkit_model *m, void *buf, size_t len, bool heap)
+{
+    if (m && (m->rows_borrowed || m->lex.borrowed)) {
+        m->map = buf;
+        m->map_len = len;
+        m->map_heap = heap;
+    } else if (heap) {
+        free(buf);
+    } else {
+        munmap(buf, len);
+    }
+}
+
+/* A model from a whole file in buf: mapped, or a heap copy (heap). */
+static nerkit_model *load(void *buf, size_t len, bool heap, const char *name, nerkit_error *err)
+{
+    rbuf payload = {0};
+    sections sec;
+    nerkit_model *m = NULL;
+    if (!open_file(buf, len, MAGIC, FORMAT_VERSION, "model", name, &payload, err) &&
+        !find_sections(payload, &sec, "model", name, err))
+        m = build(&sec, name, err);
+    keep_or_release(m, buf, len, heap);
+    return m;
+}
+
+/* A copy of data in memory aligned for any array. */
+static void *copy_of(const void *data, size_t len, const char *name, nerkit_error *err)
+{
+    void *copy = malloc(len ? len : 1);
+    if (!copy)
+        return nk_fail_null(err, NERKIT_ERR_NOMEM, "%s: out of memory (%zu bytes)", name, len);
+    if (len)
+        memcpy(copy, data, len);
+    return copy;
+}
+
 nerkit_model *nerkit_model_load_buffer(const void *data, size_t len, const char *name,
                                        nerkit_error *err)
 {
     if (!name)
         name = "<buffer>";
-    rbuf payload = {0};
-    sections sec;
-    if (open_file(data, len, MAGIC, FORMAT_VERSION, "model", name, &payload, err) ||
-        find_sections(payload, &sec, "model", name, err))
-        return NULL;
-    return build(&sec, name, err);
+    void *copy = copy_of(data, len, name, err);
+    return copy ? load(copy, len, true, name, err) : NULL;
 }
 
 /* Reads a whole regular file. */
@@ -757,13 +921,23 @@ static unsigned char *slurp(const char *path, size_t *len, nerkit_error *err)
 
 nerkit_model *nerkit_model_load(const char *path, nerkit_error *err)
 {
-    size_t len = 0;
-    unsigned char *buf = slurp(path, &len, err);
-    if (!buf)
+    int fd;
+    if (nk_open_regular(path, &fd, err))
         return NULL;
-    nerkit_model *m = nerkit_model_load_buffer(buf, len, path, err);
-    free(buf);
-    return m;
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        close(fd);
+        return nk_fail_null(err, NERKIT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    }
+    size_t len = (size_t)st.st_size;
+    /* the file is saved by rename, never rewritten in place, so a mapping
+     * stays whole while a newer model replaces it */
+    void *map = len >= HEADER_SIZE ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+    close(fd);
+    if (map != MAP_FAILED)
+        return load(map, len, false, path, err);
+    unsigned char *buf = slurp(path, &len, err);
+    return buf ? load(buf, len, true, path, err) : NULL;
 }
 
 /* ---- training checkpoints: the model of the best epoch so far, then the
@@ -925,25 +1099,33 @@ static int read_state(const sections *sec, nk_checkpoint *ck, const char *name,
     return NERKIT_OK;
 }
 
-int nk_checkpoint_load_buffer(const void *data, size_t len, const char *name, nk_checkpoint *ck,
-                              nerkit_model **best, nerkit_error *err)
+/* A checkpoint from a whole file in buf, a heap copy the model keeps when
+ * it reads arrays in place. */
+static int load_checkpoint(void *buf, size_t len, const char *name, nk_checkpoint *ck,
+                           nerkit_model **best, nerkit_error *err)
 {
     rbuf payload = {0};
     sections sec;
     *best = NULL;
-    int rc = open_file(data, len, CKPT_MAGIC, CKPT_VERSION, "checkpoint", name, &payload, err);
-    if (!rc && nk_le32((const unsigned char *)data + 8) < CKPT_VERSION)
+    int rc = open_file(buf, len, CKPT_MAGIC, CKPT_VERSION, "checkpoint", name, &payload, err);
+    if (!rc && nk_le32((const unsigned char *)buf + 8) < CKPT_VERSION)
         rc = nk_fail(err, NERKIT_ERR_VERSION,
                      "%s: checkpoint format version %u is older than this nerkit resumes (%u); "
                      "train again without --resume",
-                     name, nk_le32((const unsigned char *)data + 8), CKPT_VERSION);
+                     name, nk_le32((const unsigned char *)buf + 8), CKPT_VERSION);
     if (!rc)
         rc = find_sections(payload, &sec, "checkpoint", name, err);
     if (!rc)
         rc = read_state(&sec, ck, name, err);
+    nerkit_model *m = rc ? NULL : build(&sec, name, err);
+    /* the trainer takes the best epoch's rows over */
+    if (m && nk_model_own_rows(m, err)) {
+        nerkit_model_free(m);
+        m = NULL;
+    }
+    keep_or_release(m, buf, len, true);
     if (rc)
         return rc;
-    nerkit_model *m = build(&sec, name, err);
     if (!m)
         return err ? err->code : NERKIT_ERR_MODEL;
     if (m->nlabels != ck->L ||
@@ -955,6 +1137,14 @@ int nk_checkpoint_load_buffer(const void *data, size_t len, const char *name, nk
     return NERKIT_OK;
 }
 
+int nk_checkpoint_load_buffer(const void *data, size_t len, const char *name, nk_checkpoint *ck,
+                              nerkit_model **best, nerkit_error *err)
+{
+    *best = NULL;
+    void *copy = copy_of(data, len, name, err);
+    return copy ? load_checkpoint(copy, len, name, ck, best, err) : NERKIT_ERR_NOMEM;
+}
+
 int nk_checkpoint_load(const char *path, nk_checkpoint *ck, nerkit_model **best,
                        nerkit_error *err)
 {
@@ -963,7 +1153,5 @@ int nk_checkpoint_load(const char *path, nk_checkpoint *ck, nerkit_model **best,
     unsigned char *buf = slurp(path, &len, err);
     if (!buf)
         return err ? err->code : NERKIT_ERR_IO;
-    int rc = nk_checkpoint_load_buffer(buf, len, path, ck, best, err);
-    free(buf);
-    return rc;
+    return load_checkpoint(buf, len, path, ck, best, err);
 }
