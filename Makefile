@@ -175,7 +175,8 @@ UNLABELED := $(NER_DATA)/unlabeled $(NER_DATA)/unlabeled_large
 CONLL03 := $(NER_DATA)/conll2003
 MODEL_OPTS = --embeddings $(REPR)/text.vec --clusters $(REPR)/text.clusters \
 	--clusters $(NER_DATA)/clusters/nlp4j_twitter_brown_lowercase.txt \
-	--lexicon-words 100000 --case-copies lower=0.5,upper=0.5 --features all,nonlocal --seeds 3
+	--lexicon-words 100000 --case-copies lower=0.5,upper=0.5 --features all,nonlocal --seeds 3 \
+	--prune 1.5
 model: $(BIN)/nerkit-train $(BIN)/nerkit-embed
 	@mkdir -p $(REPR)
 	$(BIN)/nerkit-embed -q -o $(REPR)/text.vec --dim 100 --window 5 $(UNLABELED)
