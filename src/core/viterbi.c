@@ -2,10 +2,9 @@
  * First-order Viterbi decoding over BILOU labels.
  *
  * Transitions the scheme forbids (I- after O, B-PER then L-LOC, ...) are not
- * scored at all: each label keeps the list of labels allowed before it (the
- * n-best and forward-backward decoders walk those lists; nk_viterbi follows
- * the same rule, allowed() below, written out), so no decoder can emit an
- * invalid sequence, and each does less work than with a full L x L matrix.
+ * scored at all: each label keeps the list of labels allowed before it, so
+ * the decoder cannot emit an invalid sequence and does less work than with
+ * a full L x L matrix.
  */
 #include "core.h"
 
@@ -59,15 +58,6 @@ void nk_lattice_free(nk_lattice *lat)
     lat->can_start = lat->can_end = NULL;
 }
 
-/* Keeps the better of best[y] and v, the earlier predecessor on a tie. */
-static inline void relax(float *best, uint16_t *arg, size_t y, float v, uint16_t p)
-{
-    if (v > best[y]) {
-        best[y] = v;
-        arg[y] = p;
-    }
-}
-
 void nk_viterbi(const nk_lattice *lat, const float *em, size_t n, const float *trans,
                 float *score, uint16_t *back, uint16_t *path)
 {
@@ -81,32 +71,19 @@ void nk_viterbi(const nk_lattice *lat, const float *em, size_t n, const float *t
         const float *e = em + t * L;
         uint16_t *bp = back + t * L;
         for (size_t y = 0; y < L; y++) {
-            next[y] = -INFINITY;
-            bp[y] = 0;
-        }
-        /* O, B- and U- may follow exactly the labels that close (O, L-,
-         * U-). Those predecessors in the outer loop, in the lists' order,
-         * so that the maxima of the labels are updated side by side rather
-         * than one label's after another's: a chain of dependent compares
-         * per label, which the CPU cannot overlap as well. */
-        for (uint16_t p = 0; p < L; p += p % 4 == 3 ? 1 : 3) {
-            const float c = cur[p], *tr = trans + (size_t)p * L;
-            relax(next, bp, 0, c + tr[0], p);
-            for (size_t b = 1; b < L; b += 4) {
-                relax(next, bp, b, c + tr[b], p);
-                relax(next, bp, b + 3, c + tr[b + 3], p);
+            float best = -INFINITY;
+            uint16_t arg = 0;
+            for (size_t k = lat->pred_start[y]; k < lat->pred_start[y + 1]; k++) {
+                uint16_t p = lat->pred[k];
+                float v = cur[p] + trans[p * L + y];
+                if (v > best) {
+                    best = v;
+                    arg = p;
+                }
             }
+            next[y] = best + e[y];
+            bp[y] = arg;
         }
-        /* I- and L- follow only the B- and I- of their type */
-        for (size_t b = 1; b < L; b += 4) {
-            const float cb = cur[b], ci = cur[b + 1];
-            for (size_t y = b + 1; y <= b + 2; y++) {
-                relax(next, bp, y, cb + trans[b * L + y], (uint16_t)b);
-                relax(next, bp, y, ci + trans[(b + 1) * L + y], (uint16_t)(b + 1));
-            }
-        }
-        for (size_t y = 0; y < L; y++)
-            next[y] += e[y];
         float *tmp = cur;
         cur = next;
         next = tmp;
