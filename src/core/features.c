@@ -446,9 +446,9 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_p
             }
             if (g & NERKIT_FEAT_WINDOW) {
                 for (int d = -2; d <= 2; d++) {
-                    long j = (long)i + d;
                     if (d == 0)
                         continue;
+                    long j = (long)i + d;
                     if (j < 0 || j >= (long)n) {
                         memcpy(out, fx.edge[d + 2], fx.nedge[d + 2] * sizeof *out);
                         out += fx.nedge[d + 2];
