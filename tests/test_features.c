@@ -554,6 +554,37 @@ static void test_features_parse(void **state)
     assert_int_equal(nerkit_features_parse("wor", &mask, &err), NERKIT_ERR_ARG);
 }
 
+/* The character classes the features read, ASCII (answered inline) and
+ * beyond it (in utf8.c), against their definitions. */
+static void test_character_classes(void **state)
+{
+    (void)state;
+    for (uint32_t c = 0; c < 0x80; c++) {
+        bool upper = c >= 'A' && c <= 'Z', lower = c >= 'a' && c <= 'z';
+        assert_int_equal(nk_cp_lower(c), upper ? c + 32 : c);
+        assert_int_equal(nk_cp_is_upper(c), upper);
+        assert_int_equal(nk_cp_is_letter(c), upper || lower);
+        assert_int_equal(nk_cp_is_digit(c), c >= '0' && c <= '9');
+        unsigned char b = (unsigned char)c;
+        uint32_t cp = 0xFFFF;
+        assert_int_equal(nk_utf8_decode(&b, 1, &cp), 1);
+        assert_int_equal(cp, c);
+    }
+    assert_int_equal(nk_cp_lower(0xC9), 0xE9); /* É */
+    assert_int_equal(nk_cp_lower(0x416), 0x436); /* Ж */
+    assert_true(nk_cp_is_upper(0x178));
+    assert_true(nk_cp_is_letter(0xE9));
+    assert_false(nk_cp_is_letter(0xD7)); /* × */
+    assert_false(nk_cp_is_letter(0x2014));
+    assert_false(nk_cp_is_digit(0x660)); /* Arabic-Indic zero: not a digit here */
+    uint32_t cp = 0;
+    assert_int_equal(nk_utf8_decode((const unsigned char *)"", 0, &cp), 0);
+    assert_int_equal(nk_utf8_decode((const unsigned char *)"\xC3\xA9", 2, &cp), 2);
+    assert_int_equal(cp, 0xE9);
+    assert_int_equal(nk_utf8_decode((const unsigned char *)"\xC3", 1, &cp), 0);
+    assert_int_equal(nk_utf8_decode((const unsigned char *)"\x80", 1, &cp), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -569,6 +600,7 @@ int main(void)
         cmocka_unit_test(test_feature_count_limit),
         cmocka_unit_test(test_groups_switched_off_remove_features),
         cmocka_unit_test(test_features_parse),
+        cmocka_unit_test(test_character_classes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -340,6 +340,44 @@ static int gazetteer_codes(const nk_phrases *gaz, const nerkit_document *doc, nk
     return NERKIT_OK;
 }
 
+/* The window features of the token at offset d (not 0) from the one they
+ * are added to; nothing else writes these templates. */
+static uint32_t *window_slots(int d, uint64_t w, uint64_t l, uint64_t sh, uint64_t fs, uint64_t cs,
+                              uint64_t mask, uint32_t *out)
+{
+    uint64_t o = 8 * (uint64_t)(d + 2);
+    if (d == -1 || d == 1)
+        *out++ = slot(T_WIN_WORD + o + cs, w, mask);
+    *out++ = slot(T_WIN_LOWER + o, l, mask);
+    *out++ = slot(T_WIN_SHORT + o + cs, sh, mask);
+    *out++ = slot(T_WIN_FLAGSET + o + cs, fs, mask);
+    return out;
+}
+
+/* The slots of features whose value is one of a few fixed ones, hashed
+ * once per document rather than once per token. */
+typedef struct {
+    uint32_t bias, flag[NFLAGS], position[5], sent_caps;
+    uint32_t edge[5][4]; /* the window beyond the sentence, by offset + 2 */
+    uint8_t nedge[5];
+} fixed_slots;
+
+static void fixed_slots_init(fixed_slots *fx, uint64_t cs, uint64_t mask)
+{
+    fx->bias = slot(T_BIAS + cs, 0, mask);
+    for (uint32_t b = 0; b < NFLAGS; b++)
+        fx->flag[b] = slot(T_FLAG + cs, b, mask);
+    for (uint64_t pos = 0; pos < 5; pos++)
+        fx->position[pos] = slot(T_POSITION, pos, mask);
+    fx->sent_caps = slot(T_SENT_CAPS + cs, 1, mask);
+    for (int d = -2; d <= 2; d++) {
+        /* beyond the sentence: one marker per offset */
+        uint64_t mark = 0x5e9700 + (uint64_t)(d + 2);
+        uint32_t *e = fx->edge[d + 2];
+        fx->nedge[d + 2] = d ? (uint8_t)(window_slots(d, mark, mark, mark, mark, cs, mask, e) - e) : 0;
+    }
+}
+
 int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_phrases *gaz,
                         const nerkit_document *doc, nk_featbuf *fb, nerkit_error *err)
 {
@@ -366,6 +404,8 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_p
     const uint64_t mask = ((uint64_t)1 << cfg->hash_bits) - 1;
     /* added to the templates that read case */
     const uint64_t cs = (g & NERKIT_FEAT_CASELESS) ? T_CASELESS * caseless(fb->flags, ntok) : 0;
+    fixed_slots fx;
+    fixed_slots_init(&fx, cs, mask);
     uint32_t *out = fb->slots;
     size_t t0 = 0;
     for (size_t s = 0; s < doc->nsentences; t0 += doc->sentence_len[s++]) {
@@ -378,7 +418,7 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_p
             fb->start[t0 + i] = (size_t)(out - fb->slots);
             uint32_t f = fl[i];
             const uint64_t *aff = fb->h_affix[t0 + i];
-            *out++ = slot(T_BIAS + cs, 0, mask);
+            *out++ = fx.bias;
             if (g & NERKIT_FEAT_WORD)
                 *out++ = slot(T_WORD + cs, hw[i], mask);
             if (g & NERKIT_FEAT_LOWER) {
@@ -400,28 +440,21 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_p
             }
             if (g & NERKIT_FEAT_FLAGS) {
                 *out++ = slot(T_FLAGSET + cs, f, mask);
-                for (uint32_t b = 0; b < NFLAGS; b++)
-                    if (f & (1u << b))
-                        *out++ = slot(T_FLAG + cs, b, mask);
+                /* the set bits alone, lowest first */
+                for (uint32_t r = f; r; r &= r - 1)
+                    *out++ = fx.flag[__builtin_ctz(r)];
             }
             if (g & NERKIT_FEAT_WINDOW) {
                 for (int d = -2; d <= 2; d++) {
                     if (d == 0)
                         continue;
                     long j = (long)i + d;
-                    uint64_t w, l, sh, fs;
                     if (j < 0 || j >= (long)n) {
-                        /* beyond the sentence: one marker per offset */
-                        w = l = sh = fs = 0x5e9700 + (uint64_t)(d + 2);
+                        memcpy(out, fx.edge[d + 2], fx.nedge[d + 2] * sizeof *out);
+                        out += fx.nedge[d + 2];
                     } else {
-                        w = hw[j], l = hl[j], sh = hss[j], fs = fl[j];
+                        out = window_slots(d, hw[j], hl[j], hss[j], fl[j], cs, mask, out);
                     }
-                    uint64_t o = 8 * (uint64_t)(d + 2);
-                    if (d == -1 || d == 1)
-                        *out++ = slot(T_WIN_WORD + o + cs, w, mask);
-                    *out++ = slot(T_WIN_LOWER + o, l, mask);
-                    *out++ = slot(T_WIN_SHORT + o + cs, sh, mask);
-                    *out++ = slot(T_WIN_FLAGSET + o + cs, fs, mask);
                 }
             }
             if (g & NERKIT_FEAT_BIGRAM) {
@@ -434,10 +467,10 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_p
                 *out++ = slot(T_SHAPE_BIGRAM + 1 + cs, nk_hash_step(hss[i], snext), mask);
             }
             if (g & NERKIT_FEAT_POSITION) {
-                uint64_t pos = n == 1 ? 0 : i == 0 ? 1 : i + 1 == n ? 2 : i == 1 ? 3 : 4;
-                *out++ = slot(T_POSITION, pos, mask);
+                size_t pos = n == 1 ? 0 : i == 0 ? 1 : i + 1 == n ? 2 : i == 1 ? 3 : 4;
+                *out++ = fx.position[pos];
                 if (headline)
-                    *out++ = slot(T_SENT_CAPS + cs, 1, mask);
+                    *out++ = fx.sent_caps;
             }
             if ((g & NERKIT_FEAT_DOCUMENT) && (f & F_HASLETTER)) {
                 uint64_t seen = fb->doc_bits[doc_find(fb, hl[i])];
