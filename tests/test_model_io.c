@@ -1140,6 +1140,79 @@ static void test_int8_rows(void **state)
     nerkit_model_free(p);
 }
 
+/* ------------------------------------------------------- the token cache */
+
+/* The tagger sums what each distinct token brings to its window once and
+ * keeps it (nk_features_word): its scores must be the sums of the rows of
+ * every feature nk_features_extract gives each token, for a document of
+ * more distinct tokens than the cache holds (each comes back once
+ * evicted), and with a window whose five tokens fall in one set of the
+ * cache, which holds four. */
+static void test_token_cache(void **state)
+{
+    (void)state;
+    nerkit_corpus *tr = generate_corpus(5, 300);
+    nerkit_train_opts o;
+    nerkit_train_opts_init(&o);
+    o.hash_bits = 16;
+    o.epochs = 3;
+    o.features = NERKIT_FEAT_ALL;
+    o.weights = "float";
+    nerkit_error err = {0};
+    nerkit_model *m = nerkit_train(tr, NULL, &o, NULL, NULL, &err);
+    nerkit_corpus_free(tr);
+    assert_non_null(m);
+    const size_t L = m->nlabels, V = 3 * NK_TOKEN_SETS * NK_TOKEN_WAYS;
+    /* five tokens of set 0, each of another shape, so that what they
+     * bring differs; then every distinct token twice */
+    static const char *const shapes[5] = {"X%s", "x%s", "%s.", "%s-x", "%s"};
+    char (*text)[16] = malloc((V + 5) * sizeof *text);
+    for (size_t k = 0; k < 5; k++)
+        for (unsigned x = 0;; x++) {
+            char letters[8] = {0};
+            for (unsigned v = x, c = 0; c < 6; v /= 26, c++)
+                letters[c] = (char)((k == 4 ? 'A' : 'a') + v % 26);
+            snprintf(text[k], sizeof *text, shapes[k], letters);
+            uint64_t key = nk_token_key(nk_word_hash(text[k], strlen(text[k])), 0);
+            if (nk_token_set(key) == 0)
+                break;
+        }
+    for (size_t w = 0; w < V; w++)
+        snprintf(text[5 + w], sizeof *text, w % 3 ? "w%zu" : "W%zu", w);
+    const size_t N = 5 + 2 * V, sl[3] = {5, V, V};
+    const char **tok = malloc(N * sizeof *tok);
+    size_t *len = malloc(N * sizeof *len);
+    for (size_t i = 0; i < N; i++) {
+        tok[i] = text[i < 5 ? i : 5 + (i - 5) % V];
+        len[i] = strlen(tok[i]);
+    }
+    nerkit_document doc = {tok, len, N, sl, 3};
+    nerkit_tagger *t = nerkit_tagger_new(m, &err);
+    const float *em;
+    assert_int_equal(nk_tagger_score(t, &doc, &em, &err), NERKIT_OK);
+    nk_featbuf fb = {0};
+    assert_int_equal(nk_features_extract(&m->feat, &m->lex, NULL, &doc, &fb, &err), NERKIT_OK);
+    for (size_t i = 0; i < N; i++) {
+        float want[64] = {0};
+        assert_true(L <= 64);
+        for (size_t k = fb.start[i]; k < fb.start[i + 1]; k++) {
+            uint32_t r = nk_model_row(m, fb.slots[k]);
+            for (size_t y = 0; r && y < L; y++)
+                want[y] += m->rows[(r - 1) * L + y];
+        }
+        for (size_t y = 0; y < L; y++)
+            if (fabsf(em[i * L + y] - want[y]) > 1e-4f * (1 + fabsf(want[y])))
+                fail_msg("token %zu (%s) label %zu: %g, the rows sum to %g", i, tok[i], y,
+                         em[i * L + y], want[y]);
+    }
+    nk_featbuf_free(&fb);
+    nerkit_tagger_free(t);
+    nerkit_model_free(m);
+    free(text);
+    free(tok);
+    free(len);
+}
+
 /* ------------------------------------------------------------ version 1 */
 
 static float f32_at(const unsigned char *p)
@@ -1226,6 +1299,7 @@ int main(void)
         cmocka_unit_test(test_version1_file),
         cmocka_unit_test(test_scale_codes),
         cmocka_unit_test(test_int8_rows),
+        cmocka_unit_test(test_token_cache),
         cmocka_unit_test(test_probability_scale),
         cmocka_unit_test(test_header_layout),
         cmocka_unit_test(test_empty_and_short),

@@ -65,9 +65,24 @@ void nk_buf_free(nk_buf *b);
 
 /* ---- UTF-8 and character classes (utf8.c) */
 
+/* The tokenizer and the features ask these of every character; ASCII,
+ * nearly all of it, is answered inline and the rest in utf8.c. */
+
+/* nk_utf8_decode of a sequence whose first byte is 0x80 or more. */
+size_t nk_utf8_decode_seq(const unsigned char *s, size_t n, uint32_t *cp);
+
 /* Decodes the code point at s (n bytes available) into *cp and returns its
  * length; returns 0 for an invalid or truncated sequence. */
-size_t nk_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+static inline size_t nk_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+{
+    if (n == 0)
+        return 0;
+    if (s[0] < 0x80) {
+        *cp = s[0];
+        return 1;
+    }
+    return nk_utf8_decode_seq(s, n, cp);
+}
 
 /* Writes cp as UTF-8 into out (room for 4) and returns its length. */
 size_t nk_utf8_encode(uint32_t cp, char *out);
@@ -75,11 +90,35 @@ size_t nk_utf8_encode(uint32_t cp, char *out);
 /* Offset of the first invalid UTF-8 byte in s, or n when all is valid. */
 size_t nk_utf8_check(const unsigned char *s, size_t n);
 
-uint32_t nk_cp_lower(uint32_t cp);
+/* nk_cp_lower and nk_cp_is_letter past ASCII */
+uint32_t nk_cp_lower_wide(uint32_t cp);
+bool nk_cp_is_letter_wide(uint32_t cp);
+
+static inline uint32_t nk_cp_lower(uint32_t c)
+{
+    if (c < 0x80)
+        return c - 'A' < 26 ? c + 32 : c;
+    return nk_cp_lower_wide(c);
+}
+
 uint32_t nk_cp_upper(uint32_t cp);
-bool nk_cp_is_upper(uint32_t cp);
-bool nk_cp_is_letter(uint32_t cp);
-bool nk_cp_is_digit(uint32_t cp);
+
+static inline bool nk_cp_is_upper(uint32_t c)
+{
+    return nk_cp_lower(c) != c;
+}
+
+static inline bool nk_cp_is_letter(uint32_t c)
+{
+    if (c < 0x80)
+        return (c | 32) - 'a' < 26;
+    return nk_cp_is_letter_wide(c);
+}
+
+static inline bool nk_cp_is_digit(uint32_t c)
+{
+    return c - '0' < 10;
+}
 
 /* ---- hashing (inline: it sits in the hottest loop) */
 

@@ -7,15 +7,9 @@
  */
 #include "base.h"
 
-size_t nk_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
+size_t nk_utf8_decode_seq(const unsigned char *s, size_t n, uint32_t *cp)
 {
-    if (n == 0)
-        return 0;
     unsigned c = s[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
     size_t len;
     uint32_t v, min;
     if (c >= 0xC2 && c <= 0xDF) {
@@ -82,10 +76,8 @@ size_t nk_utf8_check(const unsigned char *s, size_t n)
     return n;
 }
 
-uint32_t nk_cp_lower(uint32_t c)
+uint32_t nk_cp_lower_wide(uint32_t c)
 {
-    if (c < 0x80)
-        return (c >= 'A' && c <= 'Z') ? c + 32 : c;
     if (c >= 0xC0 && c <= 0xDE && c != 0xD7)
         return c + 32;
     if (c >= 0x100 && c <= 0x137)
@@ -130,20 +122,8 @@ uint32_t nk_cp_upper(uint32_t c)
     return c;
 }
 
-bool nk_cp_is_upper(uint32_t c)
+bool nk_cp_is_letter_wide(uint32_t c)
 {
-    return nk_cp_lower(c) != c;
-}
-
-bool nk_cp_is_digit(uint32_t c)
-{
-    return c >= '0' && c <= '9';
-}
-
-bool nk_cp_is_letter(uint32_t c)
-{
-    if (c < 0x80)
-        return (c | 32) >= 'a' && (c | 32) <= 'z';
     /* Latin-1 letters, then everything from Latin Extended on except the
      * blocks of punctuation, symbols and emoji. */
     if (c < 0x100)

@@ -202,6 +202,22 @@ typedef struct {
     unsigned hash_bits; /* table of 2^hash_bits rows */
 } nk_featcfg;
 
+/* What a token brings to the features of the token d places from it, at
+ * most (d = 0: its own features, about 30 and up to 16 per clustering;
+ * else its window and cluster features), and the features of a token that
+ * depend on more than one token (bigrams, position, the document, the
+ * gazetteer), at most. */
+#define NK_MAX_WORD_FEATURES 96
+#define NK_MAX_CONTEXT_FEATURES (8 + 3 * NK_GAZ_CODES)
+
+/* The slots of features whose value is one of a few fixed ones, hashed
+ * once per document rather than once per token. */
+typedef struct {
+    uint32_t bias, flag[16], position[5], sent_caps;
+    uint32_t edge[5][4]; /* the window beyond the sentence, by offset + 2 */
+    uint8_t nedge[5];
+} nk_fixed_slots;
+
 /* Growable buffer of feature slots for a document: token i's features are
  * slots[start[i] .. start[i+1]). */
 typedef struct {
@@ -213,7 +229,7 @@ typedef struct {
     uint64_t *h_word, *h_lower, *h_shape, *h_short;
     uint64_t (*h_affix)[8]; /* prefixes then suffixes of 1-4 characters */
     uint32_t *flags;
-    int32_t *word; /* index in the model's lexicon, -1 if absent */
+    int32_t *word; /* index in the model's lexicon, -1 if absent (nk_featbuf_word) */
     /* document-level table */
     uint64_t *doc_keys;
     uint8_t *doc_bits;
@@ -222,9 +238,15 @@ typedef struct {
     uint32_t (*gaz)[NK_GAZ_CODES];
     uint8_t *ngaz;
     size_t gaz_cap;
+    /* of the document last given */
+    uint64_t cs;         /* added to the templates that read case: the document's casing */
+    nk_fixed_slots fixed;
 } nk_featbuf;
 
 void nk_featbuf_free(nk_featbuf *fb);
+
+/* fb->word of a token not looked up yet (nk_features_context). */
+#define NK_WORD_LATER (-2)
 
 /* Extracts the features of every token of doc into fb (reusing its memory);
  * lex (may be NULL) adds the cluster features of the words it knows, gaz
@@ -233,6 +255,23 @@ struct nk_lexicon;
 int nk_features_extract(const nk_featcfg *cfg, const struct nk_lexicon *lex,
                         const nk_phrases *gaz, const nerkit_document *doc, nk_featbuf *fb,
                         nerkit_error *err);
+
+/* The same, for a tagger that sums what each token brings to its
+ * neighbours once per distinct token (nk_features_word): fb gets only each
+ * token's features that depend on more than one token, at most
+ * NK_MAX_CONTEXT_FEATURES. A token's features are those of nk_features_
+ * extract: its context features and what each token of its window brings. */
+int nk_features_context(const nk_featcfg *cfg, const struct nk_lexicon *lex,
+                        const nk_phrases *gaz, const nerkit_document *doc, nk_featbuf *fb,
+                        nerkit_error *err);
+
+/* What token j of the document last given to fb brings to the token d
+ * places from it (-2 to 2): its own features at d = 0, its window and
+ * cluster features elsewhere; j < 0 stands for a place beyond the sentence.
+ * These depend on the token's text, the lexicon and fb->cs alone. Writes at
+ * most NK_MAX_WORD_FEATURES slots to out; returns how many. */
+size_t nk_features_word(const nk_featcfg *cfg, const struct nk_lexicon *lex,
+                        const nk_featbuf *fb, long j, int d, uint32_t *out);
 
 /* The hashed slot of feature template tmpl with this value. */
 static inline uint32_t nk_slot(uint64_t tmpl, uint64_t value, uint64_t mask)
@@ -340,6 +379,14 @@ int nk_lexicon_init(nk_lexicon *lx, const uint64_t *keys, size_t nwords, uint32_
 int nk_lexicon_index(nk_lexicon *lx, nerkit_error *err);
 void nk_lexicon_free(nk_lexicon *lx);
 int32_t nk_lexicon_find(const nk_lexicon *lx, uint64_t key);
+
+/* Token j's index in lex, -1 if absent, of a document given to fb. */
+static inline int32_t nk_featbuf_word(const nk_featbuf *fb, const nk_lexicon *lex, size_t j)
+{
+    if (fb->word[j] != NK_WORD_LATER)
+        return fb->word[j];
+    return lex ? nk_lexicon_find(lex, fb->h_lower[j]) : -1;
+}
 /* Sets clustering c (in order: 0, 1, ...) from each word's cluster id
  * (ids[w], 0 for none): at most 65535 distinct ids. */
 int nk_lexicon_set_clustering(nk_lexicon *lx, uint32_t c, const uint32_t *ids, bool brown,
@@ -480,9 +527,6 @@ void nk_row_encode_i8(const float *w, size_t L, int8_t *q);
 /* The same in the model's row format. */
 void nk_row_encode(const nerkit_model *m, const float *w, void *row);
 
-/* Adds row r (from nk_model_row) to the scores e of one token. */
-void nk_model_row_add(const nerkit_model *m, uint32_t r, float *e);
-
 /* Copies the bitmap and rows of a model read in place from its file, for
  * a caller that changes or takes them. */
 int nk_model_own_rows(nerkit_model *m, nerkit_error *err);
@@ -496,6 +540,20 @@ int nk_model_compact(nerkit_model *m, nk_rowfmt fmt, double prune, nerkit_error 
 int nk_model_type_index(const nerkit_model *m, const char *name, size_t len);
 
 /* ---- tagging (tagger.c) */
+
+/* The tagger keeps what each distinct token brings to its window in a
+ * cache of sets of ways, by the token's key: its text's hash and the
+ * document's casing (nk_featbuf.cs). */
+#define NK_TOKEN_SETS 4096
+#define NK_TOKEN_WAYS 4
+static inline uint64_t nk_token_key(uint64_t word_hash, uint64_t cs)
+{
+    return nk_hash_step(word_hash, cs) | 1; /* 0 marks an empty way */
+}
+static inline size_t nk_token_set(uint64_t key)
+{
+    return (size_t)(key >> 1) & (NK_TOKEN_SETS - 1);
+}
 
 /* Scores every token of doc against every label: *em receives doc->ntokens
  * x L emission scores from the tagger's model, valid until the tagger's next

@@ -199,18 +199,27 @@ static uint64_t caseless(const uint32_t *flags, size_t n)
     return !letters ? 0 : lower == letters ? 1 : sentence_in_caps(flags, n) ? 2 : 0;
 }
 
-static size_t doc_find(nk_featbuf *fb, uint64_t key)
+/* The cell of key in the document table, or the empty one where it would
+ * be: its bits are then 0. */
+static size_t doc_look(const nk_featbuf *fb, uint64_t key)
 {
     key |= 1; /* 0 marks an empty cell */
     size_t i = (size_t)nk_mix64(key) & fb->doc_mask;
     while (fb->doc_keys[i] && fb->doc_keys[i] != key)
         i = (i + 1) & fb->doc_mask;
-    fb->doc_keys[i] = key;
+    return i;
+}
+
+/* The same, taking the empty cell for key. */
+static size_t doc_find(nk_featbuf *fb, uint64_t key)
+{
+    size_t i = doc_look(fb, key);
+    fb->doc_keys[i] = key | 1;
     return i;
 }
 
 
-static int reserve(nk_featbuf *fb, size_t ntok, nerkit_error *err)
+static int reserve(nk_featbuf *fb, size_t ntok, size_t per, nerkit_error *err)
 {
     if (ntok + 1 > fb->cap_tokens) {
         size_t cap = fb->cap_tokens ? fb->cap_tokens : 256;
@@ -227,7 +236,7 @@ static int reserve(nk_featbuf *fb, size_t ntok, nerkit_error *err)
             return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory extracting features");
         fb->cap_tokens = cap;
     }
-    size_t need = ntok * NK_MAX_FEATURES;
+    size_t need = ntok * per;
     if (need > fb->cap_slots) {
         if (!nk_resize(&fb->slots, need, sizeof *fb->slots))
             return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory extracting features");
@@ -272,31 +281,25 @@ static int doc_table(const nerkit_document *doc, nk_featbuf *fb, nerkit_error *e
     return NERKIT_OK;
 }
 
-/* Cluster features of token i of a sentence of n: the ids of the word and
- * its neighbours in each clustering; for Brown paths, their prefixes, so
- * that words share features at every depth of the hierarchy. */
-static uint32_t *cluster_features(const nk_lexicon *lex, const int32_t *word, size_t i, size_t n,
-                                  uint64_t mask, uint32_t *out)
+/* Cluster features of a word at offset d of the token they are added
+ * to: its id in each clustering; for Brown paths, their prefixes, so that
+ * words share features at every depth of the hierarchy. */
+static uint32_t *cluster_features(const nk_lexicon *lex, uint32_t w, int d, uint64_t mask,
+                                  uint32_t *out)
 {
-    const size_t nc = lex->nclusterings;
-    for (uint32_t c = 0; c < nc; c++) {
-        for (int d = -1; d <= 1; d++) {
-            long j = (long)i + d;
-            if (j < 0 || j >= (long)n || word[j] < 0)
-                continue;
-            uint32_t id = nk_lexicon_cluster(lex, (uint32_t)word[j], c);
-            if (!id)
-                continue;
-            uint64_t tmpl = T_CLUSTER + 32 * c + 4 * (uint64_t)(d + 1);
-            if (!lex->brown[c]) {
-                *out++ = slot(tmpl, id, mask);
-                continue;
-            }
-            unsigned len = 31 - (unsigned)__builtin_clz(id);
-            for (int k = 0; k < 4; k++) {
-                unsigned p = brown_prefix[k];
-                *out++ = slot(tmpl + (uint64_t)k, len <= p ? id : id >> (len - p), mask);
-            }
+    for (uint32_t c = 0; c < lex->nclusterings; c++) {
+        uint32_t id = nk_lexicon_cluster(lex, w, c);
+        if (!id)
+            continue;
+        uint64_t tmpl = T_CLUSTER + 32 * c + 4 * (uint64_t)(d + 1);
+        if (!lex->brown[c]) {
+            *out++ = slot(tmpl, id, mask);
+            continue;
+        }
+        unsigned len = 31 - (unsigned)__builtin_clz(id);
+        for (int k = 0; k < 4; k++) {
+            unsigned p = brown_prefix[k];
+            *out++ = slot(tmpl + (uint64_t)k, len <= p ? id : id >> (len - p), mask);
         }
     }
     return out;
@@ -340,18 +343,57 @@ static int gazetteer_codes(const nk_phrases *gaz, const nerkit_document *doc, nk
     return NERKIT_OK;
 }
 
-int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_phrases *gaz,
-                        const nerkit_document *doc, nk_featbuf *fb, nerkit_error *err)
+/* The window features of the token at offset d (not 0) from the one they
+ * are added to; nothing else writes these templates. */
+static uint32_t *window_slots(int d, uint64_t w, uint64_t l, uint64_t sh, uint64_t fs, uint64_t cs,
+                              uint64_t mask, uint32_t *out)
+{
+    uint64_t o = 8 * (uint64_t)(d + 2);
+    if (d == -1 || d == 1)
+        *out++ = slot(T_WIN_WORD + o + cs, w, mask);
+    *out++ = slot(T_WIN_LOWER + o, l, mask);
+    *out++ = slot(T_WIN_SHORT + o + cs, sh, mask);
+    *out++ = slot(T_WIN_FLAGSET + o + cs, fs, mask);
+    return out;
+}
+
+_Static_assert(NFLAGS == sizeof ((nk_fixed_slots *)0)->flag / sizeof(uint32_t),
+               "a fixed slot for each flag");
+
+static void fixed_slots_init(nk_fixed_slots *fx, uint64_t cs, uint64_t mask)
+{
+    fx->bias = slot(T_BIAS + cs, 0, mask);
+    for (uint32_t b = 0; b < NFLAGS; b++)
+        fx->flag[b] = slot(T_FLAG + cs, b, mask);
+    for (uint64_t pos = 0; pos < 5; pos++)
+        fx->position[pos] = slot(T_POSITION, pos, mask);
+    fx->sent_caps = slot(T_SENT_CAPS + cs, 1, mask);
+    for (int d = -2; d <= 2; d++) {
+        /* beyond the sentence: one marker per offset */
+        uint64_t mark = 0x5e9700 + (uint64_t)(d + 2);
+        uint32_t *e = fx->edge[d + 2];
+        fx->nedge[d + 2] = d ? (uint8_t)(window_slots(d, mark, mark, mark, mark, cs, mask, e) - e) : 0;
+    }
+}
+
+/* What every feature of the document's tokens reads: each token's hashes
+ * and flags, its lexicon word, how the document writes each word, the
+ * gazetteer's phrases, the document's casing; room for per slots a token. */
+static int prepare(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_phrases *gaz,
+                   const nerkit_document *doc, nk_featbuf *fb, size_t per, nerkit_error *err)
 {
     size_t ntok = doc->ntokens;
-    int rc = reserve(fb, ntok, err);
+    int rc = reserve(fb, ntok, per, err);
     if (rc)
         return rc;
     for (size_t i = 0; i < ntok; i++)
         scan_token((const unsigned char *)doc->tokens[i], doc->token_len[i], fb, i);
+    /* a tagger that sums each distinct token once looks the words of the
+     * few tokens it sums up then */
     bool clusters = lex && lex->nwords && (cfg->groups & NERKIT_FEAT_CLUSTERS);
     for (size_t i = 0; i < ntok; i++) {
-        fb->word[i] = lex ? nk_lexicon_find(lex, fb->h_lower[i]) : -1;
+        fb->word[i] = per != NK_MAX_FEATURES ? NK_WORD_LATER
+                      : lex ? nk_lexicon_find(lex, fb->h_lower[i]) : -1;
         /* the cluster features read the ids long after: fetch them now */
         if (clusters && fb->word[i] >= 0)
             __builtin_prefetch(lex->cluster + (size_t)fb->word[i] * lex->nclusterings);
@@ -359,103 +401,142 @@ int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_p
     uint32_t g = cfg->groups;
     if ((g & NERKIT_FEAT_DOCUMENT) && (rc = doc_table(doc, fb, err)))
         return rc;
-    bool gazetteer = gaz && gaz->nout;
-    if (gazetteer && (rc = gazetteer_codes(gaz, doc, fb, err)))
+    if (gaz && gaz->nout && (rc = gazetteer_codes(gaz, doc, fb, err)))
         return rc;
+    fb->cs = (g & NERKIT_FEAT_CASELESS) ? T_CASELESS * caseless(fb->flags, ntok) : 0;
+    fixed_slots_init(&fb->fixed, fb->cs, ((uint64_t)1 << cfg->hash_bits) - 1);
+    return NERKIT_OK;
+}
 
-    const uint64_t mask = ((uint64_t)1 << cfg->hash_bits) - 1;
-    /* added to the templates that read case */
-    const uint64_t cs = (g & NERKIT_FEAT_CASELESS) ? T_CASELESS * caseless(fb->flags, ntok) : 0;
+size_t nk_features_word(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_featbuf *fb,
+                        long j, int d, uint32_t *out)
+{
+    const uint32_t g = cfg->groups;
+    const uint64_t mask = ((uint64_t)1 << cfg->hash_bits) - 1, cs = fb->cs;
+    const nk_fixed_slots *fx = &fb->fixed;
+    uint32_t *start = out;
+    if (j < 0) {
+        /* beyond the sentence: the window's markers */
+        if ((g & NERKIT_FEAT_WINDOW) && d) {
+            memcpy(out, fx->edge[d + 2], fx->nedge[d + 2] * sizeof *out);
+            out += fx->nedge[d + 2];
+        }
+        return (size_t)(out - start);
+    }
+    const uint32_t f = fb->flags[j];
+    if (d == 0) {
+        const uint64_t *aff = fb->h_affix[j];
+        *out++ = fx->bias;
+        if (g & NERKIT_FEAT_WORD)
+            *out++ = slot(T_WORD + cs, fb->h_word[j], mask);
+        if (g & NERKIT_FEAT_LOWER) {
+            *out++ = slot(T_LOWER, fb->h_lower[j], mask);
+            /* without case the word says more: a weight of its own there,
+             * which spares the one cased text shares */
+            if (cs)
+                *out++ = slot(T_LOWER + cs, fb->h_lower[j], mask);
+        }
+        if (g & NERKIT_FEAT_AFFIX)
+            for (int k = 0; k < 4; k++)
+                if (aff[k]) {
+                    *out++ = slot(T_PREFIX + k, aff[k], mask);
+                    *out++ = slot(T_SUFFIX + k, aff[4 + k], mask);
+                }
+        if (g & NERKIT_FEAT_SHAPE) {
+            *out++ = slot(T_SHAPE + cs, fb->h_shape[j], mask);
+            *out++ = slot(T_SHORT + cs, fb->h_short[j], mask);
+        }
+        if (g & NERKIT_FEAT_FLAGS) {
+            *out++ = slot(T_FLAGSET + cs, f, mask);
+            /* the set bits alone, lowest first */
+            for (uint32_t r = f; r; r &= r - 1)
+                *out++ = fx->flag[__builtin_ctz(r)];
+        }
+    } else if (g & NERKIT_FEAT_WINDOW) {
+        out = window_slots(d, fb->h_word[j], fb->h_lower[j], fb->h_short[j], f, cs, mask, out);
+    }
+    int32_t w = d >= -1 && d <= 1 && (g & NERKIT_FEAT_CLUSTERS) ? nk_featbuf_word(fb, lex, j) : -1;
+    if (w >= 0)
+        out = cluster_features(lex, (uint32_t)w, d, mask, out);
+    return (size_t)(out - start);
+}
+
+/* The features of token i of a sentence of n (its first token t0) that
+ * depend on more than one token. */
+static uint32_t *context_slots(const nk_featcfg *cfg, const nk_featbuf *fb, bool gazetteer,
+                               size_t t0, size_t n, size_t i, bool headline, uint32_t *out)
+{
+    const uint32_t g = cfg->groups;
+    const uint64_t mask = ((uint64_t)1 << cfg->hash_bits) - 1, cs = fb->cs;
+    const uint64_t *hl = fb->h_lower + t0, *hss = fb->h_short + t0;
+    const uint32_t f = fb->flags[t0 + i];
+    if (g & NERKIT_FEAT_BIGRAM) {
+        uint64_t prev = i > 0 ? hl[i - 1] : 0x5e9701, next = i + 1 < n ? hl[i + 1] : 0x5e9703;
+        uint64_t sprev = i > 0 ? hss[i - 1] : 0x5e9701, snext = i + 1 < n ? hss[i + 1] : 0x5e9703;
+        *out++ = slot(T_BIGRAM, nk_hash_step(prev, hl[i]), mask);
+        *out++ = slot(T_BIGRAM + 1, nk_hash_step(hl[i], next), mask);
+        *out++ = slot(T_BIGRAM + 2, nk_hash_step(prev, next), mask);
+        *out++ = slot(T_SHAPE_BIGRAM + cs, nk_hash_step(sprev, hss[i]), mask);
+        *out++ = slot(T_SHAPE_BIGRAM + 1 + cs, nk_hash_step(hss[i], snext), mask);
+    }
+    if (g & NERKIT_FEAT_POSITION) {
+        size_t pos = n == 1 ? 0 : i == 0 ? 1 : i + 1 == n ? 2 : i == 1 ? 3 : 4;
+        *out++ = fb->fixed.position[pos];
+        if (headline)
+            *out++ = fb->fixed.sent_caps;
+    }
+    if ((g & NERKIT_FEAT_DOCUMENT) && (f & F_HASLETTER)) {
+        uint64_t seen = fb->doc_bits[doc_look(fb, hl[i])];
+        uint64_t how = (f & (F_INITCAP | F_ALLCAPS)) | (uint64_t)(i == 0) << 4 |
+                       (uint64_t)headline << 5;
+        *out++ = slot(T_DOC + cs, seen << 8 | how, mask);
+    }
+    if (gazetteer)
+        for (size_t j = i ? i - 1 : 0; j <= i + 1 && j < n; j++)
+            for (uint8_t c = 0; c < fb->ngaz[t0 + j]; c++)
+                *out++ = slot(T_GAZ + 1 + j - i, fb->gaz[t0 + j][c], mask);
+    return out;
+}
+
+/* Both extractions: every token's context features, and with all, what
+ * each token of its window brings to it. */
+static int extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_phrases *gaz,
+                   const nerkit_document *doc, nk_featbuf *fb, bool all, nerkit_error *err)
+{
+    int rc = prepare(cfg, lex, gaz, doc, fb, all ? NK_MAX_FEATURES : NK_MAX_CONTEXT_FEATURES, err);
+    if (rc)
+        return rc;
+    const bool gazetteer = gaz && gaz->nout;
     uint32_t *out = fb->slots;
     size_t t0 = 0;
     for (size_t s = 0; s < doc->nsentences; t0 += doc->sentence_len[s++]) {
         size_t n = doc->sentence_len[s];
-        const uint64_t *hw = fb->h_word + t0, *hl = fb->h_lower + t0, *hss = fb->h_short + t0;
-        const uint32_t *fl = fb->flags + t0;
-        const int32_t *word = fb->word + t0;
-        bool headline = sentence_in_caps(fl, n);
+        bool headline = sentence_in_caps(fb->flags + t0, n);
         for (size_t i = 0; i < n; i++) {
             fb->start[t0 + i] = (size_t)(out - fb->slots);
-            uint32_t f = fl[i];
-            const uint64_t *aff = fb->h_affix[t0 + i];
-            *out++ = slot(T_BIAS + cs, 0, mask);
-            if (g & NERKIT_FEAT_WORD)
-                *out++ = slot(T_WORD + cs, hw[i], mask);
-            if (g & NERKIT_FEAT_LOWER) {
-                *out++ = slot(T_LOWER, hl[i], mask);
-                /* without case the word says more: a weight of its own there,
-                 * which spares the one cased text shares */
-                if (cs)
-                    *out++ = slot(T_LOWER + cs, hl[i], mask);
+            for (int d = -2; all && d <= 2; d++) {
+                long j = (long)i + d;
+                out += nk_features_word(cfg, lex, fb, j < 0 || j >= (long)n ? -1 : (long)t0 + j,
+                                        d, out);
             }
-            if (g & NERKIT_FEAT_AFFIX)
-                for (int k = 0; k < 4; k++)
-                    if (aff[k]) {
-                        *out++ = slot(T_PREFIX + k, aff[k], mask);
-                        *out++ = slot(T_SUFFIX + k, aff[4 + k], mask);
-                    }
-            if (g & NERKIT_FEAT_SHAPE) {
-                *out++ = slot(T_SHAPE + cs, fb->h_shape[t0 + i], mask);
-                *out++ = slot(T_SHORT + cs, hss[i], mask);
-            }
-            if (g & NERKIT_FEAT_FLAGS) {
-                *out++ = slot(T_FLAGSET + cs, f, mask);
-                for (uint32_t b = 0; b < NFLAGS; b++)
-                    if (f & (1u << b))
-                        *out++ = slot(T_FLAG + cs, b, mask);
-            }
-            if (g & NERKIT_FEAT_WINDOW) {
-                for (int d = -2; d <= 2; d++) {
-                    if (d == 0)
-                        continue;
-                    long j = (long)i + d;
-                    uint64_t w, l, sh, fs;
-                    if (j < 0 || j >= (long)n) {
-                        /* beyond the sentence: one marker per offset */
-                        w = l = sh = fs = 0x5e9700 + (uint64_t)(d + 2);
-                    } else {
-                        w = hw[j], l = hl[j], sh = hss[j], fs = fl[j];
-                    }
-                    uint64_t o = 8 * (uint64_t)(d + 2);
-                    if (d == -1 || d == 1)
-                        *out++ = slot(T_WIN_WORD + o + cs, w, mask);
-                    *out++ = slot(T_WIN_LOWER + o, l, mask);
-                    *out++ = slot(T_WIN_SHORT + o + cs, sh, mask);
-                    *out++ = slot(T_WIN_FLAGSET + o + cs, fs, mask);
-                }
-            }
-            if (g & NERKIT_FEAT_BIGRAM) {
-                uint64_t prev = i > 0 ? hl[i - 1] : 0x5e9701, next = i + 1 < n ? hl[i + 1] : 0x5e9703;
-                uint64_t sprev = i > 0 ? hss[i - 1] : 0x5e9701, snext = i + 1 < n ? hss[i + 1] : 0x5e9703;
-                *out++ = slot(T_BIGRAM, nk_hash_step(prev, hl[i]), mask);
-                *out++ = slot(T_BIGRAM + 1, nk_hash_step(hl[i], next), mask);
-                *out++ = slot(T_BIGRAM + 2, nk_hash_step(prev, next), mask);
-                *out++ = slot(T_SHAPE_BIGRAM + cs, nk_hash_step(sprev, hss[i]), mask);
-                *out++ = slot(T_SHAPE_BIGRAM + 1 + cs, nk_hash_step(hss[i], snext), mask);
-            }
-            if (g & NERKIT_FEAT_POSITION) {
-                uint64_t pos = n == 1 ? 0 : i == 0 ? 1 : i + 1 == n ? 2 : i == 1 ? 3 : 4;
-                *out++ = slot(T_POSITION, pos, mask);
-                if (headline)
-                    *out++ = slot(T_SENT_CAPS + cs, 1, mask);
-            }
-            if ((g & NERKIT_FEAT_DOCUMENT) && (f & F_HASLETTER)) {
-                uint64_t seen = fb->doc_bits[doc_find(fb, hl[i])];
-                uint64_t how = (f & (F_INITCAP | F_ALLCAPS)) | (uint64_t)(i == 0) << 4 |
-                               (uint64_t)headline << 5;
-                *out++ = slot(T_DOC + cs, seen << 8 | how, mask);
-            }
-            if (clusters)
-                out = cluster_features(lex, word, i, n, mask, out);
-            if (gazetteer)
-                for (size_t j = i ? i - 1 : 0; j <= i + 1 && j < n; j++)
-                    for (uint8_t c = 0; c < fb->ngaz[t0 + j]; c++)
-                        *out++ = slot(T_GAZ + 1 + j - i, fb->gaz[t0 + j][c], mask);
+            out = context_slots(cfg, fb, gazetteer, t0, n, i, headline, out);
         }
     }
-    fb->start[ntok] = (size_t)(out - fb->slots);
-    fb->nslots = fb->start[ntok];
+    fb->start[doc->ntokens] = (size_t)(out - fb->slots);
+    fb->nslots = fb->start[doc->ntokens];
     return NERKIT_OK;
+}
+
+int nk_features_extract(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_phrases *gaz,
+                        const nerkit_document *doc, nk_featbuf *fb, nerkit_error *err)
+{
+    return extract(cfg, lex, gaz, doc, fb, true, err);
+}
+
+int nk_features_context(const nk_featcfg *cfg, const nk_lexicon *lex, const nk_phrases *gaz,
+                        const nerkit_document *doc, nk_featbuf *fb, nerkit_error *err)
+{
+    return extract(cfg, lex, gaz, doc, fb, false, err);
 }
 
 void nk_featbuf_free(nk_featbuf *fb)

@@ -124,21 +124,6 @@ int nk_model_set_rows(nerkit_model *m, const uint32_t *slots, uint32_t nrows, ne
     return NERKIT_OK;
 }
 
-void nk_model_row_add(const nerkit_model *m, uint32_t r, float *restrict e)
-{
-    const size_t L = m->nlabels;
-    if (m->rowfmt == NK_ROWS_I8) {
-        const int8_t *q = m->qrows + (size_t)(r - 1) * (L + 1);
-        float s = nk_scale_decode((uint8_t)q[0]);
-        for (size_t y = 0; y < L; y++)
-            e[y] += s * (float)q[1 + y];
-    } else {
-        const float *w = m->rows + (size_t)(r - 1) * L;
-        for (size_t y = 0; y < L; y++)
-            e[y] += w[y];
-    }
-}
-
 void nk_row_encode_i8(const float *w, size_t L, int8_t *q)
 {
     float max = 0;

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Words whose dense scores a tagger keeps, a power of two. Their scores
- * are kept as the model keeps its rows (NK_ROWS_I8: 5 x 18 bytes a word
- * at 17 labels, 1.5 MB), and are summed with them. A text's frequent words
- * stay; on CoNLL-2003 dev x 20, 16384 words tag 12% faster than 2048. The
- * cache is memory each process has alone, where the model is shared. */
-#define WORD_CACHE 16384
+/* The cache of tokens' sums (below): at 17 labels, 5 x 18 bytes a token
+ * with rows of bytes, 1.5 MB for 16384 tokens, which hold a text's
+ * frequent tokens. It is memory each process has alone, where the model is
+ * shared. */
+#define SETS NK_TOKEN_SETS
+#define WAYS NK_TOKEN_WAYS
 
 struct nerkit_tagger {
     const nerkit_model *m;
@@ -21,14 +21,26 @@ struct nerkit_tagger {
     float *em;       /* emission scores, document length x L */
     uint16_t *back;  /* Viterbi back-pointers, longest sentence x L */
     float *score;    /* 2 x L */
-    const void **rows; /* the weight rows of one token: features, then window words */
+    const void **rows; /* the weight rows of one token: its context features, then its window */
     size_t cap_em, cap_back; /* tokens em and back have room for */
     void *scratch;   /* the decoders' beyond Viterbi (decode/), of a type not known here */
     void (*drop)(void *);
-    /* with word vectors: the cache of words' dense scores (nk_dense_word) */
-    int32_t *cached;  /* WORD_CACHE words, -1 for none */
-    char *scores;     /* WORD_CACHE x NK_WINDOW rows of the model's row format */
-    float *x, *tmp;   /* nk_dense_word's scratch and scores */
+    /* What a token brings to each token of its window (nk_features_word,
+     * and its word vector's dense scores) depends on its text and the
+     * document's casing alone: its rows are summed once per distinct token
+     * into a row per window position, of the model's row format, kept in
+     * a cache by the token's hash. Most tokens of a text are frequent
+     * words, so a token costs the rows of its few context features and
+     * five cached rows, where it cost some fifty rows. */
+    uint64_t *key;    /* SETS x WAYS keys, 0 for none */
+    char *sums;       /* SETS x WAYS x NK_WINDOW rows */
+    uint8_t *next;    /* SETS: the way a set gives up next */
+    char *spill;      /* NK_WINDOW x NK_WINDOW rows: a window's tokens whose set the window fills */
+    char *edge;       /* NK_WINDOW rows: what a place beyond the sentence brings */
+    float *acc;       /* NK_WINDOW x L sums */
+    uint32_t *wslots; /* NK_MAX_WORD_FEATURES */
+    const void **wrows;
+    float *x, *tmp, *dense; /* nk_dense_word's scratch and scores */
     /* the first pass of a model with non-local features */
     uint16_t *first;  /* its labels */
     uint32_t *nl;     /* document length x NK_NL_MAX slots */
@@ -44,23 +56,25 @@ nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
     nerkit_tagger *t = nk_alloc(1, sizeof *t, err);
     if (!t)
         return NULL;
+    const size_t L = m->nlabels, row = nk_row_bytes(m);
     t->m = m;
-    t->score = nk_alloc(2 * m->nlabels, sizeof *t->score, err);
-    t->rows = nk_alloc(NK_MAX_FEATURES + NK_WINDOW, sizeof *t->rows, err);
-    if (!t->score || !t->rows) {
+    t->score = nk_alloc(2 * L, sizeof *t->score, err);
+    t->rows = nk_alloc(NK_MAX_CONTEXT_FEATURES + NK_WINDOW, sizeof *t->rows, err);
+    t->key = nk_alloc(SETS * WAYS, sizeof *t->key, err);
+    t->sums = nk_alloc((size_t)SETS * WAYS * NK_WINDOW, row, err);
+    t->next = nk_alloc(SETS, 1, err);
+    t->spill = nk_alloc(NK_WINDOW * NK_WINDOW, row, err);
+    t->edge = nk_alloc(NK_WINDOW, row, err);
+    t->acc = nk_alloc(NK_WINDOW * L, sizeof *t->acc, err);
+    t->wslots = nk_alloc(NK_MAX_WORD_FEATURES, sizeof *t->wslots, err);
+    t->wrows = nk_alloc(NK_MAX_WORD_FEATURES, sizeof *t->wrows, err);
+    t->x = nk_alloc(m->lex.dim + 1, sizeof *t->x, err);
+    t->tmp = nk_alloc(NK_WINDOW * L, sizeof *t->tmp, err);
+    t->dense = nk_alloc(NK_WINDOW * L, sizeof *t->dense, err);
+    if (!t->score || !t->rows || !t->key || !t->sums || !t->next || !t->spill || !t->edge || !t->acc ||
+        !t->wslots || !t->wrows || !t->x || !t->tmp || !t->dense) {
         nerkit_tagger_free(t);
         return NULL;
-    }
-    if (m->feat.groups & NERKIT_FEAT_VECTORS) {
-        t->cached = nk_alloc(WORD_CACHE, sizeof *t->cached, err);
-        t->scores = nk_alloc((size_t)WORD_CACHE * NK_WINDOW, nk_row_bytes(m), err);
-        t->x = nk_alloc(m->lex.dim + 1, sizeof *t->x, err);
-        t->tmp = nk_alloc(2 * NK_WINDOW * m->nlabels, sizeof *t->tmp, err);
-        if (!t->cached || !t->scores || !t->x || !t->tmp) {
-            nerkit_tagger_free(t);
-            return NULL;
-        }
-        memset(t->cached, 0xff, WORD_CACHE * sizeof *t->cached);
     }
     return t;
 }
@@ -73,10 +87,17 @@ void nerkit_tagger_free(nerkit_tagger *t)
     if (t->scratch)
         t->drop(t->scratch);
     free(t->em);
-    free(t->cached);
-    free(t->scores);
+    free(t->key);
+    free(t->sums);
+    free(t->next);
+    free(t->spill);
+    free(t->edge);
+    free(t->acc);
+    free(t->wslots);
+    free(t->wrows);
     free(t->x);
     free(t->tmp);
+    free(t->dense);
     free(t->back);
     free(t->score);
     free(t->rows);
@@ -88,77 +109,133 @@ void nerkit_tagger_free(nerkit_tagger *t)
     free(t);
 }
 
-/* The dense scores of lexicon word w at the window positions, as rows
- * of the model's format, from the cache or computed into it (zeros for a
- * word without a vector). */
-static const char *word_scores(nerkit_tagger *t, int32_t w)
+/* The rows of these slots that the model has, prefetched, into rows;
+ * returns how many. */
+static size_t find_rows(const nerkit_model *m, const uint32_t *slots, size_t n, const void **rows)
+{
+    const size_t stride = nk_row_bytes(m);
+    const char *base = m->rowfmt == NK_ROWS_I8 ? (const char *)m->qrows : (const char *)m->rows;
+    size_t nr = 0;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t r = nk_model_row(m, slots[k]);
+        if (r) {
+            const char *w = base + (size_t)(r - 1) * stride;
+            __builtin_prefetch(w);
+            __builtin_prefetch(w + stride - 1);
+            rows[nr++] = w;
+        }
+    }
+    return nr;
+}
+
+/* Adds n rows of the model's format to e. */
+static void add_rows(const nerkit_model *m, const void *const *rows, size_t n,
+                     float *restrict e)
+{
+    const size_t L = m->nlabels;
+    if (m->rowfmt == NK_ROWS_I8) {
+        for (size_t r = 0; r < n; r++) {
+            const int8_t *restrict q = rows[r];
+            const float scale = nk_scale_decode((uint8_t)q[0]);
+            for (size_t y = 0; y < L; y++)
+                e[y] += scale * (float)q[1 + y];
+        }
+    } else {
+        for (size_t r = 0; r < n; r++) {
+            const float *restrict w = rows[r];
+            for (size_t y = 0; y < L; y++)
+                e[y] += w[y];
+        }
+    }
+}
+
+/* Sums what token j of the document (-1: a place beyond the sentence)
+ * brings to each position of a window into NK_WINDOW rows at dst. */
+static void token_sums(nerkit_tagger *t, long j, char *dst)
 {
     const nerkit_model *m = t->m;
     const size_t L = m->nlabels, row = nk_row_bytes(m);
-    size_t c = (size_t)w & (WORD_CACHE - 1);
-    char *s = t->scores + c * NK_WINDOW * row;
-    if (t->cached[c] != w) {
-        float *f = t->tmp + NK_WINDOW * L;
-        if (!nk_dense_word(m, (uint32_t)w, t->x, t->tmp, f))
-            memset(f, 0, NK_WINDOW * L * sizeof *f);
-        for (size_t d = 0; d < NK_WINDOW; d++)
-            nk_row_encode(m, f + d * L, s + d * row);
-        t->cached[c] = w;
+    if (j >= 0)
+        t->fb.word[j] = nk_featbuf_word(&t->fb, &m->lex, (size_t)j);
+    const bool vectors = j >= 0 && (m->feat.groups & NERKIT_FEAT_VECTORS) && t->fb.word[j] >= 0 &&
+                         nk_dense_word(m, (uint32_t)t->fb.word[j], t->x, t->tmp, t->dense);
+    for (int d = -2; d <= 2; d++) {
+        float *a = t->acc + (size_t)(d + 2) * L;
+        if (vectors)
+            memcpy(a, t->dense + (size_t)(d + 2) * L, L * sizeof *a);
+        else
+            memset(a, 0, L * sizeof *a);
+        size_t n = nk_features_word(&m->feat, &m->lex, &t->fb, j, d, t->wslots);
+        add_rows(m, t->wrows, find_rows(m, t->wslots, n, t->wrows), a);
+        nk_row_encode(m, a, dst + (size_t)(d + 2) * row);
     }
-    return s;
 }
 
-/* Sums the weight rows of each token's features, and the dense scores of
- * the words in its window. The rows are scattered over tables too big for
- * L2 cache, so the sum is bound by memory latency: first find every row of
- * the token (independent loads the CPU overlaps) and prefetch it, then
- * add. restrict lets the compiler keep the sum in registers instead of
- * storing after every add. */
+/* The cache entry of token j of the document, with key k, filled when
+ * new. A token of the window (keys, n of them) keeps its entry: when all
+ * of the set's are theirs, the token is summed aside, into spill. */
+static const char *token_entry(nerkit_tagger *t, long j, uint64_t k, const uint64_t *keys,
+                               size_t n, char *spill)
+{
+    const size_t entry = NK_WINDOW * nk_row_bytes(t->m), set = nk_token_set(k);
+    uint64_t *key = t->key + set * WAYS;
+    for (size_t w = 0; w < WAYS; w++)
+        if (key[w] == k)
+            return t->sums + (set * WAYS + w) * entry;
+    for (size_t tries = 0; tries < WAYS; tries++) {
+        size_t w = t->next[set];
+        t->next[set] = (uint8_t)((w + 1) % WAYS);
+        bool held = false;
+        for (size_t p = 0; p < n; p++)
+            held |= keys[p] == key[w];
+        if (held)
+            continue;
+        char *e = t->sums + (set * WAYS + w) * entry;
+        token_sums(t, j, e);
+        key[w] = k;
+        return e;
+    }
+    token_sums(t, j, spill);
+    return spill;
+}
+
+/* Sums the weight rows of each token: those of its context features, and
+ * what each token of its window brings to it, from the cache. The rows
+ * are scattered over tables too big for L2 cache, so the sum is bound by
+ * memory latency: first find every row of the token (independent loads
+ * the CPU overlaps) and prefetch it, then add. */
 static void emissions(nerkit_tagger *t, const nerkit_document *doc)
 {
     const nerkit_model *m = t->m;
     const nk_featbuf *fb = &t->fb;
     const size_t L = m->nlabels, stride = nk_row_bytes(m);
-    const bool bytes = m->rowfmt == NK_ROWS_I8;
-    const char *base = bytes ? (const char *)m->qrows : (const char *)m->rows;
     const void **rows = t->rows;
+    token_sums(t, -1, t->edge);
     size_t first = 0;
     for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
         const size_t n = doc->sentence_len[s];
-        const int32_t *word = fb->word + first;
         for (size_t i = 0; i < n; i++) {
-            size_t nr = 0;
-            for (size_t k = fb->start[first + i]; k < fb->start[first + i + 1]; k++) {
-                uint32_t r = nk_model_row(m, fb->slots[k]);
-                if (r) {
-                    const char *w = base + (size_t)(r - 1) * stride;
-                    __builtin_prefetch(w);
-                    __builtin_prefetch(w + stride - 1);
-                    rows[nr++] = w;
+            const size_t a = fb->start[first + i];
+            size_t nr = find_rows(m, fb->slots + a, fb->start[first + i + 1] - a, rows);
+            uint64_t keys[NK_WINDOW];
+            size_t nkeys = 0;
+            for (int d = -2; d <= 2; d++) {
+                long j = (long)i + d;
+                const char *e = t->edge;
+                if (j >= 0 && j < (long)n) {
+                    uint64_t k = nk_token_key(fb->h_word[first + (size_t)j], fb->cs);
+                    e = token_entry(t, (long)first + j, k, keys, nkeys,
+                                    t->spill + (size_t)(d + 2) * NK_WINDOW * stride);
+                    keys[nkeys++] = k;
                 }
-            }
-            for (size_t d = 0; t->cached && d < NK_WINDOW; d++) {
-                long j = (long)i + (long)d - NK_WINDOW / 2;
-                if (j < 0 || j >= (long)n || word[j] < 0)
-                    continue;
-                const char *w = word_scores(t, word[j]) + d * stride;
+                const char *w = e + (size_t)(d + 2) * stride;
                 __builtin_prefetch(w);
                 __builtin_prefetch(w + stride - 1);
                 rows[nr++] = w;
             }
-            float *restrict e = t->em + (first + i) * L;
+            float *e = t->em + (first + i) * L;
             memset(e, 0, L * sizeof *e);
-            for (size_t r = 0; bytes && r < nr; r++) {
-                const int8_t *restrict q = rows[r];
-                const float scale = nk_scale_decode((uint8_t)q[0]);
-                for (size_t y = 0; y < L; y++)
-                    e[y] += scale * (float)q[1 + y];
-            }
-            for (size_t r = 0; !bytes && r < nr; r++) {
-                const float *restrict w = rows[r];
-                for (size_t y = 0; y < L; y++)
-                    e[y] += w[y];
-            }
+            add_rows(m, rows, nr, e);
         }
     }
 }
@@ -194,12 +271,9 @@ static int second_pass(nerkit_tagger *t, const nerkit_document *doc, nerkit_erro
         t->changed[s] = false;
         for (size_t i = first; i < first + doc->sentence_len[s]; i++) {
             float *restrict e = t->em + i * L;
-            for (size_t k = 0; k < t->nl_n[i]; k++) {
-                uint32_t r = nk_model_row(m, t->nl[i * NK_NL_MAX + k]);
-                t->changed[s] |= r != 0;
-                if (r)
-                    nk_model_row_add(m, r, e);
-            }
+            size_t nr = find_rows(m, t->nl + i * NK_NL_MAX, t->nl_n[i], t->rows);
+            t->changed[s] |= nr != 0;
+            add_rows(m, t->rows, nr, e);
         }
     }
     return rc;
@@ -232,7 +306,7 @@ int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **
                            longest);
         t->cap_back = longest;
     }
-    int rc = nk_features_extract(&m->feat, &m->lex, &m->gaz, doc, &t->fb, err);
+    int rc = nk_features_context(&m->feat, &m->lex, &m->gaz, doc, &t->fb, err);
     if (rc)
         return rc;
     emissions(t, doc);

@@ -44,10 +44,13 @@ struct nerkit_tokens {
 
 /* ---- character classes */
 
-static bool is_space(uint32_t c)
+/* asked of every character: ASCII, nearly all of them, decided first */
+static inline bool is_space(uint32_t c)
 {
-    return c == ' ' || (c >= '\t' && c <= '\r') || c == 0xA0 || (c >= 0x2000 && c <= 0x200B) ||
-           c == 0x202F || c == 0x205F || c == 0x3000 || c == 0xFEFF || c == 0x85;
+    if (c < 0x80)
+        return c == ' ' || (c >= '\t' && c <= '\r');
+    return c == 0xA0 || (c >= 0x2000 && c <= 0x200B) || c == 0x202F || c == 0x205F ||
+           c == 0x3000 || c == 0xFEFF || c == 0x85;
 }
 
 static bool is_open(uint32_t c)
@@ -251,6 +254,11 @@ static int emit(nerkit_tokens *t, size_t a, size_t b, nerkit_error *err)
     char *out = t->norm;
     for (size_t i = a; i < b; i++) {
         uint32_t c = t->cp[i];
+        /* ASCII, nearly every character, is written as it is */
+        if (c < 0x80) {
+            out[t->norm_used++] = (char)c;
+            continue;
+        }
         if (c == 0x201C || c == 0x201D || c == 0x201E || c == 0xAB || c == 0xBB)
             c = '"';
         else if (c == 0x2018 || c == 0x2019)
