@@ -118,9 +118,10 @@ int main(int argc, char **argv)
         default:
             fprintf(c == 'h' ? stdout : stderr,
                     "usage: nerkit-bench [-m MODEL] [-j MAX_THREADS] [-r RUNS] FILE...\n"
-                    "Speed of each tagging stage on one thread, then of the whole nerkit-tag\n"
-                    "pipeline (text in, JSONL out) with 1 to MAX_THREADS threads; each figure\n"
-                    "is the median of RUNS runs. Inputs: text, plain or gzip.\n"
+                    "The model's load time, the speed of each tagging stage on one thread,\n"
+                    "then of the whole nerkit-tag pipeline (text in, JSONL out) with 1 to\n"
+                    "MAX_THREADS threads; each figure is the median of RUNS runs. Inputs:\n"
+                    "text, plain or gzip.\n"
                     "\n"
                     "  -m, --model FILE      the model. Without -m: $NERKIT_MODEL, else\n"
                     "                        " CLI_DEFAULT_MODEL " in ../models/ or\n"

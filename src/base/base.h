@@ -40,9 +40,9 @@ int nk_opts_take(void *full, const void *given, size_t known, const char *init,
 /* Allocation that reports NOMEM through err. */
 void *nk_alloc(size_t n, size_t size, nerkit_error *err);
 
-/* The same, zeroed, for a table the tagger reads at random (weight rows,
- * projected vectors): in 2 MiB huge pages where the kernel gives them, so
- * that its reads miss the TLB far less often. Freed with free(). */
+/* The same, zeroed, for a table read at random (weight rows of a model
+ * being built): in 2 MiB huge pages where the kernel gives them, so that
+ * its reads miss the TLB far less often. Freed with free(). */
 void *nk_alloc_huge(size_t n, size_t size, nerkit_error *err);
 
 /* realloc of *pp to n elements; on failure *pp is kept and false returned. */

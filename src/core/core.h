@@ -544,7 +544,7 @@ int nk_model_type_index(const nerkit_model *m, const char *name, size_t len);
 /* The tagger keeps what each distinct token brings to its window in a
  * cache of sets of ways, by the token's key: its text's hash and the
  * document's casing (nk_featbuf.cs). */
-#define NK_TOKEN_SETS 4096
+#define NK_TOKEN_SETS 16384
 #define NK_TOKEN_WAYS 4
 static inline uint64_t nk_token_key(uint64_t word_hash, uint64_t cs)
 {
