@@ -31,32 +31,38 @@ cat "$tmp"/time.* | sort -n | awk '{ t[NR] = $1; if ($2 > m) m = $2 }
 # take memory of their own)
 cat "$D"/unlabeled/{abc_rural_news,abc_science_news,bbc_news_2004_2005,reuters21578}.txt \
     > "$tmp/text.txt"
+model=$(realpath "$MODEL")
 # The largest Pss of the running taggers' sum, sampled every 0.1 s while all
-# of them run.
+# of them run, and the model file's part of it: "total model" in KB.
 pss_of() {
-    local n=$1 most=0
+    local n=$1 most=0 most_model=0
     pids=()
     for _ in $(seq "$n"); do
         "$BIN/nerkit-tag" -m "$MODEL" -j 1 "$tmp/text.txt" > /dev/null &
         pids+=($!)
     done
     while :; do
-        local sum=0 alive=0
+        local sum=0 in_model=0 alive=0
         for p in "${pids[@]}"; do
             local kb
-            kb=$(awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null) || kb=
-            [ -n "$kb" ] && { sum=$((sum + kb)); alive=$((alive + 1)); }
+            kb=$(awk -v f="$model" '/^[0-9a-f]+-[0-9a-f]+ / { name = $6 }
+                /^Pss:/ { all += $2; if (name == f) mine += $2 }
+                END { if (all) print all, mine + 0 }' "/proc/$p/smaps" 2>/dev/null) || kb=
+            [ -n "$kb" ] || continue
+            sum=$((sum + ${kb% *})); in_model=$((in_model + ${kb#* })); alive=$((alive + 1))
         done
         [ "$alive" = "$n" ] || break
-        [ "$sum" -gt "$most" ] && most=$sum
+        [ "$sum" -gt "$most" ] && { most=$sum; most_model=$in_model; }
         sleep 0.1
     done
     wait "${pids[@]}" 2>/dev/null || true
     pids=()
-    echo "$most"
+    echo "$most $most_model"
 }
-one=$(pss_of 1)
-two=$(pss_of 2)
-awk -v a="$one" -v b="$two" 'BEGIN {
+read -r one one_model < <(pss_of 1)
+read -r two two_model < <(pss_of 2)
+awk -v a="$one" -v b="$two" -v am="$one_model" -v bm="$two_model" 'BEGIN {
     printf "Pss tagging text: one tagger %.1f MB, two at once %.1f MB together (%.2fx one)\n",
-        a / 1024, b / 1024, b / a }'
+        a / 1024, b / 1024, b / a
+    printf "  of which the model file: %.1f MB in one, %.1f MB in two together (%.2fx)\n",
+        am / 1024, bm / 1024, bm / am }'
