@@ -41,10 +41,10 @@ static void put32(unsigned char *p, uint32_t v)
         p[i] = (unsigned char)(v >> (8 * i));
 }
 
-void fz_fix_header(unsigned char *b, size_t len, const char *magic)
+void fz_fix_header(unsigned char *b, size_t len, const char *magic, uint32_t version)
 {
     memcpy(b, magic, 8);
-    put32(b + 8, 1);
+    put32(b + 8, version);
     put32(b + 12, 0);
     put32(b + 16, (uint32_t)(len - 32));
     put32(b + 20, (uint32_t)((uint64_t)(len - 32) >> 32));

@@ -37,10 +37,10 @@ const char *fz_scratch_path(void);
 /* Tags doc with fz_model and checks every label is one of the model's. */
 void fz_tag_document(const nerkit_document *doc);
 
-/* Writes magic, version 1, the payload length and both checksums into the
+/* Writes magic, version, the payload length and both checksums into the
  * 32-byte header of the container file b[0..len) (len >= 32), so that the
  * fuzzer gets past the checks of the header into the sections. */
-void fz_fix_header(unsigned char *b, size_t len, const char *magic);
+void fz_fix_header(unsigned char *b, size_t len, const char *magic, uint32_t version);
 
 /* Checks that every line of out[0..len) is one JSON object. */
 void fz_check_jsonl(const char *out, size_t len);

@@ -77,7 +77,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (size)
             memcpy(b, data, size);
         if ((mode & 2) && size >= 32)
-            fz_fix_header(b, size, "NERKITD\x1a");
+            fz_fix_header(b, size, "NERKITD\x1a", 1);
         d = nerkit_dict_load_buffer(b, size, "fuzz", &err);
         free(b);
     }

@@ -182,7 +182,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size)
         memcpy(b, data, size);
     if ((mode & 1) && size >= 32)
-        fz_fix_header(b, size, mode & 4 ? "NERKITC\x1a" : "NERKITM\x1a");
+        /* the current versions: model format 2, checkpoint format 3 */
+        fz_fix_header(b, size, mode & 4 ? "NERKITC\x1a" : "NERKITM\x1a", mode & 4 ? 3 : 2);
     if (mode & 4) {
         checkpoint(b, size, mode & 2);
         free(b);
