@@ -1093,6 +1093,12 @@ static void test_int8_rows(void **state)
     o.weights = "double";
     assert_null(nerkit_train(tr, NULL, &o, NULL, NULL, &err));
     assert_int_equal(err.code, NERKIT_ERR_ARG);
+    /* pruning that would leave nothing is refused */
+    o.weights = NULL;
+    o.prune = 100;
+    assert_null(nerkit_train(tr, NULL, &o, NULL, NULL, &err));
+    assert_int_equal(err.code, NERKIT_ERR_ARG);
+    assert_non_null(strstr(err.message, "every weight row"));
     nerkit_corpus_free(tr);
     assert_non_null(m);
     assert_non_null(p);
@@ -1133,6 +1139,22 @@ static void test_int8_rows(void **state)
     free(slurp(path, &bytes));
     assert_true(bytes + (size_t)m->nrows * (3 * L - 1) == fx->len);
     unlink(path);
+    /* a checkpoint's model has float rows, which the trainer goes on from:
+     * one of bytes is refused, not taken */
+    enum { CK_ROWS = 16, CK_N = 2 };
+    int32_t w[CK_ROWS * 9] = {0}, wt[81] = {0};
+    int64_t u[CK_ROWS * 9] = {0}, ut[81] = {0};
+    size_t order[CK_N] = {1, 0};
+    nk_checkpoint ck = {.fingerprint = 7, .epoch = 1, .step = 1, .best_score = -1, .L = L,
+                        .rows = CK_ROWS, .n = CK_N, .w = w, .wt = wt, .u = u, .ut = ut,
+                        .order = order};
+    assert_int_equal(nk_checkpoint_save(path, m, &ck, &err), NERKIT_OK);
+    nk_checkpoint got = {.fingerprint = 7, .L = L, .rows = CK_ROWS, .n = CK_N, .w = w,
+                         .wt = wt, .u = u, .ut = ut, .order = order};
+    nerkit_model *best = NULL;
+    assert_int_equal(nk_checkpoint_load(path, &got, &best, &err), NERKIT_ERR_MODEL);
+    assert_null(best);
+    unlink(path);
     free(a);
     free(z);
     nerkit_model_free(back);
@@ -1147,7 +1169,7 @@ static void test_int8_rows(void **state)
  * every feature nk_features_extract gives each token, for a document of
  * more distinct tokens than the cache holds (each comes back once
  * evicted), and with a window whose five tokens fall in one set of the
- * cache, which holds four. */
+ * cache, which holds four (a model of 9 labels has the most sets). */
 static void test_token_cache(void **state)
 {
     (void)state;
@@ -1174,7 +1196,7 @@ static void test_token_cache(void **state)
                 letters[c] = (char)((k == 4 ? 'A' : 'a') + v % 26);
             snprintf(text[k], sizeof *text, shapes[k], letters);
             uint64_t key = nk_token_key(nk_word_hash(text[k], strlen(text[k])), 0);
-            if (nk_token_set(key) == 0)
+            if (nk_token_set(key, NK_TOKEN_SETS) == 0)
                 break;
         }
     for (size_t w = 0; w < V; w++)

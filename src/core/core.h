@@ -542,17 +542,18 @@ int nk_model_type_index(const nerkit_model *m, const char *name, size_t len);
 /* ---- tagging (tagger.c) */
 
 /* The tagger keeps what each distinct token brings to its window in a
- * cache of sets of ways, by the token's key: its text's hash and the
- * document's casing (nk_featbuf.cs). */
+ * cache of sets of ways (at most NK_TOKEN_SETS sets, a power of two), by
+ * the token's key: its text's hash and the document's casing
+ * (nk_featbuf.cs). */
 #define NK_TOKEN_SETS 16384
 #define NK_TOKEN_WAYS 4
 static inline uint64_t nk_token_key(uint64_t word_hash, uint64_t cs)
 {
     return nk_hash_step(word_hash, cs) | 1; /* 0 marks an empty way */
 }
-static inline size_t nk_token_set(uint64_t key)
+static inline size_t nk_token_set(uint64_t key, size_t sets)
 {
-    return (size_t)(key >> 1) & (NK_TOKEN_SETS - 1);
+    return (size_t)(key >> 1) & (sets - 1);
 }
 
 /* Scores every token of doc against every label: *em receives doc->ntokens

@@ -220,6 +220,13 @@ int nk_model_compact(nerkit_model *m, nk_rowfmt fmt, double prune, nerkit_error 
             }
         }
     nk_bitrank_build(m->present, m->rank, words);
+    if (m->nrows && !kept) {
+        free(max);
+        free(sorted);
+        free(q);
+        return nk_fail(err, NERKIT_ERR_ARG,
+                       "--prune %g drops every weight row: the model would tag nothing", prune);
+    }
     m->nrows = kept;
     if (q) {
         free(m->rows);

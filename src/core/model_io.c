@@ -1128,7 +1128,8 @@ static int load_checkpoint(void *buf, size_t len, const char *name, nk_checkpoin
         return rc;
     if (!m)
         return err ? err->code : NERKIT_ERR_MODEL;
-    if (m->nlabels != ck->L ||
+    /* the trainer goes on from the best epoch's float rows */
+    if (m->nlabels != ck->L || m->rowfmt != NK_ROWS_F32 ||
         (ck->K ? !m->dense || NK_WINDOW * (size_t)m->lex.dim != ck->K : m->dense != NULL)) {
         nerkit_model_free(m);
         return damaged(err, "checkpoint", name, "its model does not fit its training state");

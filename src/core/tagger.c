@@ -12,9 +12,10 @@
  * with rows of bytes, 5.9 MB for 65536 tokens (touched as they come). It is
  * memory each process has alone, where the model is shared; on the
  * unlabelled corpora (raw text, 6.2 M tokens), 65536 tokens tag 12%
- * faster than 16384, and 32768 9%. */
-#define SETS NK_TOKEN_SETS
+ * faster than 16384, and 32768 9%. Its sets are as many as fit in
+ * CACHE_BYTES, at most NK_TOKEN_SETS: a model of many labels has fewer. */
 #define WAYS NK_TOKEN_WAYS
+#define CACHE_BYTES ((size_t)8 << 20)
 
 struct nerkit_tagger {
     const nerkit_model *m;
@@ -33,9 +34,10 @@ struct nerkit_tagger {
      * a cache by the token's hash. Most tokens of a text are frequent
      * words, so a token costs the rows of its few context features and
      * five cached rows, where it cost some fifty rows. */
-    uint64_t *key;    /* SETS x WAYS keys, 0 for none */
-    char *sums;       /* SETS x WAYS x NK_WINDOW rows */
-    uint8_t *next;    /* SETS: the way a set gives up next */
+    size_t sets;      /* a power of two */
+    uint64_t *key;    /* sets x WAYS keys, 0 for none */
+    char *sums;       /* sets x WAYS x NK_WINDOW rows */
+    uint8_t *next;    /* sets: the way a set gives up next */
     char *spill;      /* NK_WINDOW x NK_WINDOW rows: a window's tokens whose set the window fills */
     char *edge;       /* NK_WINDOW rows: what a place beyond the sentence brings */
     float *acc;       /* NK_WINDOW x L sums */
@@ -61,9 +63,12 @@ nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
     t->m = m;
     t->score = nk_alloc(2 * L, sizeof *t->score, err);
     t->rows = nk_alloc(NK_MAX_CONTEXT_FEATURES + NK_WINDOW, sizeof *t->rows, err);
-    t->key = nk_alloc(SETS * WAYS, sizeof *t->key, err);
-    t->sums = nk_alloc((size_t)SETS * WAYS * NK_WINDOW, row, err);
-    t->next = nk_alloc(SETS, 1, err);
+    t->sets = NK_TOKEN_SETS;
+    while (t->sets > 1 && t->sets * WAYS * NK_WINDOW * row > CACHE_BYTES)
+        t->sets /= 2;
+    t->key = nk_alloc(t->sets * WAYS, sizeof *t->key, err);
+    t->sums = nk_alloc(t->sets * WAYS * NK_WINDOW, row, err);
+    t->next = nk_alloc(t->sets, 1, err);
     t->spill = nk_alloc(NK_WINDOW * NK_WINDOW, row, err);
     t->edge = nk_alloc(NK_WINDOW, row, err);
     t->acc = nk_alloc(NK_WINDOW * L, sizeof *t->acc, err);
@@ -178,7 +183,7 @@ static void token_sums(nerkit_tagger *t, long j, char *dst)
 static const char *token_entry(nerkit_tagger *t, long j, uint64_t k, const uint64_t *keys,
                                size_t n, char *spill)
 {
-    const size_t entry = NK_WINDOW * nk_row_bytes(t->m), set = nk_token_set(k);
+    const size_t entry = NK_WINDOW * nk_row_bytes(t->m), set = nk_token_set(k, t->sets);
     uint64_t *key = t->key + set * WAYS;
     for (size_t w = 0; w < WAYS; w++)
         if (key[w] == k)
