@@ -298,13 +298,8 @@ class Model:
             raise ValueError("dict_policy must be one of %s" % ", ".join(POLICIES))
         if dicts:
             return self._tag_with_dicts(text, confidence, list(dicts), dict_policy)
-        data = self._encode(text)
-        w = self._worker()
+        w, _ = self._tokenize(text)
         err = w.err
-        if _LIB.nerkit_tokenize(w.tokens, data, len(data), ctypes.byref(err)):
-            _fail(err)
-        n = _LIB.nerkit_tokens_count(w.tokens)
-        w.reserve(n + 1)
         if _LIB.nerkit_tag_text(w.tagger, w.tokens, 1 if confidence else 0, w.labels, w.ents,
                                 ctypes.byref(w.count), ctypes.byref(err)):
             _fail(err)
@@ -316,6 +311,16 @@ class Model:
             out.append(Entity(s, t, labels[e.type], text[s:t],
                               e.prob if confidence else None))
         return out
+
+    def _tokenize(self, text):
+        """This thread's worker, holding text's tokens, and their count."""
+        data = self._encode(text)
+        w = self._worker()
+        if _LIB.nerkit_tokenize(w.tokens, data, len(data), ctypes.byref(w.err)):
+            _fail(w.err)
+        n = _LIB.nerkit_tokens_count(w.tokens)
+        w.reserve(n + 1)
+        return w, n
 
     @staticmethod
     def _encode(text):
@@ -335,13 +340,8 @@ class Model:
                 raise TypeError("dicts: nerkit.Dictionary objects, not %s" % type(d).__name__)
         if len(dicts) > 16:
             raise ValueError("dicts: at most 16 dictionaries, not %d" % len(dicts))
-        data = self._encode(text)
-        w = self._worker()
+        w, n = self._tokenize(text)
         err = w.err
-        if _LIB.nerkit_tokenize(w.tokens, data, len(data), ctypes.byref(err)):
-            _fail(err)
-        n = _LIB.nerkit_tokens_count(w.tokens)
-        w.reserve(n + 1)
         nents = 0
         if policy != "only":
             if _LIB.nerkit_tag_text(w.tagger, w.tokens, 1 if confidence else 0, w.labels,
