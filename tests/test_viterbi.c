@@ -198,11 +198,14 @@ static void check_instance(size_t ntypes, size_t n, const float *em, const float
     nk_lattice lat;
     assert_int_equal(nk_lattice_init(&lat, ntypes, NULL), NERKIT_OK);
     size_t L = lat.nlabels;
-    float score[2 * MAX_L];
-    uint16_t back[MAX_N * MAX_L], path[MAX_N];
+    float prep[MAX_L * MAX_L + 64], work[MAX_N * 16];
+    assert_true(nk_viterbi_prep_size(&lat) <= sizeof prep / sizeof *prep);
+    assert_true(n * lat.stride <= sizeof work / sizeof *work);
+    uint16_t path[MAX_N];
     for (size_t i = 0; i < n; i++)
         path[i] = 0xFFFF;
-    nk_viterbi(&lat, em, n, trans, score, back, path);
+    nk_viterbi_prepare(&lat, trans, prep);
+    nk_viterbi(&lat, prep, em, n, work, path);
     nk_lattice_free(&lat);
 
     search s = {em, trans, L, n, {0}, -INFINITY, 0};
@@ -287,9 +290,10 @@ static void test_hand_made_case(void **state)
     em[1 * L + NK_LABEL(1, NK_B)] = 2;
     em[2 * L + NK_LABEL(1, NK_L)] = 2;
     em[3 * L + NK_LABEL(0, NK_U)] = 2;
-    float score[2 * L];
-    uint16_t back[N * L], path[N];
-    nk_viterbi(&lat, em, N, trans, score, back, path);
+    float prep[L * L + 64], work[N * 16];
+    uint16_t path[N];
+    nk_viterbi_prepare(&lat, trans, prep);
+    nk_viterbi(&lat, prep, em, N, work, path);
     assert_int_equal(path[0], 0);
     assert_int_equal(path[1], NK_LABEL(1, NK_B));
     assert_int_equal(path[2], NK_LABEL(1, NK_L));
@@ -297,10 +301,89 @@ static void test_hand_made_case(void **state)
     /* a transition penalty against B-1 -> L-1 that outweighs the emissions
      * turns the pair into something else that is still valid */
     trans[NK_LABEL(1, NK_B) * L + NK_LABEL(1, NK_L)] = -10;
-    nk_viterbi(&lat, em, N, trans, score, back, path);
+    nk_viterbi_prepare(&lat, trans, prep);
+    nk_viterbi(&lat, prep, em, N, work, path);
     assert_true(valid_sequence(path, N, L));
     assert_false(path[1] == NK_LABEL(1, NK_B) && path[2] == NK_LABEL(1, NK_L));
     nk_lattice_free(&lat);
+}
+
+/* The decoder keeps no back-pointers: it finds each step's best predecessor
+ * again on the way back. Ties must still go where a decoder with
+ * back-pointers sends them (the first best predecessor in label order, the
+ * first best last label), or a new build would tag text differently from
+ * the last. The reference below is that decoder, written from the rules
+ * (step) alone; scores are small integers, so ties are everywhere. */
+static void reference_path(size_t L, const float *em, size_t n, const float *trans,
+                           uint16_t *path)
+{
+    enum { MAX_LONG = 40, MAX_LABELS = 21 };
+    float score[MAX_LONG][MAX_LABELS];
+    uint16_t back[MAX_LONG][MAX_LABELS];
+    assert_true(n <= MAX_LONG && L <= MAX_LABELS);
+    for (size_t y = 0; y < L; y++) {
+        int inside = -1;
+        score[0][y] = step(&inside, (int)y) ? em[y] : -INFINITY;
+    }
+    for (size_t t = 1; t < n; t++)
+        for (size_t y = 0; y < L; y++) {
+            float best = -INFINITY;
+            uint16_t arg = 0;
+            for (size_t p = 0; p < L; p++) {
+                int px = part_of((int)p);
+                int inside = (p != 0 && (px == PB || px == PI)) ? type_of((int)p) : -1;
+                if (!step(&inside, (int)y))
+                    continue;
+                float v = score[t - 1][p] + trans[p * L + y];
+                if (v > best) {
+                    best = v;
+                    arg = (uint16_t)p;
+                }
+            }
+            score[t][y] = best + em[t * L + y];
+            back[t][y] = arg;
+        }
+    float best = -INFINITY;
+    uint16_t arg = 0;
+    for (size_t y = 0; y < L; y++) {
+        int py = part_of((int)y);
+        bool ends = y == 0 || py == PL || py == PU;
+        if (ends && score[n - 1][y] > best) {
+            best = score[n - 1][y];
+            arg = (uint16_t)y;
+        }
+    }
+    path[n - 1] = arg;
+    for (size_t t = n - 1; t > 0; t--)
+        path[t - 1] = back[t][path[t]];
+}
+
+static void test_ties_break_as_with_back_pointers(void **state)
+{
+    (void)state;
+    enum { TYPES = 5, LL = 1 + 4 * TYPES, LONG = 40 };
+    uint64_t rng = 4242;
+    for (int rep = 0; rep < 400; rep++) {
+        size_t nt = 1 + rep % TYPES, L = 1 + 4 * nt, n = 1 + rng_next(&rng) % LONG;
+        float em[LONG * LL], trans[LL * LL], prep[LL * LL + 256], work[LONG * 32];
+        for (size_t k = 0; k < n * L; k++)
+            em[k] = (float)(rng_next(&rng) % 3);
+        for (size_t k = 0; k < L * L; k++)
+            trans[k] = (float)(rng_next(&rng) % 3) - 1;
+        nk_lattice lat;
+        assert_int_equal(nk_lattice_init(&lat, nt, NULL), NERKIT_OK);
+        assert_true(nk_viterbi_prep_size(&lat) <= sizeof prep / sizeof *prep);
+        assert_true(n * lat.stride <= sizeof work / sizeof *work);
+        uint16_t got[LONG], want[LONG];
+        nk_viterbi_prepare(&lat, trans, prep);
+        nk_viterbi(&lat, prep, em, n, work, got);
+        nk_lattice_free(&lat);
+        reference_path(L, em, n, trans, want);
+        for (size_t i = 0; i < n; i++)
+            if (got[i] != want[i])
+                fail_msg("types %zu, %zu tokens: label %zu is %u, a decoder with back-pointers "
+                         "gives %u", nt, n, i, got[i], want[i]);
+    }
 }
 
 int main(void)
@@ -311,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_random_instances_match_brute_force),
         cmocka_unit_test(test_forbidden_moves_are_never_taken),
         cmocka_unit_test(test_hand_made_case),
+        cmocka_unit_test(test_ties_break_as_with_back_pointers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -142,9 +142,9 @@ static int work_init(crf_work *W, const crf_problem *P, size_t longest, nerkit_e
     W->wgrad = nk_alloc((size_t)P->nwords * NK_WINDOW * L, sizeof *W->wgrad, err);
     W->em = nk_alloc(longest * L, sizeof *W->em, err);
     W->trans = nk_alloc(L * L, sizeof *W->trans, err);
-    W->vscore = nk_alloc(2 * L, sizeof *W->vscore, err);
-    W->vback = nk_alloc(longest * L, sizeof *W->vback, err);
-    return W->g && W->marg && W->wgrad && W->em && W->trans && W->vscore && W->vback ? NERKIT_OK
+    W->vprep = nk_alloc(nk_viterbi_prep_size(&P->m->lat), sizeof *W->vprep, err);
+    W->vwork = nk_alloc(longest * P->m->lat.stride, sizeof *W->vwork, err);
+    return W->g && W->marg && W->wgrad && W->em && W->trans && W->vprep && W->vwork ? NERKIT_OK
                                                                           : NERKIT_ERR_NOMEM;
 }
 
@@ -156,8 +156,8 @@ static void work_free(crf_work *W)
     free(W->wgrad);
     free(W->em);
     free(W->trans);
-    free(W->vscore);
-    free(W->vback);
+    free(W->vprep);
+    free(W->vwork);
 }
 
 int crf_init(crf_problem *P, const nerkit_model *m, nk_trainset *train, nk_trainset *dev,
@@ -420,6 +420,7 @@ int crf_dev_score(crf_problem *P, const double *w, double wscale, double *p, dou
     crf_work *W = &P->work[0];
     for (size_t k = 0; k < L * L; k++)
         W->trans[k] = (float)(wscale * w[P->nemit + k]);
+    nk_viterbi_prepare(&P->m->lat, W->trans, W->vprep);
     crf_load_dense(P, w, NULL, 0, 0);
     /* as the tagger: with non-local features, a first pass without them
      * gives the labels they come from */
@@ -431,7 +432,7 @@ int crf_dev_score(crf_problem *P, const double *w, double wscale, double *p, dou
             emissions(P, dv, a, n, pass == 1, w, wscale, W->fb.E);
             for (size_t k = 0; k < n * L; k++)
                 W->em[k] = (float)W->fb.E[k];
-            nk_viterbi(&P->m->lat, W->em, n, W->trans, W->vscore, W->vback, P->pred + a);
+            nk_viterbi(&P->m->lat, W->vprep, W->em, n, W->vwork, P->pred + a);
         }
         if (two && pass == 0)
             rc = nk_trainset_nonlocal(dv, P->m, P->pred, &P->tab, err);

@@ -19,8 +19,8 @@ typedef struct {
                      * window offset, until crf_fold_dense turns it into gradient */
     float *em;      /* longest x L, for Viterbi on dev */
     float *trans;   /* L x L */
-    float *vscore;  /* 2 x L */
-    uint16_t *vback; /* longest x L */
+    float *vprep;   /* trans as nk_viterbi_prepare makes it */
+    float *vwork;   /* longest x lat.stride */
 } crf_work;
 
 /* The parameters are not a dense table of 2^hash_bits x L weights: for

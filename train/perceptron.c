@@ -39,9 +39,10 @@ typedef struct {
     float *wd_avg;
     /* scratch */
     float *x;    /* the dense inputs of the sentence being scored */
-    float *em, *trans, *score;
+    float *em, *trans, *prep, *work; /* trans and what nk_viterbi makes of it */
     int64_t *sw, *su;
-    uint16_t *back, *path;
+    uint16_t *path;
+    const nk_lattice *lat;
 } perceptron;
 
 static void gather(const perceptron *P, uint32_t slot, bool avg)
@@ -97,6 +98,7 @@ static void set_transitions(perceptron *P, bool avg)
     double inv = 1.0 / (double)P->c;
     for (size_t k = 0; k < P->L * P->L; k++)
         P->trans[k] = (float)((double)P->wt[k] - (avg ? (double)P->ut[k] * inv : 0.0));
+    nk_viterbi_prepare(P->lat, P->trans, P->prep);
 }
 
 static void step(perceptron *P, uint32_t slot, uint16_t gold, uint16_t pred)
@@ -152,7 +154,7 @@ static void decode_averaged(perceptron *P, const nerkit_model *m, const nk_train
         size_t s = sent ? sent[k] : k;
         size_t a = ts->sent_first[s], n = ts->sent_first[s + 1] - a;
         score_sentence(P, ts, a, n, true, nl);
-        nk_viterbi(&m->lat, P->em, n, P->trans, P->score, P->back, out + a);
+        nk_viterbi(&m->lat, P->prep, P->em, n, P->work, out + a);
     }
 }
 
@@ -221,10 +223,10 @@ static void perceptron_free(perceptron *P)
     free(P->ut);
     free(P->em);
     free(P->trans);
-    free(P->score);
+    free(P->prep);
     free(P->sw);
     free(P->su);
-    free(P->back);
+    free(P->work);
     free(P->path);
     free(P->wd);
     free(P->ud);
@@ -329,15 +331,16 @@ static int run(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerk
     P.x = nk_alloc(longest * P.K, sizeof *P.x, err);
     P.em = nk_alloc(longest * L, sizeof *P.em, err);
     P.trans = nk_alloc(L * L, sizeof *P.trans, err);
-    P.score = nk_alloc(2 * L, sizeof *P.score, err);
+    P.lat = &m->lat;
+    P.prep = nk_alloc(nk_viterbi_prep_size(&m->lat), sizeof *P.prep, err);
     P.sw = nk_alloc(L, sizeof *P.sw, err);
     P.su = nk_alloc(L, sizeof *P.su, err);
-    P.back = nk_alloc(longest * L, sizeof *P.back, err);
+    P.work = nk_alloc(longest * m->lat.stride, sizeof *P.work, err);
     P.path = nk_alloc(longest, sizeof *P.path, err);
     size_t *order = nk_alloc(train->nsent, sizeof *order, err);
     uint16_t *pred = dev ? nk_alloc(dev->ntok, sizeof *pred, err) : NULL;
     if (!P.w || !P.u || !P.wd || !P.ud || !P.wd_avg || !P.x || !P.wt || !P.ut || !P.em ||
-        !P.trans || !P.score || !P.sw || !P.su || !P.back || !P.path || !order ||
+        !P.trans || !P.prep || !P.sw || !P.su || !P.work || !P.path || !order ||
         (dev && !pred)) {
         rc = NERKIT_ERR_NOMEM;
         goto out;
@@ -378,7 +381,7 @@ static int run(nerkit_model *m, nk_trainset *train, nk_trainset *dev, const nerk
             bool nl = nonlocal && nk_train_with_nonlocal(o->seed, epoch, s);
             score_sentence(&P, train, a, n, false, nl);
             set_transitions(&P, false);
-            nk_viterbi(&m->lat, P.em, n, P.trans, P.score, P.back, P.path);
+            nk_viterbi(&m->lat, P.prep, P.em, n, P.work, P.path);
             const uint16_t *gold = train->gold + a;
             size_t wrong = 0;
             for (size_t i = 0; i < n; i++)

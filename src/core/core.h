@@ -303,19 +303,30 @@ void nk_nltab_free(nk_nltab *tab);
 /* The BILOU transition structure: for each label, the labels allowed before
  * it, and which may start or end a sentence. */
 typedef struct {
-    size_t nlabels;
+    size_t nlabels, ntypes;
     uint16_t *pred;       /* all predecessor lists, concatenated */
     size_t *pred_start;   /* label y's list is pred[pred_start[y] .. pred_start[y+1]) */
     bool *can_start, *can_end;
+    /* the forward pass's layout of a position's scores (viterbi.c): label
+     * y's score is at place[y]; the nopen labels that may follow O come
+     * first, padded to open_pad; a position takes stride floats */
+    uint16_t *place;
+    size_t nopen, open_pad, stride;
 } nk_lattice;
 
 int nk_lattice_init(nk_lattice *lat, size_t ntypes, nerkit_error *err);
 void nk_lattice_free(nk_lattice *lat);
 
-/* Best path through n positions: emission scores em[n*L], transitions
- * trans[prev*L + cur]. Scratch: score[2*L] floats and back[n*L]. */
-void nk_viterbi(const nk_lattice *lat, const float *em, size_t n, const float *trans,
-                float *score, uint16_t *back, uint16_t *path);
+/* Transitions trans[prev*L + cur] rearranged for nk_viterbi into prep, of
+ * nk_viterbi_prep_size floats: once per set of transitions, not per
+ * sentence. */
+size_t nk_viterbi_prep_size(const nk_lattice *lat);
+void nk_viterbi_prepare(const nk_lattice *lat, const float *trans, float *prep);
+
+/* Best path through n positions: emission scores em[n*L], transitions as
+ * prepared. Scratch: work[n * lat->stride] floats. */
+void nk_viterbi(const nk_lattice *lat, const float *prep, const float *em, size_t n, float *work,
+                uint16_t *path);
 
 /* ---- word representations inside a model (lexicon.c) */
 

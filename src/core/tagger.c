@@ -21,10 +21,10 @@ struct nerkit_tagger {
     const nerkit_model *m;
     nk_featbuf fb;
     float *em;       /* emission scores, document length x L */
-    uint16_t *back;  /* Viterbi back-pointers, longest sentence x L */
-    float *score;    /* 2 x L */
+    float *prep;     /* the model's transitions prepared for nk_viterbi */
+    float *work;     /* nk_viterbi's scratch, longest sentence x lat.stride */
     const void **rows; /* the weight rows of one token: its context features, then its window */
-    size_t cap_em, cap_back; /* tokens em and back have room for */
+    size_t cap_em, cap_work; /* tokens em and work have room for */
     void *scratch;   /* the decoders' beyond Viterbi (decode/), of a type not known here */
     void (*drop)(void *);
     /* What a token brings to each token of its window (nk_features_word,
@@ -61,7 +61,7 @@ nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
         return NULL;
     const size_t L = m->nlabels, row = nk_row_bytes(m);
     t->m = m;
-    t->score = nk_alloc(2 * L, sizeof *t->score, err);
+    t->prep = nk_alloc(nk_viterbi_prep_size(&m->lat), sizeof *t->prep, err);
     t->rows = nk_alloc(NK_MAX_CONTEXT_FEATURES + NK_WINDOW, sizeof *t->rows, err);
     t->sets = NK_TOKEN_SETS;
     while (t->sets > 1 && t->sets * WAYS * NK_WINDOW * row > CACHE_BYTES)
@@ -77,11 +77,12 @@ nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
     t->x = nk_alloc(m->lex.dim + 1, sizeof *t->x, err);
     t->tmp = nk_alloc(NK_WINDOW * L, sizeof *t->tmp, err);
     t->dense = nk_alloc(NK_WINDOW * L, sizeof *t->dense, err);
-    if (!t->score || !t->rows || !t->key || !t->sums || !t->next || !t->spill || !t->edge || !t->acc ||
+    if (!t->prep || !t->rows || !t->key || !t->sums || !t->next || !t->spill || !t->edge || !t->acc ||
         !t->wslots || !t->wrows || !t->x || !t->tmp || !t->dense) {
         nerkit_tagger_free(t);
         return NULL;
     }
+    nk_viterbi_prepare(&m->lat, m->trans, t->prep);
     return t;
 }
 
@@ -104,8 +105,8 @@ void nerkit_tagger_free(nerkit_tagger *t)
     free(t->x);
     free(t->tmp);
     free(t->dense);
-    free(t->back);
-    free(t->score);
+    free(t->work);
+    free(t->prep);
     free(t->rows);
     free(t->first);
     free(t->nl);
@@ -178,8 +179,9 @@ static void token_sums(nerkit_tagger *t, long j, char *dst)
 }
 
 /* The cache entry of token j of the document, with key k, filled when
- * new. A token of the window (keys, n of them) keeps its entry: when all
- * of the set's are theirs, the token is summed aside, into spill. */
+ * new. The other tokens of the window (keys, n of them) keep their
+ * entries: when all of the set's are theirs, the token is summed aside,
+ * into spill. */
 static const char *token_entry(nerkit_tagger *t, long j, uint64_t k, const uint64_t *keys,
                                size_t n, char *spill)
 {
@@ -205,39 +207,55 @@ static const char *token_entry(nerkit_tagger *t, long j, uint64_t k, const uint6
     return spill;
 }
 
+/* How far ahead of its use a token's cache set is fetched: its keys are
+ * the loop's one load that misses every cache, and nothing else waits on. */
+#define KEY_AHEAD 8
+
 /* Sums the weight rows of each token: those of its context features, and
  * what each token of its window brings to it, from the cache. The rows
  * are scattered over tables too big for L2 cache, so the sum is bound by
  * memory latency: first find every row of the token (independent loads
- * the CPU overlaps) and prefetch it, then add. */
+ * the CPU overlaps) and prefetch it, then add. Each token's cache entry is
+ * looked up once, when it enters the window, and kept in a ring of the
+ * window's entries (slot j % NK_WINDOW) until it leaves. */
 static void emissions(nerkit_tagger *t, const nerkit_document *doc)
 {
     const nerkit_model *m = t->m;
     const nk_featbuf *fb = &t->fb;
-    const size_t L = m->nlabels, stride = nk_row_bytes(m);
+    const size_t L = m->nlabels, stride = nk_row_bytes(m), entry = NK_WINDOW * stride;
     const void **rows = t->rows;
     token_sums(t, -1, t->edge);
     size_t first = 0;
     for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
         const size_t n = doc->sentence_len[s];
-        for (size_t i = 0; i < n; i++) {
-            const size_t a = fb->start[first + i];
+        const char *ring[NK_WINDOW];
+        uint64_t keys[NK_WINDOW];
+        /* token j enters the window of token j - 2; the four before it are
+         * the others the window holds */
+        for (size_t j = 0; j < n + 2; j++) {
+            if (j + KEY_AHEAD < n) {
+                uint64_t k = nk_token_key(fb->h_word[first + j + KEY_AHEAD], fb->cs);
+                __builtin_prefetch(t->key + nk_token_set(k, t->sets) * WAYS);
+            }
+            if (j < n) {
+                const size_t r = j % NK_WINDOW, held = j < NK_WINDOW - 1 ? j : NK_WINDOW - 1;
+                uint64_t others[NK_WINDOW];
+                for (size_t p = 0; p < held; p++)
+                    others[p] = keys[(j - 1 - p) % NK_WINDOW];
+                keys[r] = nk_token_key(fb->h_word[first + j], fb->cs);
+                ring[r] = token_entry(t, (long)(first + j), keys[r], others, held,
+                                      t->spill + r * entry);
+                __builtin_prefetch(ring[r]);
+                __builtin_prefetch(ring[r] + entry - 1);
+            }
+            if (j < 2)
+                continue;
+            const size_t i = j - 2, a = fb->start[first + i];
             size_t nr = find_rows(m, fb->slots + a, fb->start[first + i + 1] - a, rows);
-            uint64_t keys[NK_WINDOW];
-            size_t nkeys = 0;
             for (int d = -2; d <= 2; d++) {
-                long j = (long)i + d;
-                const char *e = t->edge;
-                if (j >= 0 && j < (long)n) {
-                    uint64_t k = nk_token_key(fb->h_word[first + (size_t)j], fb->cs);
-                    e = token_entry(t, (long)first + j, k, keys, nkeys,
-                                    t->spill + (size_t)(d + 2) * NK_WINDOW * stride);
-                    keys[nkeys++] = k;
-                }
-                const char *w = e + (size_t)(d + 2) * stride;
-                __builtin_prefetch(w);
-                __builtin_prefetch(w + stride - 1);
-                rows[nr++] = w;
+                const long at = (long)i + d;
+                const char *e = at >= 0 && at < (long)n ? ring[(size_t)at % NK_WINDOW] : t->edge;
+                rows[nr++] = e + (size_t)(d + 2) * stride;
             }
             float *e = t->em + (first + i) * L;
             memset(e, 0, L * sizeof *e);
@@ -268,8 +286,8 @@ static int second_pass(nerkit_tagger *t, const nerkit_document *doc, nerkit_erro
     }
     size_t first = 0;
     for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++])
-        nk_viterbi(&m->lat, t->em + first * L, doc->sentence_len[s], m->trans, t->score,
-                   t->back, t->first + first);
+        nk_viterbi(&m->lat, t->prep, t->em + first * L, doc->sentence_len[s], t->work,
+                   t->first + first);
     int rc = nk_nonlocal_extract(&t->nltab, t->fb.h_lower, t->first, ntok, m->feat.hash_bits,
                                  t->nl, t->nl_n, err);
     first = 0;
@@ -306,11 +324,11 @@ int nk_tagger_score(nerkit_tagger *t, const nerkit_document *doc, const float **
                            doc->ntokens);
         t->cap_em = doc->ntokens;
     }
-    if (longest > t->cap_back) {
-        if (!nk_resize(&t->back, longest * L, sizeof *t->back))
+    if (longest > t->cap_work) {
+        if (!nk_resize(&t->work, longest * m->lat.stride, sizeof *t->work))
             return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory tagging a sentence of %zu tokens",
                            longest);
-        t->cap_back = longest;
+        t->cap_work = longest;
     }
     int rc = nk_features_context(&m->feat, &m->lex, &m->gaz, doc, &t->fb, err);
     if (rc)
@@ -333,7 +351,7 @@ void *nk_tagger_scratch(nerkit_tagger *t, void *(*make)(void), void (*drop)(void
 
 void nk_tagger_viterbi(nerkit_tagger *t, const float *em, size_t n, uint16_t *labels)
 {
-    nk_viterbi(&t->m->lat, em, n, t->m->trans, t->score, t->back, labels);
+    nk_viterbi(&t->m->lat, t->prep, em, n, t->work, labels);
 }
 
 int nerkit_tag_document(nerkit_tagger *t, const nerkit_document *doc, uint16_t *labels,
@@ -351,8 +369,8 @@ int nerkit_tag_document(nerkit_tagger *t, const nerkit_document *doc, uint16_t *
         if (again && !t->changed[s])
             memcpy(labels + first, t->first + first, doc->sentence_len[s] * sizeof *labels);
         else
-            nk_viterbi(&m->lat, em + first * m->nlabels, doc->sentence_len[s], m->trans,
-                       t->score, t->back, labels + first);
+            nk_viterbi(&m->lat, t->prep, em + first * m->nlabels, doc->sentence_len[s], t->work,
+                       labels + first);
     }
     return NERKIT_OK;
 }
