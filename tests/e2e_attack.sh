@@ -170,6 +170,10 @@ done
 # writes every document read so far whole, and exits with status 130.
 yes 'Anna Berg lives in Oslo .' | head -n 2000000 > "$tmp/long.txt"
 for sig in TERM INT; do
+    # the last round's output would look like this round's before the
+    # redirection empties it, and the signal would come before any handler
+    # (in the subshell, where SIGINT is still ignored: the run then ends 0)
+    rm -f "$tmp/tagged.jsonl"
     # (a background job of a script ignores SIGINT: give it its default back)
     ( trap - INT; exec "$TAG" -m "$M" -j 2 -i lines "$tmp/long.txt" > "$tmp/tagged.jsonl" 2> "$tmp/err" ) &
     pid=$!
