@@ -21,8 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A batch's text and its output stay allocated in its slot of the ring, so
+ * their size is memory each process holds alone (the model it shares):
+ * 64 KB batches tag raw text as fast as 512 KB ones did (wall-time ratio
+ * 1.00, 5 alternating runs at -j 1 and at -j 2) and a tagger's proportional
+ * set size on the news is 6 MB smaller. */
 #define BATCH_DOCS 256
-#define BATCH_BYTES (512 * 1024)
+#define BATCH_BYTES (64 * 1024)
 
 typedef struct {
     size_t text_off, text_len; /* in the batch arena */
