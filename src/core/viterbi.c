@@ -151,6 +151,8 @@ void nk_viterbi(const nk_lattice *lat, const float *prep, const float *em, size_
             cur[j] = prev[0] + block[j];
             other[j] = -INFINITY;
         }
+        /* row i's label, outside_label(i), is U-(i-1) at place i + K up
+         * to K, then L-(i-1-K) at place Ap + i - 1 */
         for (size_t i = 1; i < A; i += 2) {
             const float c = prev[i <= K ? i + K : Ap + i - 1];
             const float *restrict row = block + i * Ap;
