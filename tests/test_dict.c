@@ -239,6 +239,11 @@ static void test_file_and_damage(void **state)
     assert_int_equal(o.normalize, NERKIT_DICT_NORM_ACCENTS);
     EXPECT(d, "new york and the WHO in Zurich", "LOC:0-2:Q60 ORG:4-5 LOC:6-7:Z");
     nerkit_dict_free(d);
+    /* a file whose size says 0 but that has contents (/proc) is read, not
+     * taken for empty */
+    assert_null(nerkit_dict_load("/proc/self/status", &err));
+    if (!strstr(err.message, "/proc/self/status: not a nerkit dictionary"))
+        fail_msg("%s", err.message);
 
     char *data;
     size_t len;

@@ -450,6 +450,13 @@ static void test_empty_and_short(void **state)
     assert_null(nerkit_model_load(path, &err));
     assert_int_equal(err.code, NERKIT_ERR_MODEL);
     assert_non_null(strstr(err.message, path));
+    /* a file whose size says 0 but that has contents (/proc) is read, not
+     * taken for empty */
+    memset(&err, 0, sizeof err);
+    assert_null(nerkit_model_load("/proc/self/status", &err));
+    assert_int_equal(err.code, NERKIT_ERR_MODEL);
+    if (!strstr(err.message, "/proc/self/status: not a nerkit model"))
+        fail_msg("%s", err.message);
     /* three bytes of the magic */
     spit(path, "NER", 3);
     memset(&err, 0, sizeof err);
@@ -568,10 +575,46 @@ static void test_versions(void **state)
     wr32(b + 8, 0);
     fix_header_crc(b);
     expect_refused(b, fx->len, NERKIT_ERR_MODEL, NULL);
+    /* version 1 over sections of version 2: the rows and the lexicon of
+     * one version are never read by the other's rules */
+    wr32(b + 8, 1);
+    fix_header_crc(b);
+    expect_refused(b, fx->len, NERKIT_ERR_MODEL, "a version 1 file with a section of version 2");
     /* and back to 2: fine again */
     wr32(b + 8, 2);
     fix_header_crc(b);
     nerkit_model_free(expect_loads(b, fx->len));
+    free(b);
+}
+
+/* Bytes inserted before the arrays (here an unknown section, which readers
+ * skip, of 13 bytes) move them off the 8-byte boundary their pad gave them
+ * and they are used in place at: refused as such, not as bad counts. */
+static void test_misaligned_arrays(void **state)
+{
+    fixture *fx = *state;
+    static const unsigned char extra[13] = {'X', 'T', 'R', 'A', 1, 0, 0, 0, 0, 0, 0, 0, 0};
+    unsigned char *b = malloc(fx->len + sizeof extra);
+    assert_non_null(b);
+    memcpy(b, fx->bytes, HEADER);
+    memcpy(b + HEADER, extra, sizeof extra);
+    memcpy(b + HEADER + sizeof extra, fx->bytes + HEADER, fx->len - HEADER);
+    fix_all(b, fx->len + sizeof extra);
+    expect_refused(b, fx->len + sizeof extra, NERKIT_ERR_MODEL,
+                   "ROWS section: its arrays do not start at a multiple of 8 bytes");
+    /* four bytes of body (sixteen in all) keep them aligned: the unknown
+     * section is skipped and the model loads */
+    const size_t more = 16;
+    unsigned char *c = malloc(fx->len + more);
+    assert_non_null(c);
+    memcpy(c, fx->bytes, HEADER);
+    memcpy(c + HEADER, extra, 12);
+    c[HEADER + 4] = 4;
+    memset(c + HEADER + 12, 0, 4);
+    memcpy(c + HEADER + more, fx->bytes + HEADER, fx->len - HEADER);
+    fix_all(c, fx->len + more);
+    nerkit_model_free(expect_loads(c, fx->len + more));
+    free(c);
     free(b);
 }
 
@@ -860,7 +903,7 @@ static void test_large_label_set_checked_first(void **state)
     assert_false(b.failed);
     unsigned char *bytes = (unsigned char *)b.p;
     memcpy(bytes, "NERKITM\x1a", 8);
-    wr32(bytes + 8, 1);
+    wr32(bytes + 8, 2);
     fix_all(bytes, b.len);
     double t0 = nk_now();
     expect_refused(bytes, b.len, NERKIT_ERR_MODEL, "TRAN");
@@ -1260,6 +1303,12 @@ static void test_version1_file(void **state)
     if (!m)
         fail_msg("%s", err.message);
     const size_t L = m->nlabels;
+    /* the same sections under a header of version 2 */
+    wr32(b + 8, 2);
+    fix_header_crc(b);
+    expect_refused(b, len, NERKIT_ERR_MODEL, "a version 2 file with a section of version 1");
+    wr32(b + 8, 1);
+    fix_header_crc(b);
     size_t w = find_section(b, len, "WGHT", &n);
     uint32_t R = rd32(b + w);
     assert_int_equal(m->rowfmt, NK_ROWS_F32);
@@ -1330,6 +1379,7 @@ int main(void)
         cmocka_unit_test(test_payload_bit_flips),
         cmocka_unit_test(test_header_bit_flips),
         cmocka_unit_test(test_versions),
+        cmocka_unit_test(test_misaligned_arrays),
         cmocka_unit_test(test_length_field),
         cmocka_unit_test(test_trailing_garbage),
         cmocka_unit_test(test_absurd_row_count),

@@ -11,6 +11,7 @@
 #include <libgen.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -290,6 +291,69 @@ int nk_open_regular(const char *path, int *fd, nerkit_error *err)
         return nk_fail(err, NERKIT_ERR_IO, "%s: not a regular file", path);
     }
     fcntl(*fd, F_SETFL, fcntl(*fd, F_GETFL) & ~O_NONBLOCK);
+    return NERKIT_OK;
+}
+
+int nk_file_contents(const char *path, nk_read_how how, void **mem, size_t *len, size_t *mapped,
+                     nerkit_error *err)
+{
+    int fd;
+    struct stat st;
+    *mem = NULL;
+    *len = *mapped = 0;
+    if (nk_open_regular(path, &fd, err))
+        return err ? err->code : NERKIT_ERR_IO;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        close(fd);
+        return nk_fail(err, NERKIT_ERR_IO, "%s: cannot open: %s", path, strerror(e));
+    }
+    size_t size = (size_t)st.st_size;
+    if (how != NK_READ_HEAP && size > 0) {
+        int flags = MAP_PRIVATE;
+#ifdef MAP_POPULATE
+        if (how == NK_READ_MAP_ALL)
+            flags |= MAP_POPULATE;
+#endif
+        void *m = mmap(NULL, size, PROT_READ, flags, fd, 0);
+        if (m != MAP_FAILED) {
+            close(fd);
+            *mem = m;
+            *len = *mapped = size;
+            return NERKIT_OK;
+        }
+    }
+    /* the size is a first guess: the file is read to its end */
+    size_t cap = size + 1, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (buf && n == cap) {
+            char *more = cap < SIZE_MAX / 2 ? realloc(buf, 2 * cap) : NULL;
+            if (!more)
+                free(buf);
+            buf = more;
+            cap *= 2;
+        }
+        if (!buf) {
+            close(fd);
+            return nk_fail(err, NERKIT_ERR_NOMEM, "%s: out of memory (%zu bytes)", path, cap);
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got == 0)
+            break;
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0) {
+            int e = errno;
+            close(fd);
+            free(buf);
+            return nk_fail(err, NERKIT_ERR_IO, "%s: read error: %s", path, strerror(e));
+        }
+        n += (size_t)got;
+    }
+    close(fd);
+    *mem = buf;
+    *len = n;
     return NERKIT_OK;
 }
 

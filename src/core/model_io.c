@@ -23,15 +23,10 @@
  */
 #include "core.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
 
 #if !defined(__BYTE_ORDER__) || __BYTE_ORDER__ != __ORDER_LITTLE_ENDIAN__
@@ -349,6 +344,7 @@ typedef struct {
         has_dens, has_gazt;
     rbuf psta, ordr, wsum, tsum, dsum; /* a checkpoint's training state */
     bool has_psta, has_ordr, has_wsum, has_tsum, has_dsum;
+    uint32_t version; /* of the model format the sections are in */
 } sections;
 
 static int damaged(nerkit_error *err, const char *kind, const char *name, const char *what)
@@ -437,8 +433,20 @@ static bool get_pad(rbuf *r)
     if (!get_u32(r, &pad) || pad > 7 || r->len - r->pos < pad)
         return false;
     r->pos += pad;
+    return true;
+}
+
+/* The arrays that follow a pad are used in place, so they must start at a
+ * multiple of 8 bytes into the file, where the writer's pad put them; they
+ * are elsewhere only when bytes before them were added or removed since. */
+static bool aligned(const rbuf *r)
+{
     return ((uintptr_t)(r->p + r->pos) & 7) == 0;
 }
+
+static const char misaligned[] =
+    "section: its arrays do not start at a multiple of 8 bytes into the file, "
+    "where its pad puts them (bytes before it were added or removed)";
 
 /* The LEXV section (write_lexicon), used in place: the sizes, the key
  * order and the bitmap are checked, so that no lookup reads out of
@@ -452,6 +460,8 @@ static int read_lexicon(rbuf *r, nk_lexicon *lx, const char *name, nerkit_error 
         !get_pad(r) || n > NK_MAX_LEXICON || nc > NK_MAX_CLUSTERINGS || dim > NK_MAX_DIM ||
         nvec > n || (!dim && nvec))
         return damaged(err, "model", name, "LEXV section: bad counts");
+    if (!aligned(r))
+        return nk_fail(err, NERKIT_ERR_MODEL, "%s: damaged model: LEXV %s", name, misaligned);
     memset(lx, 0, sizeof *lx);
     for (uint32_t c = 0; c < NK_MAX_CLUSTERINGS; c++) {
         if ((lx->brown[c] = brown[c]) > 1 || (c >= nc && (brown[c] || nvalues[c])) ||
@@ -497,6 +507,8 @@ static int read_rows(rbuf *r, nerkit_model *m, const char *name, nerkit_error *e
     uint32_t fmt, nrows;
     if (!get_u32(r, &fmt) || !get_u32(r, &nrows) || !get_pad(r) || fmt > NK_ROWS_I8)
         return damaged(err, "model", name, "ROWS section: bad header");
+    if (!aligned(r))
+        return nk_fail(err, NERKIT_ERR_MODEL, "%s: damaged model: ROWS %s", name, misaligned);
     size_t row = fmt == NK_ROWS_I8 ? L + 1 : 4 * L;
     if (r->len - r->pos != 8ull * words + (uint64_t)nrows * row)
         return damaged(err, "model", name, "ROWS section: counts do not match its size");
@@ -603,6 +615,13 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
     if (!sec->has_meta || !sec->has_labl || !sec->has_feat || !sec->has_tran ||
         sec->has_wght == sec->has_rows || (sec->has_lexn && sec->has_lexv))
         return bad(err, name, "a required section is missing, or two of a kind");
+    /* each version has rows and a lexicon of its own layout: a file that
+     * mixes them was not written by nerkit, and its header's version would
+     * not say how to read them */
+    if (sec->version < 2 ? sec->has_rows || sec->has_lexv : sec->has_wght || sec->has_lexn)
+        return bad(err, name, sec->version < 2
+                                  ? "a version 1 file with a section of version 2 (ROWS or LEXV)"
+                                  : "a version 2 file with a section of version 1 (WGHT or LEXN)");
     rbuf meta = sec->meta, labl = sec->labl, feat = sec->feat, tran = sec->tran;
     char algorithm[32], scheme[16], version[32];
     if (!get_str(&meta, algorithm, sizeof algorithm) || !get_str(&meta, scheme, sizeof scheme) ||
@@ -865,8 +884,10 @@ static nerkit_model *load(void *buf, size_t len, bool heap, const char *name, ne
     sections sec;
     nerkit_model *m = NULL;
     if (!open_file(buf, len, MAGIC, FORMAT_VERSION, "model", name, &payload, err) &&
-        !find_sections(payload, &sec, "model", name, err))
+        !find_sections(payload, &sec, "model", name, err)) {
+        sec.version = nk_le32((const unsigned char *)buf + 8);
         m = build(&sec, name, err);
+    }
     keep_or_release(m, buf, len, heap);
     return m;
 }
@@ -891,53 +912,15 @@ nerkit_model *nerkit_model_load_buffer(const void *data, size_t len, const char 
     return copy ? load(copy, len, true, name, err) : NULL;
 }
 
-/* Reads a whole regular file. */
-static unsigned char *slurp(const char *path, size_t *len, nerkit_error *err)
-{
-    int fd;
-    if (nk_open_regular(path, &fd, err))
-        return NULL;
-    struct stat st;
-    FILE *f = fstat(fd, &st) == 0 ? fdopen(fd, "rb") : NULL;
-    if (!f) {
-        close(fd);
-        return nk_fail_null(err, NERKIT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    }
-    *len = (size_t)st.st_size;
-    unsigned char *buf = malloc(*len + 1);
-    if (!buf) {
-        fclose(f);
-        return nk_fail_null(err, NERKIT_ERR_NOMEM, "%s: out of memory (%zu bytes)", path, *len);
-    }
-    size_t got = fread(buf, 1, *len, f);
-    int failed = ferror(f);
-    fclose(f);
-    if (failed || got != *len) {
-        free(buf);
-        return nk_fail_null(err, NERKIT_ERR_IO, "%s: read error", path);
-    }
-    return buf;
-}
-
 nerkit_model *nerkit_model_load(const char *path, nerkit_error *err)
 {
-    int fd;
-    if (nk_open_regular(path, &fd, err))
-        return NULL;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        close(fd);
-        return nk_fail_null(err, NERKIT_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    }
-    size_t len = (size_t)st.st_size;
     /* the file is saved by rename, never rewritten in place, so a mapping
      * stays whole while a newer model replaces it */
-    void *map = len >= HEADER_SIZE ? mmap(NULL, len, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
-    close(fd);
-    if (map != MAP_FAILED)
-        return load(map, len, false, path, err);
-    unsigned char *buf = slurp(path, &len, err);
-    return buf ? load(buf, len, true, path, err) : NULL;
+    void *mem;
+    size_t len, mapped;
+    if (nk_file_contents(path, NK_READ_MAP, &mem, &len, &mapped, err))
+        return NULL;
+    return load(mem, len, !mapped, path, err);
 }
 
 /* ---- training checkpoints: the model of the best epoch so far, then the
@@ -1117,6 +1100,7 @@ static int load_checkpoint(void *buf, size_t len, const char *name, nk_checkpoin
         rc = find_sections(payload, &sec, "checkpoint", name, err);
     if (!rc)
         rc = read_state(&sec, ck, name, err);
+    sec.version = FORMAT_VERSION; /* a checkpoint's model is of the current format */
     nerkit_model *m = rc ? NULL : build(&sec, name, err);
     /* the trainer takes the best epoch's rows over */
     if (m && nk_model_own_rows(m, err)) {
@@ -1149,10 +1133,9 @@ int nk_checkpoint_load_buffer(const void *data, size_t len, const char *name, nk
 int nk_checkpoint_load(const char *path, nk_checkpoint *ck, nerkit_model **best,
                        nerkit_error *err)
 {
-    size_t len = 0;
+    void *buf;
+    size_t len, mapped;
     *best = NULL;
-    unsigned char *buf = slurp(path, &len, err);
-    if (!buf)
-        return err ? err->code : NERKIT_ERR_IO;
-    return load_checkpoint(buf, len, path, ck, best, err);
+    int rc = nk_file_contents(path, NK_READ_HEAP, &buf, &len, &mapped, err);
+    return rc ? rc : load_checkpoint(buf, len, path, ck, best, err);
 }

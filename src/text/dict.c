@@ -10,12 +10,9 @@
  */
 #include "text.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #define MAGIC "NERKITD\x1a"
 #define FORMAT_VERSION 1u
@@ -526,34 +523,18 @@ nerkit_dict *nerkit_dict_load_buffer(const void *data, size_t len, const char *n
 
 nerkit_dict *nerkit_dict_load(const char *path, nerkit_error *err)
 {
-    int fd;
-    if (nk_open_regular(path, &fd, err))
+    /* the checks read every page at once: mapping them all in one go is
+     * cheaper than a fault for each */
+    void *mem;
+    size_t len, mapped;
+    if (nk_file_contents(path, NK_READ_MAP_ALL, &mem, &len, &mapped, err))
         return NULL;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        int e = errno;
-        close(fd);
-        return nk_fail_null(err, NERKIT_ERR_IO, "%s: cannot open: %s", path, strerror(e));
-    }
-    size_t len = (size_t)st.st_size;
     if (len == 0) {
-        close(fd);
+        free(mem);
         return nk_fail_null(err, NERKIT_ERR_MODEL, "%s: empty file, not a nerkit dictionary",
                             path);
     }
-    /* the checks read every page at once: mapping them all in one go is
-     * cheaper than a fault for each */
-#ifdef MAP_POPULATE
-    int flags = MAP_PRIVATE | MAP_POPULATE;
-#else
-    int flags = MAP_PRIVATE;
-#endif
-    void *mem = mmap(NULL, len, PROT_READ, flags, fd, 0);
-    int e = errno;
-    close(fd);
-    if (mem == MAP_FAILED)
-        return nk_fail_null(err, NERKIT_ERR_IO, "%s: cannot map: %s", path, strerror(e));
-    return take(mem, len, len, path, err);
+    return take(mem, len, mapped, path, err);
 }
 
 nerkit_dict *nerkit_dict_open(const char *path, const nerkit_dict_opts *opts, nerkit_error *err)
