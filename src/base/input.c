@@ -15,7 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define CHUNK (256 * 1024)
+/* Reads of 64 KB are as fast as of 256 KB, and the buffers are memory each
+ * process holds alone. */
+#define CHUNK (64 * 1024)
 
 static int cmp_path(const void *a, const void *b)
 {

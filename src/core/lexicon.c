@@ -74,10 +74,15 @@ void nk_lexicon_free(nk_lexicon *lx)
     memset(lx, 0, sizeof *lx);
 }
 
+/* The index is built at every load, so each process holds it alone: a
+ * bucket for every 8 words (128 KB for the default model's 161,000 words,
+ * where one for every 2 took 512 KB) keeps a lookup to the keys of about
+ * one cache line, and the tagger looks words up only for tokens its cache
+ * does not hold. */
 int nk_lexicon_index(nk_lexicon *lx, nerkit_error *err)
 {
     unsigned bits = 1;
-    while (bits < 31 && ((size_t)1 << bits) < lx->nwords / 2)
+    while (bits < 31 && ((size_t)1 << bits) < lx->nwords / 8)
         bits++;
     size_t nb = (size_t)1 << bits;
     uint32_t *b = nk_alloc(nb + 1, sizeof *b, err);
