@@ -128,6 +128,18 @@ one_line "eval GOLD PRED: a line break in PRED's name" 'two\\x0alines' "$EVAL" "
 one_line "embed: a line break in a file name" 'two\\x0alines:1: NUL byte' "$EMBED" -q -o "$tmp/x.vec" "$nl"
 one_line "bench: a line break in a file name" 'two\\x0alines' "$BENCH" -m "$M" -r 1 -j 1 "$nl"
 one_line "tag -m: a line break in a model's name" 'two\\x0alines: not a nerkit model' "$TAG" -m "$nl" "$tmp/empty.txt"
+# zeros after a valid header that promises them (a sparse file of 4 GB):
+# refused at the first section, not after the checksum has read and mapped
+# all of it; a /proc file, whose size says 0, is read and is no model
+head28='NERKITM\032\002\000\000\000\000\000\000\000\340\377\377\377\000\000\000\000\000\000\000\000'
+sparse="$tmp/sparse.nerkit"
+{ printf "$head28"; printf "$head28" | gzip -c | tail -c 8 | head -c 4; } > "$sparse"
+truncate -s 4G "$sparse"
+expect_error "tag -m: zeros after the header of a 4 GB file" \
+    "sparse.nerkit: damaged model: no section at byte offset 32" "$TAG" -m "$sparse" "$tmp/empty.txt"
+rm -f "$sparse"
+expect_error "tag -m /proc/self/status" "/proc/self/status: not a nerkit model (bad magic bytes)" \
+    "$TAG" -m /proc/self/status "$tmp/empty.txt"
 mkdir -p "$tmp/walk"
 mkfifo "$tmp/walk/fifo"$'\n'"x"
 "$TAG" -m "$M" "$tmp/walk" > "$tmp/out" 2> "$tmp/err"

@@ -522,17 +522,53 @@ static void test_payload_bit_flips(void **state)
     size_t bits = (fx->len - HEADER) * 8;
     size_t stride = bits / 500 + 1;
     size_t tried = 0;
+    /* a flip in a section's tag or length may break the run of sections,
+     * which is checked first, or leave it whole: damage either way */
+    bool *in_head = calloc(fx->len, sizeof *in_head);
+    assert_non_null(in_head);
+    for (size_t at = HEADER; at + 12 <= fx->len; at += 12 + rd64(fx->bytes + at + 4))
+        for (size_t k = 0; k < 12; k++)
+            in_head[at + k] = true;
     for (size_t bit = 0; bit < bits; bit += stride) {
         size_t byte = HEADER + bit / 8;
         b[byte] ^= (unsigned char)(1u << (bit % 8));
-        expect_refused(b, fx->len, NERKIT_ERR_MODEL, "checksum");
+        expect_refused(b, fx->len, NERKIT_ERR_MODEL, in_head[byte] ? NULL : "checksum");
         b[byte] ^= (unsigned char)(1u << (bit % 8));
         tried++;
     }
+    free(in_head);
     /* the last bit of the file too */
     b[fx->len - 1] ^= 0x80;
     expect_refused(b, fx->len, NERKIT_ERR_MODEL, "checksum");
     assert_true(tried >= 400);
+    free(b);
+}
+
+/* A payload that is not a run of sections (here zeros, as a sparse file
+ * of the promised length reads) is refused at its first section header,
+ * before the checksum reads the rest. */
+static void test_payload_not_sections(void **state)
+{
+    (void)state;
+    const size_t n = (size_t)8 << 20;
+    unsigned char *b = calloc(HEADER + n, 1);
+    assert_non_null(b);
+    memcpy(b, "NERKITM\x1a", 8);
+    wr32(b + 8, 2);
+    fix_all(b, HEADER + n);
+    expect_refused(b, HEADER + n, NERKIT_ERR_MODEL,
+                   "no section at byte offset 32 (a tag is four ASCII letters)");
+    /* a tag of letters whose length runs past the end */
+    memcpy(b + HEADER, "ROWS", 4);
+    wr64(b + HEADER + 4, n);
+    fix_all(b, HEADER + n);
+    expect_refused(b, HEADER + n, NERKIT_ERR_MODEL, "section longer than the payload");
+    /* a well-formed run of one unknown section: the checksum is read, and
+     * it is the required sections that are missing */
+    wr64(b + HEADER + 4, n - 12);
+    memcpy(b + HEADER, "ABCD", 4);
+    fix_all(b, HEADER + n);
+    expect_refused(b, HEADER + n, NERKIT_ERR_MODEL, "a required section is missing");
     free(b);
 }
 
@@ -1377,6 +1413,7 @@ int main(void)
         cmocka_unit_test(test_foreign_files),
         cmocka_unit_test(test_truncated),
         cmocka_unit_test(test_payload_bit_flips),
+        cmocka_unit_test(test_payload_not_sections),
         cmocka_unit_test(test_header_bit_flips),
         cmocka_unit_test(test_versions),
         cmocka_unit_test(test_misaligned_arrays),

@@ -171,7 +171,8 @@ void nk_put_phrase_arrays(nk_buf *b, const nk_phrases *p);
 int nk_file_seal(nk_buf *b, const char *magic, uint32_t version, const char *kind,
                  nerkit_error *err);
 /* Checks the header of a whole file p of len bytes (magic, version, length,
- * both checksums) and gives its payload. */
+ * both checksums) and that its payload is a run of sections, and gives the
+ * payload. */
 int nk_file_open(const unsigned char *p, size_t len, const char *magic, uint32_t version,
                  const char *kind, const char *name, const unsigned char **payload,
                  size_t *payload_len, nerkit_error *err);
@@ -182,7 +183,8 @@ typedef struct {
     bool seen;
 } nk_section;
 /* Finds the known sections of a payload (others are skipped; a known one
- * twice is damage). */
+ * twice, a tag that is not four ASCII letters or a length past the end is
+ * damage); with none known, checks that the payload is a run of sections. */
 int nk_file_sections(const unsigned char *payload, size_t len, nk_section *known, size_t nknown,
                      const char *kind, const char *name, nerkit_error *err);
 

@@ -787,6 +787,12 @@ int nk_file_open(const unsigned char *p, size_t len, const char *magic, uint32_t
                        kind, (unsigned long long)n, len - HEADER_SIZE);
     if (n < len - HEADER_SIZE)
         return damaged(err, kind, name, "trailing bytes after the payload");
+    /* the run of sections first, header by header: a payload that is not
+     * one (zeros of a sparse file, another format under a copied header)
+     * is refused before the checksum reads, and maps, every byte of it */
+    int rc = nk_file_sections(p + HEADER_SIZE, (size_t)n, NULL, 0, kind, name, err);
+    if (rc)
+        return rc;
     if (crc(p + HEADER_SIZE, n) != nk_le32(p + 24))
         return nk_fail(err, NERKIT_ERR_MODEL, "%s: corrupted %s: payload checksum mismatch", name,
                        kind);
@@ -815,6 +821,12 @@ int nk_file_sections(const unsigned char *payload, size_t len, nk_section *known
         unsigned char head[12];
         if (!get(&r, head, 12))
             return damaged(err, kind, name, "section header cut short");
+        for (int k = 0; k < 4; k++)
+            if (!((head[k] >= 'A' && head[k] <= 'Z') || (head[k] >= 'a' && head[k] <= 'z')))
+                return nk_fail(err, NERKIT_ERR_MODEL,
+                               "%s: damaged %s: no section at byte offset %zu (a tag is four "
+                               "ASCII letters)",
+                               name, kind, HEADER_SIZE + r.pos - 12);
         uint64_t n = nk_le64(head + 4);
         if (n > r.len - r.pos)
             return damaged(err, kind, name, "section longer than the payload");
