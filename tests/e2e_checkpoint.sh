@@ -96,6 +96,13 @@ expect_error "truncated checkpoint" "truncated checkpoint" \
     "$TRAIN" -q "${args[@]}" -o "$tmp/x.nerkit" --resume "$tmp/cut.ck"
 expect_error "a model is not a checkpoint" "a nerkit model, not a checkpoint" \
     "$TRAIN" -q "${args[@]}" -o "$tmp/x.nerkit" --resume "$tmp/straight.nerkit"
+# a model of 4 GB (sparse) given as a checkpoint: its first 8 bytes say what
+# it is, under a 1 GB memory limit, where it was read whole into memory first
+cp "$tmp/straight.nerkit" "$tmp/big.nerkit"
+truncate -s 4G "$tmp/big.nerkit"
+expect_error "a model of 4 GB is not a checkpoint: told before it is read" "big.nerkit: a nerkit model, not a checkpoint" \
+    sh -c 'ulimit -v 1048576; exec "$@"' sh "$TRAIN" -q "${args[@]}" -o "$tmp/x.nerkit" --resume "$tmp/big.nerkit"
+rm -f "$tmp/big.nerkit"
 expect_error "a checkpoint is not a model" "training checkpoint (finish it with nerkit-train --resume), not a model" \
     "$BIN/nerkit-tag" -m "$tmp/every.ck" "$tmp/dev.conll"
 [ ! -e "$tmp/x.nerkit" ] && ok "no model written by a refused resume" || bad "no model written by a refused resume"

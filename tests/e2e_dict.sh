@@ -30,6 +30,18 @@ check "compile a list" "$DICT" compile -q "$tmp/p.tsv" -o "$tmp/p.nkd"
 same "override (default): matches replace the model entities they overlap" \
     "THING:Berg lives:dict:T1 LOC:Oslo:model CITY:Bergen:dict:Q26793 WORD:far:dict LOC:Oslo:model" \
     "$(ents "$tmp/o.jsonl")"
+# a list from a pipe or a FIFO is read once, whole: telling a list from a
+# compiled file must not eat its first bytes (here the first entry of a list
+# of more than 4 KB), nor wait on a FIFO it has drained
+{ printf 'Berg lives\tTHING\n'; for i in $(seq 400); do printf 'Filler%d\tMISC\n' "$i"; done; } \
+    > "$tmp/long.tsv"
+"$TAG" -q -m "$M" --dict <(cat "$tmp/long.tsv") --dict-policy only "$tmp/p.txt" > "$tmp/pipe.jsonl"
+same "a list from a pipe: its first entry kept" "THING:Berg lives:dict" "$(ents "$tmp/pipe.jsonl")"
+mkfifo "$tmp/list.fifo"
+timeout 60 cat "$tmp/long.tsv" > "$tmp/list.fifo" &
+timeout 60 "$TAG" -q -m "$M" --dict "$tmp/list.fifo" --dict-policy only "$tmp/p.txt" > "$tmp/fifo.jsonl"
+same "a list from a FIFO: read once, whole" "THING:Berg lives:dict" "$(ents "$tmp/fifo.jsonl")"
+wait
 "$TAG" -q -m "$M" --dict "$tmp/p.nkd" --dict-policy fill "$tmp/p.txt" > "$tmp/f.jsonl"
 same "fill: matches only where the model found nothing" \
     "PER:Anna Berg:model LOC:Oslo:model PER:Bergen is:model WORD:far:dict LOC:Oslo:model" \

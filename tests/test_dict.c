@@ -248,6 +248,23 @@ static void test_file_and_damage(void **state)
     char *data;
     size_t len;
     assert_int_equal(nerkit_read_file(path, &data, &len, &err), NERKIT_OK);
+    /* 13 bytes of an unknown section before the arrays move them off the
+     * 8-byte boundary they are used at: said so, not "counts" */
+    unsigned char *c = malloc(len + 13);
+    assert_non_null(c);
+    memcpy(c, data, 32);
+    memcpy(c + 32, "XTRA\1\0\0\0\0\0\0\0\0", 13);
+    memcpy(c + 45, data + 32, len - 32);
+    for (int i = 0; i < 8; i++)
+        c[16 + i] = (unsigned char)((uint64_t)(len + 13 - 32) >> (8 * i));
+    put32(c + 24, (uint32_t)crc32(0, c + 32, (uInt)(len + 13 - 32)));
+    put32(c + 28, (uint32_t)crc32(0, c, 28));
+    err = (nerkit_error){0};
+    assert_null(nerkit_dict_load_buffer(c, len + 13, "shifted.nkd", &err));
+    if (!strstr(err.message, "shifted.nkd: damaged dictionary: DTRI section: its arrays do not "
+                             "start at a multiple of 8 bytes"))
+        fail_msg("%s", err.message);
+    free(c);
     unsigned char *b = malloc(len);
     assert_non_null(b);
     size_t loaded = 0;

@@ -170,12 +170,15 @@ int nk_open_regular(const char *path, int *fd, nerkit_error *err);
  * dictionaries take it: *mem holds *len bytes, 8-byte aligned, mapped
  * read-only (*mapped = *len, for munmap) or read into the heap (*mapped =
  * 0, for free). NK_READ_HEAP always reads; NK_READ_MAP maps a file that has
- * a size, NK_READ_MAP_ALL also faults its pages in at once. A file whose
- * size says 0 is read to its end, since some have contents all the same
- * (those of /proc): an empty file gives *len = 0. */
+ * a size, NK_READ_MAP_ALL also faults its pages in at once. A file that
+ * does not begin with the 8 bytes of magic (when given) is only read that
+ * far: the caller's check says what it is, without reading a file of
+ * another kind whole. A file whose size says 0 is read to its end, without
+ * waiting, since some have contents all the same (those of /proc): an
+ * empty file gives *len = 0. */
 typedef enum { NK_READ_HEAP, NK_READ_MAP, NK_READ_MAP_ALL } nk_read_how;
-int nk_file_contents(const char *path, nk_read_how how, void **mem, size_t *len, size_t *mapped,
-                     nerkit_error *err);
+int nk_file_contents(const char *path, const char *magic, nk_read_how how, void **mem,
+                     size_t *len, size_t *mapped, nerkit_error *err);
 
 /* What the first n bytes p of a file are when they are the magic of a
  * compression nerkit does not read (bzip2, xz, zstd, zip), else NULL. */

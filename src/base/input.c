@@ -296,8 +296,8 @@ int nk_open_regular(const char *path, int *fd, nerkit_error *err)
     return NERKIT_OK;
 }
 
-int nk_file_contents(const char *path, nk_read_how how, void **mem, size_t *len, size_t *mapped,
-                     nerkit_error *err)
+int nk_file_contents(const char *path, const char *magic, nk_read_how how, void **mem,
+                     size_t *len, size_t *mapped, nerkit_error *err)
 {
     int fd;
     struct stat st;
@@ -310,7 +310,16 @@ int nk_file_contents(const char *path, nk_read_how how, void **mem, size_t *len,
         close(fd);
         return nk_fail(err, NERKIT_ERR_IO, "%s: cannot open: %s", path, strerror(e));
     }
-    size_t size = (size_t)st.st_size;
+    size_t size = (size_t)st.st_size, limit = SIZE_MAX;
+    unsigned char head[8];
+    if (magic && size >= 8 && pread(fd, head, 8, 0) == 8 && memcmp(head, magic, 8) != 0) {
+        how = NK_READ_HEAP;
+        size = limit = 8;
+    }
+    /* some files whose size says 0 wait for data that may never come
+     * (/proc/kmsg): those are read without waiting */
+    if (size == 0)
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
     if (how != NK_READ_HEAP && size > 0) {
         int flags = MAP_PRIVATE;
 #ifdef MAP_POPULATE
@@ -328,7 +337,7 @@ int nk_file_contents(const char *path, nk_read_how how, void **mem, size_t *len,
     /* the size is a first guess: the file is read to its end */
     size_t cap = size + 1, n = 0;
     char *buf = malloc(cap);
-    for (;;) {
+    while (n < limit) {
         if (buf && n == cap) {
             char *more = cap < SIZE_MAX / 2 ? realloc(buf, 2 * cap) : NULL;
             if (!more)
@@ -340,7 +349,7 @@ int nk_file_contents(const char *path, nk_read_how how, void **mem, size_t *len,
             close(fd);
             return nk_fail(err, NERKIT_ERR_NOMEM, "%s: out of memory (%zu bytes)", path, cap);
         }
-        ssize_t got = read(fd, buf + n, cap - n);
+        ssize_t got = read(fd, buf + n, (cap < limit ? cap : limit) - n);
         if (got == 0)
             break;
         if (got < 0 && errno == EINTR)

@@ -930,7 +930,7 @@ nerkit_model *nerkit_model_load(const char *path, nerkit_error *err)
      * stays whole while a newer model replaces it */
     void *mem;
     size_t len, mapped;
-    if (nk_file_contents(path, NK_READ_MAP, &mem, &len, &mapped, err))
+    if (nk_file_contents(path, MAGIC, NK_READ_MAP, &mem, &len, &mapped, err))
         return NULL;
     return load(mem, len, !mapped, path, err);
 }
@@ -1148,6 +1148,6 @@ int nk_checkpoint_load(const char *path, nk_checkpoint *ck, nerkit_model **best,
     void *buf;
     size_t len, mapped;
     *best = NULL;
-    int rc = nk_file_contents(path, NK_READ_HEAP, &buf, &len, &mapped, err);
+    int rc = nk_file_contents(path, CKPT_MAGIC, NK_READ_HEAP, &buf, &len, &mapped, err);
     return rc ? rc : load_checkpoint(buf, len, path, ck, best, err);
 }

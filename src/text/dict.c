@@ -10,9 +10,12 @@
  */
 #include "text.h"
 
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define MAGIC "NERKITD\x1a"
 #define FORMAT_VERSION 1u
@@ -351,6 +354,13 @@ const char *const *nk_dict_prefixed(const nerkit_dict *d, size_t label)
 
 /* ---- the file */
 
+/* The arrays are used where they lie, at the multiple of 8 bytes into the
+ * file that the writer's pad gave them: elsewhere, bytes before them were
+ * added or removed since. */
+#define MISALIGNED                                                                              \
+    "section: its arrays do not start at a multiple of 8 bytes into the file, where its pad "    \
+    "puts them (bytes before it were added or removed)"
+
 /* Reads the file in mem (len bytes, 8-byte aligned) into d's view. */
 static int parse(nerkit_dict *d, const unsigned char *mem, size_t len, const char *name,
                  nerkit_error *err)
@@ -424,9 +434,10 @@ static int parse(nerkit_dict *d, const unsigned char *mem, size_t len, const cha
     uint64_t nb = ((uint64_t)1 << (bits > 24 ? 0 : bits)) + 1;
     if (ns == 0 || ns == UINT32_MAX || nout == UINT32_MAX || bits > 24 || pad > 7 ||
         sec[2].len != 16ull + pad + 8ull * ns + 8ull * (ns + 1ull) + 8ull * nout + 4ull * nb +
-                          nout ||
-        (size_t)(p + 16 + pad - mem) % 8)
+                          nout)
         return DAMAGED("DTRI section: counts do not match its size");
+    if ((size_t)(p + 16 + pad - mem) % 8)
+        return DAMAGED("DTRI " MISALIGNED);
     p += 16 + pad;
     /* the map is read-only: nothing writes through these */
     nk_phrases *t = &d->trie;
@@ -454,8 +465,10 @@ static int parse(nerkit_dict *d, const unsigned char *mem, size_t len, const cha
     /* ids */
     p = sec[3].p;
     if (sec[3].len < 4 || (pad = nk_le32(p)) > 7 ||
-        sec[3].len < 4ull + pad + 8ull * (nout + 1ull) || (size_t)(p + 4 + pad - mem) % 8)
+        sec[3].len < 4ull + pad + 8ull * (nout + 1ull))
         return DAMAGED("DIDS section: counts do not match its size");
+    if ((size_t)(p + 4 + pad - mem) % 8)
+        return DAMAGED("DIDS " MISALIGNED);
     d->id_off = (const uint64_t *)(const void *)(p + 4 + pad);
     d->ids = (const char *)(p + 4 + pad + 8ull * (nout + 1ull));
     uint64_t blob = sec[3].len - 4ull - pad - 8ull * (nout + 1ull);
@@ -527,7 +540,7 @@ nerkit_dict *nerkit_dict_load(const char *path, nerkit_error *err)
      * cheaper than a fault for each */
     void *mem;
     size_t len, mapped;
-    if (nk_file_contents(path, NK_READ_MAP_ALL, &mem, &len, &mapped, err))
+    if (nk_file_contents(path, MAGIC, NK_READ_MAP_ALL, &mem, &len, &mapped, err))
         return NULL;
     if (len == 0) {
         free(mem);
@@ -540,12 +553,18 @@ nerkit_dict *nerkit_dict_load(const char *path, nerkit_error *err)
 nerkit_dict *nerkit_dict_open(const char *path, const nerkit_dict_opts *opts, nerkit_error *err)
 {
     /* told apart by the magic bytes: a list is text, plain or gzip; any
-     * other nerkit file (a model) goes to the loader, which says what it is */
-    FILE *f = fopen(path, "rb");
+     * other nerkit file (a model) goes to the loader, which says what it is.
+     * Only a regular file is looked at first: the bytes of a pipe or FIFO
+     * (a list from <(...)) can be read once only, and a compiled dictionary
+     * is a regular file anyway. */
+    struct stat st;
     char head[8] = {0};
-    bool compiled = f && fread(head, 1, 8, f) == 8 && memcmp(head, MAGIC, 6) == 0;
-    if (f)
-        fclose(f);
+    bool compiled = false;
+    int fd = stat(path, &st) == 0 && S_ISREG(st.st_mode) ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+    if (fd >= 0) {
+        compiled = read(fd, head, 8) == 8 && memcmp(head, MAGIC, 6) == 0;
+        close(fd);
+    }
     return compiled ? nerkit_dict_load(path, err) : nerkit_dict_compile(&path, 1, opts, NULL, err);
 }
 
