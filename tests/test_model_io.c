@@ -1233,6 +1233,17 @@ static void test_int8_rows(void **state)
     nerkit_model *best = NULL;
     assert_int_equal(nk_checkpoint_load(path, &got, &best, &err), NERKIT_ERR_MODEL);
     assert_null(best);
+    /* damage in a checkpoint's model is the checkpoint's */
+    size_t n;
+    unsigned char *ckb = slurp(path, &bytes);
+    wr32(ckb + find_section(ckb, bytes, "ROWS", &n), 7);
+    fix_all(ckb, bytes);
+    err = (nerkit_error){0};
+    assert_int_equal(nk_checkpoint_load_buffer(ckb, bytes, "c.ck", &got, &best, &err),
+                     NERKIT_ERR_MODEL);
+    if (!strstr(err.message, "c.ck: damaged checkpoint: ROWS section: bad header"))
+        fail_msg("%s", err.message);
+    free(ckb);
     unlink(path);
     free(a);
     free(z);

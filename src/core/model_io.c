@@ -345,6 +345,7 @@ typedef struct {
     rbuf psta, ordr, wsum, tsum, dsum; /* a checkpoint's training state */
     bool has_psta, has_ordr, has_wsum, has_tsum, has_dsum;
     uint32_t version; /* of the model format the sections are in */
+    const char *kind; /* of the file, for messages: "model" or "checkpoint" */
 } sections;
 
 static int damaged(nerkit_error *err, const char *kind, const char *name, const char *what)
@@ -352,9 +353,9 @@ static int damaged(nerkit_error *err, const char *kind, const char *name, const 
     return nk_fail(err, NERKIT_ERR_MODEL, "%s: damaged %s: %s", name, kind, what);
 }
 
-static nerkit_model *bad(nerkit_error *err, const char *name, const char *what)
+static nerkit_model *bad(nerkit_error *err, const char *kind, const char *name, const char *what)
 {
-    damaged(err, "model", name, what);
+    damaged(err, kind, name, what);
     return NULL;
 }
 
@@ -378,13 +379,13 @@ static bool get_u32s(rbuf *r, uint32_t *v, size_t n)
 /* A version 1 LEXN section: word keys, cluster ids, vectors of signed
  * bytes; counts checked against the limits and the section's size before
  * anything is allocated. */
-static int read_lexicon_v1(rbuf *r, nk_lexicon *lx, const char *name, nerkit_error *err)
+static int read_lexicon_v1(rbuf *r, nk_lexicon *lx, const char *kind, const char *name, nerkit_error *err)
 {
     uint32_t n, nc, dim;
     if (!get_u32(r, &n) || !get_u32(r, &nc) || !get_u32(r, &dim) || n > NK_MAX_LEXICON ||
         nc > NK_MAX_CLUSTERINGS || dim > NK_MAX_DIM ||
         r->len - r->pos != (uint64_t)nc + 8ull * n + 4ull * nc * n + (dim ? 4ull * n + (uint64_t)n * dim : 0)) {
-        bad(err, name, "LEXN section: counts do not match its size");
+        bad(err, kind, name, "LEXN section: counts do not match its size");
         return NERKIT_ERR_MODEL;
     }
     uint8_t brown[NK_MAX_CLUSTERINGS] = {0};
@@ -395,25 +396,25 @@ static int read_lexicon_v1(rbuf *r, nk_lexicon *lx, const char *name, nerkit_err
     for (uint32_t w = 0; !rc && w < n; w++)
         get_u64(r, &keys[w]);
     if (!rc && nk_lexicon_init(lx, keys, n, nc, dim, NULL))
-        rc = damaged(err, "model", name, "LEXN section: words not sorted or repeated");
+        rc = damaged(err, kind, name, "LEXN section: words not sorted or repeated");
     free(keys);
     for (uint32_t c = 0; !rc && c < nc; c++)
         if (brown[c] > 1)
-            rc = damaged(err, "model", name, "LEXN section: bad clustering kind");
+            rc = damaged(err, kind, name, "LEXN section: bad clustering kind");
     uint32_t *ids = rc ? NULL : malloc(((size_t)n + 1) * sizeof *ids);
     if (!rc && !ids)
         rc = nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
     for (uint32_t c = 0; !rc && c < nc; c++) {
         get_u32s(r, ids, n);
         if (nk_lexicon_set_clustering(lx, c, ids, brown[c], err))
-            rc = damaged(err, "model", name, "LEXN section: more than 65535 clusters");
+            rc = damaged(err, kind, name, "LEXN section: more than 65535 clusters");
     }
     free(ids);
     const unsigned char *q = r->p + r->pos + 4ull * n;
     for (uint32_t w = 0; !rc && dim && w < n; w++) {
         float scale;
         if (!get_f32(r, &scale) || scale < 0) {
-            rc = damaged(err, "model", name,
+            rc = damaged(err, kind, name,
                          "LEXN section: a vector scale is not a finite positive number");
             break;
         }
@@ -451,7 +452,7 @@ static const char misaligned[] =
 /* The LEXV section (write_lexicon), used in place: the sizes, the key
  * order and the bitmap are checked, so that no lookup reads out of
  * bounds; cluster ids and vector bytes are any values. */
-static int read_lexicon(rbuf *r, nk_lexicon *lx, const char *name, nerkit_error *err)
+static int read_lexicon(rbuf *r, nk_lexicon *lx, const char *kind, const char *name, nerkit_error *err)
 {
     uint32_t n, nc, dim, nvec, nvalues[NK_MAX_CLUSTERINGS];
     uint8_t brown[NK_MAX_CLUSTERINGS];
@@ -459,20 +460,20 @@ static int read_lexicon(rbuf *r, nk_lexicon *lx, const char *name, nerkit_error 
         !get(r, brown, NK_MAX_CLUSTERINGS) || !get_u32s(r, nvalues, NK_MAX_CLUSTERINGS) ||
         !get_pad(r) || n > NK_MAX_LEXICON || nc > NK_MAX_CLUSTERINGS || dim > NK_MAX_DIM ||
         nvec > n || (!dim && nvec))
-        return damaged(err, "model", name, "LEXV section: bad counts");
+        return damaged(err, kind, name, "LEXV section: bad counts");
     if (!aligned(r))
-        return nk_fail(err, NERKIT_ERR_MODEL, "%s: damaged model: LEXV %s", name, misaligned);
+        return nk_fail(err, NERKIT_ERR_MODEL, "%s: damaged %s: LEXV %s", name, kind, misaligned);
     memset(lx, 0, sizeof *lx);
     for (uint32_t c = 0; c < NK_MAX_CLUSTERINGS; c++) {
         if ((lx->brown[c] = brown[c]) > 1 || (c >= nc && (brown[c] || nvalues[c])) ||
             nvalues[c] > UINT16_MAX)
-            return damaged(err, "model", name, "LEXV section: bad clustering");
+            return damaged(err, kind, name, "LEXV section: bad clustering");
         lx->cstart[c + 1] = lx->cstart[c] + nvalues[c];
     }
     size_t words = ((size_t)n + 63) / 64;
     if (r->len - r->pos != 8ull * n + 8ull * words + 4ull * lx->cstart[nc] + 2ull * nc * n +
                                (uint64_t)nvec * (1 + NK_VEC_BYTES(dim)))
-        return damaged(err, "model", name, "LEXV section: counts do not match its size");
+        return damaged(err, kind, name, "LEXV section: counts do not match its size");
     lx->borrowed = true;
     lx->nwords = n;
     lx->nclusterings = nc;
@@ -487,34 +488,34 @@ static int read_lexicon(rbuf *r, nk_lexicon *lx, const char *name, nerkit_error 
     lx->vec = (uint8_t *)(p + nvec);
     for (size_t k = 0; k < (size_t)n * nc; k++)
         if (lx->cluster[k] > nvalues[k % nc])
-            return damaged(err, "model", name, "LEXV section: a cluster out of range");
+            return damaged(err, kind, name, "LEXV section: a cluster out of range");
     for (uint32_t w = 1; w < n; w++)
         if (lx->key[w] <= lx->key[w - 1])
-            return damaged(err, "model", name, "LEXV section: words not sorted or repeated");
+            return damaged(err, kind, name, "LEXV section: words not sorted or repeated");
     if (n % 64 && lx->has_vec[words - 1] >> (n % 64))
-        return damaged(err, "model", name, "LEXV section: vectors of words past the last");
+        return damaged(err, kind, name, "LEXV section: vectors of words past the last");
     int rc = nk_lexicon_index(lx, err);
     if (rc == NERKIT_ERR_MODEL)
-        return damaged(err, "model", name, "LEXV section: the vector count does not match");
+        return damaged(err, kind, name, "LEXV section: the vector count does not match");
     return rc;
 }
 
 /* The ROWS section (put_model), used in place: the bitmap's count must be
  * the row count, and float rows finite. */
-static int read_rows(rbuf *r, nerkit_model *m, const char *name, nerkit_error *err)
+static int read_rows(rbuf *r, nerkit_model *m, const char *kind, const char *name, nerkit_error *err)
 {
     const size_t L = m->nlabels, words = ((size_t)1 << m->feat.hash_bits) / 64;
     uint32_t fmt, nrows;
     if (!get_u32(r, &fmt) || !get_u32(r, &nrows) || !get_pad(r) || fmt > NK_ROWS_I8)
-        return damaged(err, "model", name, "ROWS section: bad header");
+        return damaged(err, kind, name, "ROWS section: bad header");
     if (!aligned(r))
-        return nk_fail(err, NERKIT_ERR_MODEL, "%s: damaged model: ROWS %s", name, misaligned);
+        return nk_fail(err, NERKIT_ERR_MODEL, "%s: damaged %s: ROWS %s", name, kind, misaligned);
     size_t row = fmt == NK_ROWS_I8 ? L + 1 : 4 * L;
     if (r->len - r->pos != 8ull * words + (uint64_t)nrows * row)
-        return damaged(err, "model", name, "ROWS section: counts do not match its size");
+        return damaged(err, kind, name, "ROWS section: counts do not match its size");
     uint64_t *present = (uint64_t *)(r->p + r->pos);
     if (nk_bitrank_build(present, m->rank, words) != nrows)
-        return damaged(err, "model", name, "ROWS section: the bitmap does not count the rows");
+        return damaged(err, kind, name, "ROWS section: the bitmap does not count the rows");
     free(m->present);
     m->present = present;
     m->rows_borrowed = true;
@@ -528,24 +529,24 @@ static int read_rows(rbuf *r, nerkit_model *m, const char *name, nerkit_error *e
     m->rows = (float *)p;
     for (size_t k = 0; k < (size_t)nrows * L; k++)
         if (!isfinite(m->rows[k]))
-            return damaged(err, "model", name, "ROWS section: a weight is not a finite number");
+            return damaged(err, kind, name, "ROWS section: a weight is not a finite number");
     return NERKIT_OK;
 }
 
 
 /* The GAZT section (write_phrases): sizes checked against the section
  * before anything is allocated, then the structure the lookups rely on. */
-static int read_phrases(rbuf *r, nk_phrases *p, const char *name, nerkit_error *err)
+static int read_phrases(rbuf *r, nk_phrases *p, const char *kind, const char *name, nerkit_error *err)
 {
     uint32_t nlists, ns, nout, bits, pad;
     if (!get_u32(r, &nlists) || nlists > NK_MAX_PHRASE_LISTS)
-        return damaged(err, "model", name, "GAZT section: bad list count");
+        return damaged(err, kind, name, "GAZT section: bad list count");
     if (!(p->lists = calloc(nlists + 1, sizeof *p->lists)))
         return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
     for (; p->nlists < nlists; p->nlists++) {
         char buf[NK_MAX_TYPE_LEN + 1];
         if (!get_str(r, buf, sizeof buf) || !buf[0])
-            return damaged(err, "model", name, "GAZT section: bad list name");
+            return damaged(err, kind, name, "GAZT section: bad list name");
         if (!(p->lists[p->nlists] = strdup(buf)))
             return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory loading %s", name);
     }
@@ -553,7 +554,7 @@ static int read_phrases(rbuf *r, nk_phrases *p, const char *name, nerkit_error *
         ns == 0 || ns == UINT32_MAX || bits > 24 || pad > 7 ||
         r->len - r->pos != pad + 8ull * ns + 8ull * (ns + 1ull) + 8ull * nout +
                                4ull * ((1ull << bits) + 1))
-        return damaged(err, "model", name, "GAZT section: counts do not match its size");
+        return damaged(err, kind, name, "GAZT section: counts do not match its size");
     r->pos += pad;
     p->nstates = ns;
     p->nout = nout;
@@ -574,18 +575,18 @@ static int read_phrases(rbuf *r, nk_phrases *p, const char *name, nerkit_error *
     get_u32s(r, p->out_case, nout);
     get_u32s(r, p->root, nb);
     if (nk_phrases_check(p))
-        return damaged(err, "model", name, "GAZT section: the phrase matcher is inconsistent");
+        return damaged(err, kind, name, "GAZT section: the phrase matcher is inconsistent");
     return NERKIT_OK;
 }
 
 /* A version 1 WGHT section: the slots, then the rows as floats, copied. */
-static int read_rows_v1(rbuf *r, nerkit_model *m, const char *name, nerkit_error *err)
+static int read_rows_v1(rbuf *r, nerkit_model *m, const char *kind, const char *name, nerkit_error *err)
 {
     const size_t L = m->nlabels, H = (size_t)1 << m->feat.hash_bits;
     uint32_t nrows;
     if (r->len < 4 || (nrows = nk_le32(r->p)) > (r->len - 4) / (4 + 4 * L) ||
         r->len - 4 != (uint64_t)nrows * (4 + 4 * L) || nrows > H)
-        return damaged(err, "model", name, "WGHT section: row count does not match its size");
+        return damaged(err, kind, name, "WGHT section: row count does not match its size");
     r->pos = 4;
     uint32_t *slots = malloc(((size_t)nrows + 1) * sizeof *slots);
     if (!slots)
@@ -595,7 +596,7 @@ static int read_rows_v1(rbuf *r, nerkit_model *m, const char *name, nerkit_error
         get_u32(r, &slots[k]);
         if (slots[k] >= H || (k > 0 && slots[k] <= slots[k - 1])) {
             free(slots);
-            return damaged(err, "model", name,
+            return damaged(err, kind, name,
                            "WGHT section: feature slots out of order or out of range");
         }
     }
@@ -603,7 +604,7 @@ static int read_rows_v1(rbuf *r, nerkit_model *m, const char *name, nerkit_error
     free(slots);
     for (size_t k = 0; !rc && k < (size_t)nrows * L; k++)
         if (!get_f32(r, &m->rows[k]))
-            rc = damaged(err, "model", name, "WGHT section: a weight is not a finite number");
+            rc = damaged(err, kind, name, "WGHT section: a weight is not a finite number");
     return rc;
 }
 
@@ -612,28 +613,29 @@ static int read_rows_v1(rbuf *r, nerkit_model *m, const char *name, nerkit_error
  * when borrows() says so. */
 static nerkit_model *build(const sections *sec, const char *name, nerkit_error *err)
 {
+    const char *kind = sec->kind;
     if (!sec->has_meta || !sec->has_labl || !sec->has_feat || !sec->has_tran ||
         sec->has_wght == sec->has_rows || (sec->has_lexn && sec->has_lexv))
-        return bad(err, name, "a required section is missing, or two of a kind");
+        return bad(err, kind, name, "a required section is missing, or two of a kind");
     /* each version has rows and a lexicon of its own layout: a file that
      * mixes them was not written by nerkit, and its header's version would
      * not say how to read them */
     if (sec->version < 2 ? sec->has_rows || sec->has_lexv : sec->has_wght || sec->has_lexn)
-        return bad(err, name, sec->version < 2
+        return bad(err, kind, name, sec->version < 2
                                   ? "a version 1 file with a section of version 2 (ROWS or LEXV)"
                                   : "a version 2 file with a section of version 1 (WGHT or LEXN)");
     rbuf meta = sec->meta, labl = sec->labl, feat = sec->feat, tran = sec->tran;
     char algorithm[32], scheme[16], version[32];
     if (!get_str(&meta, algorithm, sizeof algorithm) || !get_str(&meta, scheme, sizeof scheme) ||
         !get_str(&meta, version, sizeof version))
-        return bad(err, name, "META section unreadable");
+        return bad(err, kind, name, "META section unreadable");
     int sch = nerkit_scheme_parse(scheme);
     if (sch <= 0)
-        return bad(err, name, "unknown tag scheme in META");
+        return bad(err, kind, name, "unknown tag scheme in META");
 
     uint32_t ntypes;
     if (!get_u32(&labl, &ntypes) || ntypes > NK_MAX_TYPES)
-        return bad(err, name, "LABL section: bad type count");
+        return bad(err, kind, name, "LABL section: bad type count");
     char **types = calloc(ntypes + 1, sizeof *types);
     size_t *lens = calloc(ntypes + 1, sizeof *lens);
     nerkit_model *m = NULL;
@@ -644,7 +646,7 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
     for (uint32_t t = 0; t < ntypes; t++) {
         char buf[NK_MAX_TYPE_LEN + 1];
         if (!get_str(&labl, buf, sizeof buf) || !buf[0]) {
-            bad(err, name, "LABL section: bad type name");
+            bad(err, kind, name, "LABL section: bad type name");
             goto out;
         }
         types[t] = strdup(buf);
@@ -655,7 +657,7 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
         }
         /* sorted and unique, as written: type lookups rely on it */
         if (t > 0 && strcmp(types[t - 1], types[t]) >= 0) {
-            bad(err, name, "LABL section: type names not sorted or repeated");
+            bad(err, kind, name, "LABL section: type names not sorted or repeated");
             goto out;
         }
     }
@@ -663,7 +665,7 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
      * tables are allocated for it */
     const size_t L = 1 + 4 * (size_t)ntypes;
     if (tran.len != L * L * 4) {
-        bad(err, name, "TRAN section has the wrong size for the label set");
+        bad(err, kind, name, "TRAN section has the wrong size for the label set");
         goto out;
     }
     nk_featcfg cfg;
@@ -672,7 +674,7 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
                                   NERKIT_FEAT_GAZETTEER | NERKIT_FEAT_CASELESS |
                                   NERKIT_FEAT_NONLOCAL)) ||
         cfg.hash_bits < 10 || cfg.hash_bits > 28) {
-        bad(err, name, "FEAT section: unknown feature groups or hash size");
+        bad(err, kind, name, "FEAT section: unknown feature groups or hash size");
         goto out;
     }
     m = nk_model_new(algorithm, (nerkit_scheme)sch, (const char *const *)types, lens, ntypes,
@@ -681,7 +683,7 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
         goto out;
     for (size_t k = 0; k < L * L; k++)
         if (!get_f32(&tran, &m->trans[k])) {
-            bad(err, name, "TRAN section: a weight is not a finite number");
+            bad(err, kind, name, "TRAN section: a weight is not a finite number");
             goto fail;
         }
     if (sec->has_prob) {
@@ -689,27 +691,27 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
         /* past 1e6 the forward pass's exponentials overflow for any real score */
         if (prob.len != 4 || !get_f32(&prob, &m->prob_scale) || !(m->prob_scale > 0) ||
             m->prob_scale > 1e6f) {
-            bad(err, name, "PROB section: the scale is not a number in (0, 1e6]");
+            bad(err, kind, name, "PROB section: the scale is not a number in (0, 1e6]");
             goto fail;
         }
     }
     rbuf rows = sec->has_rows ? sec->rows : sec->wght;
-    if ((sec->has_rows ? read_rows : read_rows_v1)(&rows, m, name, err))
+    if ((sec->has_rows ? read_rows : read_rows_v1)(&rows, m, kind, name, err))
         goto fail;
     if (cfg.groups & (NERKIT_FEAT_CLUSTERS | NERKIT_FEAT_VECTORS)) {
         rbuf lex = sec->has_lexv ? sec->lexv : sec->lexn;
         if (!sec->has_lexv && !sec->has_lexn) {
-            bad(err, name, "the features need a LEXV section, and there is none");
+            bad(err, kind, name, "the features need a LEXV section, and there is none");
             goto fail;
         }
-        if ((sec->has_lexv ? read_lexicon : read_lexicon_v1)(&lex, &m->lex, name, err))
+        if ((sec->has_lexv ? read_lexicon : read_lexicon_v1)(&lex, &m->lex, kind, name, err))
             goto fail;
     }
     if (cfg.groups & NERKIT_FEAT_VECTORS) {
         rbuf dens = sec->dens;
         size_t k = L * NK_WINDOW * m->lex.dim;
         if (!sec->has_dens || !m->lex.dim || dens.len != 4 * k) {
-            bad(err, name, "DENS section missing or of the wrong size for the vectors");
+            bad(err, kind, name, "DENS section missing or of the wrong size for the vectors");
             goto fail;
         }
         if (!(m->dense = malloc(4 * k))) {
@@ -718,17 +720,17 @@ static nerkit_model *build(const sections *sec, const char *name, nerkit_error *
         }
         for (size_t i = 0; i < k; i++)
             if (!get_f32(&dens, &m->dense[i])) {
-                bad(err, name, "DENS section: a weight is not a finite number");
+                bad(err, kind, name, "DENS section: a weight is not a finite number");
                 goto fail;
             }
     }
     if (cfg.groups & NERKIT_FEAT_GAZETTEER) {
         rbuf gazt = sec->gazt;
         if (!sec->has_gazt) {
-            bad(err, name, "the features need a GAZT section, and there is none");
+            bad(err, kind, name, "the features need a GAZT section, and there is none");
             goto fail;
         }
-        if (read_phrases(&gazt, &m->gaz, name, err))
+        if (read_phrases(&gazt, &m->gaz, kind, name, err))
             goto fail;
     }
     goto out;
@@ -898,6 +900,7 @@ static nerkit_model *load(void *buf, size_t len, bool heap, const char *name, ne
     if (!open_file(buf, len, MAGIC, FORMAT_VERSION, "model", name, &payload, err) &&
         !find_sections(payload, &sec, "model", name, err)) {
         sec.version = nk_le32((const unsigned char *)buf + 8);
+        sec.kind = "model";
         m = build(&sec, name, err);
     }
     keep_or_release(m, buf, len, heap);
@@ -1113,6 +1116,7 @@ static int load_checkpoint(void *buf, size_t len, const char *name, nk_checkpoin
     if (!rc)
         rc = read_state(&sec, ck, name, err);
     sec.version = FORMAT_VERSION; /* a checkpoint's model is of the current format */
+    sec.kind = "checkpoint";
     nerkit_model *m = rc ? NULL : build(&sec, name, err);
     /* the trainer takes the best epoch's rows over */
     if (m && nk_model_own_rows(m, err)) {
