@@ -128,6 +128,47 @@ static void test_many_mentions(void **state)
     }
 }
 
+/* The table starts small and grows with the document's words: the cells it
+ * holds when it grows must all be moved, so a document of many words gives
+ * the same features from a new table (grown several times) as from one
+ * already large enough. */
+static void test_table_grows(void **state)
+{
+    (void)state;
+    enum { N = 3000, W = 700 };
+    uint64_t *lower = malloc(N * sizeof *lower);
+    uint16_t *lab = malloc(N * sizeof *lab);
+    uint32_t *a = malloc(N * NK_NL_MAX * sizeof *a), *b = malloc(N * NK_NL_MAX * sizeof *b);
+    uint8_t *ca = malloc(N), *cb = malloc(N);
+    assert_true(lower && lab && a && b && ca && cb);
+    /* W words tagged with types, then each again untagged, over and over */
+    for (size_t i = 0; i < N; i++) {
+        char w[16];
+        snprintf(w, sizeof w, "w%zu", i % W);
+        lower[i] = nk_lower_hash(w, strlen(w));
+        lab[i] = i >= W ? 0 : i % 3 == 0 ? PER(NK_U) : i % 3 == 1 ? LOC(NK_U) : ORG(NK_U);
+    }
+    nerkit_error err = {0};
+    nk_nltab fresh = {0}, big = {0};
+    assert_int_equal(nk_nonlocal_extract(&big, lower, lab, N, 20, a, ca, &err), NERKIT_OK);
+    assert_int_equal(nk_nonlocal_extract(&big, lower, lab, N, 20, a, ca, &err), NERKIT_OK);
+    assert_int_equal(nk_nonlocal_extract(&fresh, lower, lab, N, 20, b, cb, &err), NERKIT_OK);
+    assert_memory_equal(ca, cb, N);
+    for (size_t i = 0; i < N; i++)
+        assert_memory_equal(a + i * NK_NL_MAX, b + i * NK_NL_MAX, ca[i] * sizeof *a);
+    /* every later mention has both: its word's type, its previous label */
+    for (size_t i = W; i < N; i++)
+        assert_int_equal(cb[i], 2);
+    nk_nltab_free(&fresh);
+    nk_nltab_free(&big);
+    free(lower);
+    free(lab);
+    free(a);
+    free(b);
+    free(ca);
+    free(cb);
+}
+
 static void test_features_parse_nonlocal(void **state)
 {
     (void)state;
@@ -259,6 +300,7 @@ int main(void)
         cmocka_unit_test(test_case_and_single_mention),
         cmocka_unit_test(test_majority_leaves_out_own_label),
         cmocka_unit_test(test_many_mentions),
+        cmocka_unit_test(test_table_grows),
         cmocka_unit_test(test_features_parse_nonlocal),
         cmocka_unit_test(test_second_pass_retags),
         cmocka_unit_test(test_documents_with_case_copies),

@@ -289,7 +289,7 @@ static inline uint32_t nk_slot(uint64_t tmpl, uint64_t value, uint64_t mask)
 struct nk_nlcell;
 typedef struct {
     struct nk_nlcell *cell;
-    size_t cap, mask;
+    size_t cap, mask, used; /* cells allocated, in use - 1, taken */
 } nk_nltab;
 
 /* The non-local features of each token of a document of ntok tokens from

@@ -39,8 +39,27 @@ static struct nk_nlcell *cell(nk_nltab *tab, uint64_t key)
     size_t i = (size_t)nk_mix64(key) & tab->mask;
     while (tab->cell[i].key && tab->cell[i].key != key)
         i = (i + 1) & tab->mask;
+    tab->used += !tab->cell[i].key;
     tab->cell[i].key = key;
     return &tab->cell[i];
+}
+
+/* Doubles the table, the cells in it moved over. */
+static bool grow(nk_nltab *tab)
+{
+    const size_t cap = tab->mask + 1;
+    struct nk_nlcell *old = tab->cell, *cells = calloc(2 * cap, sizeof *cells);
+    if (!cells)
+        return false;
+    tab->cell = cells;
+    tab->cap = 2 * cap;
+    tab->mask = 2 * cap - 1;
+    tab->used = 0;
+    for (size_t i = 0; i < cap; i++)
+        if (old[i].key)
+            *cell(tab, old[i].key) = old[i];
+    free(old);
+    return true;
 }
 
 /* A type's count only grows when it is seen, so comparing it with the top
@@ -60,9 +79,14 @@ static void count_type(struct nk_nlcell *w, uint16_t t, uint32_t c)
 int nk_nonlocal_extract(nk_nltab *tab, const uint64_t *lower, const uint16_t *labels, size_t ntok,
                         unsigned hash_bits, uint32_t *slots, uint8_t *count, nerkit_error *err)
 {
-    /* each token adds at most a word and a pair */
+    /* Each token adds at most a word and a pair, so a table of 4 x ntok
+     * cells is never more than half full; but the words of a document
+     * repeat, and the table is memory each process holds alone, so it is
+     * only as large as the documents so far have needed (grown when more
+     * than half full), and no larger than 4 x ntok cells, which it clears
+     * for each document. */
     size_t cap = 64;
-    while (cap < 4 * ntok)
+    while (cap < 4 * ntok && cap < tab->cap)
         cap *= 2;
     if (cap > tab->cap) {
         if (!nk_resize(&tab->cell, cap, sizeof *tab->cell))
@@ -70,8 +94,11 @@ int nk_nonlocal_extract(nk_nltab *tab, const uint64_t *lower, const uint16_t *la
         tab->cap = cap;
     }
     tab->mask = cap - 1;
+    tab->used = 0;
     memset(tab->cell, 0, cap * sizeof *tab->cell);
     for (size_t i = 0; i < ntok; i++) {
+        if (2 * (tab->used + 2) > tab->mask + 1 && !grow(tab))
+            return nk_fail(err, NERKIT_ERR_NOMEM, "out of memory for the non-local features");
         struct nk_nlcell *w = cell(tab, lower[i]);
         w->n++;
         if (labels[i]) {
