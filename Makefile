@@ -75,6 +75,14 @@ $(B)/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
+# Taggers of one model share their token cache across processes only when
+# their builds would sum a token alike: its name has a checksum of the
+# tagging code and of how it was compiled (src/core/tokcache.c).
+SOURCE_ID := $(shell (cat $(sort $(TAG_SRC)) $(HEADERS); echo "$(CC) $(CFLAGS)") | cksum | cut -d' ' -f1)
+$(B)/src/core/tokcache.o: src/core/tokcache.c $(TAG_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DNK_SOURCE_ID=$(SOURCE_ID)u -c $< -o $@
+
 $(B)/libnerkit.a: $(TAG_OBJ)
 	rm -f $@ && ar rcs $@ $^
 $(B)/libnerkit-train.a: $(TRAIN_OBJ)

@@ -58,6 +58,11 @@ static void usage(FILE *f)
           "      --dict-case MODE, --dict-normalize LIST, --dict-duplicates P\n"
           "                        for lists compiled on the fly, as nerkit-dict's\n"
           "                        --case, --normalize and --duplicates\n"
+          "      --own-cache       keep the sums of the tokens seen in this process's own\n"
+          "                        memory; by default the nerkit-tag processes tagging\n"
+          "                        with one model file share them (POSIX shared memory,\n"
+          "                        removed when the last of them ends), as they share the\n"
+          "                        model; the tags are the same either way\n"
           "  -q, --quiet           no progress on stderr\n"
           "      --token-col N, --label-col N, --tab\n"
           "                        CoNLL input columns, as in nerkit-train\n"
@@ -124,8 +129,8 @@ int main(int argc, char **argv)
      * malloc keeps those of a thread in an arena of its own: given their own
      * mapping from 16 KB, the pages a buffer never touches cost nothing and
      * a freed one goes back to the system. Each process holds that memory
-     * alone (the model it shares): 3.1 MB less of it on the news than with
-     * malloc's own threshold, the same speed. */
+     * alone (the model and the token cache it shares): 3.1 MB less of it
+     * on the news than with malloc's own threshold, the same speed. */
     mallopt(M_MMAP_THRESHOLD, 16 * 1024);
     static const char *const inputs[] = {"text", "lines", "jsonl", "conll"};
     static const char *const outputs[] = {"jsonl", "conll", "inline", "tsv"};
@@ -137,7 +142,7 @@ int main(int argc, char **argv)
     nerkit_reader_opts_init(&ro);
     int quiet = 0, out_given = 0;
     enum { O_TOK = 256, O_LAB, O_TAB, O_SCHEME, O_BYTES, O_KEEP, O_MAXDOC, O_CONF, O_NBEST,
-           O_DICT, O_POLICY, O_DCASE, O_DNORM, O_DDUPS };
+           O_DICT, O_POLICY, O_DCASE, O_DNORM, O_DDUPS, O_OWN };
     static const char *const policies[] = {"override", "fill", "only"};
     const char *dict_paths[NERKIT_DICTS_MAX]; /* on the stack: usage errors exit early */
     size_t ndicts = 0;
@@ -155,7 +160,7 @@ int main(int argc, char **argv)
         {"dict", required_argument, 0, O_DICT},     {"dict-policy", required_argument, 0, O_POLICY},
         {"dict-case", required_argument, 0, O_DCASE},
         {"dict-normalize", required_argument, 0, O_DNORM},
-        {"dict-duplicates", required_argument, 0, O_DDUPS},
+        {"dict-duplicates", required_argument, 0, O_DDUPS}, {"own-cache", no_argument, 0, O_OWN},
         {"help", no_argument, 0, 'h'},              {0, 0, 0, 0}};
     cli_args a;
     cli_start(&a, "nerkit-tag", longopts, "m:i:f:j:qh", (const int[]){O_DICT, 0});
@@ -210,6 +215,7 @@ int main(int argc, char **argv)
                 cli_usage_error(&a, "--dict-%s: %s", name, derr.message);
             break;
         }
+        case O_OWN: break; /* a.seen says it */
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -285,6 +291,10 @@ int main(int argc, char **argv)
         nerkit_model_free(m);
         return usage || (!failed && err.code == NERKIT_ERR_ARG) ? 2 : 1;
     }
+    /* without shared memory (none mounted, or full), each tagger has a
+     * cache of its own: the same tags, more memory */
+    if (!a.seen[O_OWN])
+        nerkit_model_share_tokens(m, NULL);
     int rc = 0;
     if (o.input == NERKIT_INPUT_CONLL) {
         nerkit_tagger *t = nerkit_tagger_new(m, &err);

@@ -290,6 +290,17 @@ typedef struct nerkit_tagger nerkit_tagger;
 nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err);
 void nerkit_tagger_free(nerkit_tagger *t);
 
+/* A tagger keeps what each distinct token brings to its window in a cache
+ * of its own, 6 MB when full. With this call, the taggers of m share one,
+ * which every process tagging with the same model file (and the same build
+ * of nerkit, as the same user) shares too: POSIX shared memory named after
+ * the model, removed when the last of them is done. Tags are the same
+ * either way; each process then holds one copy of the cache, as it holds
+ * the model. Call it before making taggers of m. Fails, leaving m as it
+ * was, for a model not read from a file or when shared memory cannot be
+ * had (nerkit-tag then tags with caches of their own). */
+int nerkit_model_share_tokens(nerkit_model *m, nerkit_error *err);
+
 /* A document: ntokens tokens (UTF-8, not NUL-terminated) cut into sentences
  * of sentence_len[0..nsentences-1] tokens. A sentence is the unit of
  * decoding; the document is the context for document-level features. */

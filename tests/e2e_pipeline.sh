@@ -66,4 +66,22 @@ done
 printf '{"text":"Paris.","n":[0,-0,0.5,-0e+1,10,1E5]}\n' > "$tmp/num.jsonl"
 check "valid JSON numbers pass through" grep -q '"n":\[0,-0,0.5,-0e+1,10,1E5\]' <("$TAG" -m $M -i jsonl "$tmp/num.jsonl")
 
+
+# Taggers of one model share the sums of the tokens they have seen (POSIX
+# shared memory, by default): three at once, two and one threads, tag as a
+# tagger with a cache of its own does, byte for byte, and the shared object
+# is gone once the last of them ends
+for k in $(seq 300); do printf 'Angela Merkel met Tok%d in Paris on Monday.\n\nWord%d Smith of ACME said so.\n\n' "$k" "$k"; done > "$tmp/share.txt"
+"$TAG" -q -m $M --own-cache "$tmp/share.txt" > "$tmp/own.jsonl"
+before=$(ls /dev/shm 2> /dev/null | grep -c "^nerkit-tokens-$(id -u)-")
+"$TAG" -q -m $M -j 2 "$tmp/share.txt" > "$tmp/s1.jsonl" & p1=$!
+"$TAG" -q -m $M -j 2 "$tmp/share.txt" > "$tmp/s2.jsonl" & p2=$!
+"$TAG" -q -m $M -j 1 "$tmp/share.txt" > "$tmp/s3.jsonl" & p3=$!
+wait $p1 $p2 $p3
+cmp -s "$tmp/own.jsonl" "$tmp/s1.jsonl" && cmp -s "$tmp/own.jsonl" "$tmp/s2.jsonl" &&
+    cmp -s "$tmp/own.jsonl" "$tmp/s3.jsonl" && ok "a shared token cache: the same output as a cache of its own" ||
+    bad "a shared token cache: the same output as a cache of its own"
+check "a shared token cache: gone when the last tagger ends" \
+    test "$(ls /dev/shm 2> /dev/null | grep -c "^nerkit-tokens-$(id -u)-")" -le "$before"
+
 finish e2e_pipeline

@@ -15,6 +15,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <linux/fs.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
@@ -1252,6 +1253,117 @@ static void test_int8_rows(void **state)
     nerkit_model_free(p);
 }
 
+/* ---------------------------------------- the token cache, shared */
+
+typedef struct {
+    const nerkit_model *m;
+    const nerkit_document *doc;
+    float *em; /* the scores of the last of three passes */
+    int rc;
+} score_job;
+
+static void *score_thrice(void *arg)
+{
+    score_job *j = arg;
+    nerkit_error err = {0};
+    nerkit_tagger *t = nerkit_tagger_new(j->m, &err);
+    const float *em = NULL;
+    j->rc = t ? NERKIT_OK : err.code;
+    for (int pass = 0; pass < 3 && !j->rc; pass++)
+        j->rc = nk_tagger_score(t, j->doc, &em, &err);
+    if (!j->rc)
+        memcpy(j->em, em, j->doc->ntokens * j->m->nlabels * sizeof *em);
+    nerkit_tagger_free(t);
+    return NULL;
+}
+
+/* Taggers of two loads of one model file (as two processes would be), on
+ * three threads at once, share one cache: every score is the same, bit for
+ * bit, as a tagger's own cache gives, with more distinct tokens than the
+ * cache holds, so that ways are taken from under the others. The cache is
+ * removed when the last model using it is freed; an object of its name
+ * that is not one is refused, and the tagger keeps a cache of its own. */
+static void test_shared_token_cache(void **state)
+{
+    fixture *fx = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/shared.nerkit", fx->dir);
+    spit(path, fx->bytes, fx->len);
+    nerkit_error err = {0};
+    nerkit_model *own = nerkit_model_load(path, &err), *m1 = nerkit_model_load(path, &err),
+                 *m2 = nerkit_model_load(path, &err);
+    assert_true(own && m1 && m2);
+    assert_int_equal(nerkit_model_share_tokens(m1, &err), NERKIT_OK);
+    assert_int_equal(nerkit_model_share_tokens(m2, &err), NERKIT_OK);
+    /* both in one object, under /dev/shm where Linux keeps them */
+    assert_string_equal(nk_tokcache_name(m1->tokens), nk_tokcache_name(m2->tokens));
+    char shm[300];
+    snprintf(shm, sizeof shm, "/dev/shm%s", nk_tokcache_name(m1->tokens));
+    /* a model built in memory has no file to name a cache after */
+    assert_int_equal(nerkit_model_share_tokens(fx->model, &err), NERKIT_ERR_ARG);
+
+    static const char *const words[] = {"John", "Smith", "visited", "Paris", "the", "a", "."};
+    const size_t V = 3 * NK_TOKEN_SETS * NK_TOKEN_WAYS / 2, N = 2 * V;
+    char (*text)[16] = malloc(V * sizeof *text);
+    const char **tok = malloc(N * sizeof *tok);
+    size_t *len = malloc(N * sizeof *len), *sl = malloc(N / 16 * sizeof *sl);
+    assert_true(text && tok && len && sl);
+    for (size_t w = 0; w < V; w++)
+        snprintf(text[w], sizeof *text, w % 2 ? "Tok%zu" : "tok%zu", w);
+    for (size_t i = 0; i < N; i++) {
+        tok[i] = i % 3 ? words[i % 7] : text[(i * 7919) % V];
+        len[i] = strlen(tok[i]);
+    }
+    for (size_t k = 0; k < N / 16; k++)
+        sl[k] = 16;
+    nerkit_document doc = {tok, len, N, sl, N / 16};
+    const size_t L = own->nlabels;
+    score_job jobs[4] = {{own, &doc, NULL, 0}, {m1, &doc, NULL, 0}, {m1, &doc, NULL, 0},
+                         {m2, &doc, NULL, 0}};
+    for (int k = 0; k < 4; k++)
+        assert_non_null(jobs[k].em = malloc(N * L * sizeof(float)));
+    score_thrice(&jobs[0]);
+    pthread_t th[3];
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(pthread_create(&th[k], NULL, score_thrice, &jobs[k + 1]), 0);
+    for (int k = 0; k < 3; k++)
+        pthread_join(th[k], NULL);
+    for (int k = 0; k < 4; k++) {
+        assert_int_equal(jobs[k].rc, NERKIT_OK);
+        if (memcmp(jobs[k].em, jobs[0].em, N * L * sizeof(float)) != 0)
+            fail_msg("tagger %d: scores differ from those of a cache of its own", k);
+    }
+    nerkit_model_free(m1);
+    assert_int_equal(access(shm, F_OK), 0); /* m2 still uses it */
+    nerkit_model_free(m2);
+    assert_int_not_equal(access(shm, F_OK), 0);
+
+    /* an object of its name that is not this cache */
+    int fd = open(shm, O_CREAT | O_WRONLY | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "not it", 6), 6);
+    close(fd);
+    nerkit_model *m3 = nerkit_model_load(path, &err);
+    assert_non_null(m3);
+    assert_int_equal(nerkit_model_share_tokens(m3, &err), NERKIT_ERR_IO);
+    if (!strstr(err.message, "not this cache"))
+        fail_msg("%s", err.message);
+    jobs[1].m = m3;
+    score_thrice(&jobs[1]);
+    assert_int_equal(jobs[1].rc, NERKIT_OK);
+    assert_memory_equal(jobs[1].em, jobs[0].em, N * L * sizeof(float));
+    unlink(shm);
+    nerkit_model_free(m3);
+    nerkit_model_free(own);
+    for (int k = 0; k < 4; k++)
+        free(jobs[k].em);
+    free(text);
+    free(tok);
+    free(len);
+    free(sl);
+    unlink(path);
+}
+
 /* ------------------------------------------------------- the token cache */
 
 /* The tagger sums what each distinct token brings to its window once and
@@ -1418,6 +1530,7 @@ int main(void)
         cmocka_unit_test(test_scale_codes),
         cmocka_unit_test(test_int8_rows),
         cmocka_unit_test(test_token_cache),
+        cmocka_unit_test(test_shared_token_cache),
         cmocka_unit_test(test_probability_scale),
         cmocka_unit_test(test_header_layout),
         cmocka_unit_test(test_empty_and_short),

@@ -493,6 +493,11 @@ struct nerkit_model {
     size_t map_len;
     bool map_heap;      /* map is a heap copy (a model loaded from a buffer) */
     bool rows_borrowed; /* present and the rows are in map */
+    /* the file's payload checksum and length, 0 for a model not read from
+     * one: what names the token cache its taggers may share */
+    uint32_t file_crc;
+    uint64_t file_len;
+    struct nk_tokcache *tokens; /* that cache, once nerkit_model_share_tokens made it */
 };
 
 /* A set of feature slots as a bitmap (present) plus the count of set bits
@@ -568,6 +573,24 @@ static inline size_t nk_token_set(uint64_t key, size_t sets)
 {
     return (size_t)(key >> 1) & (sets - 1);
 }
+
+/* The cache itself (tokcache.c): a tagger's own (nk_tokcache_new), or one
+ * that the taggers of every process tagging with the same model file and
+ * build share (nk_tokcache_shared: the model must have been read from a
+ * file). An entry is NK_WINDOW rows of the model's format. */
+typedef struct nk_tokcache nk_tokcache;
+nk_tokcache *nk_tokcache_new(const nerkit_model *m, nerkit_error *err);
+nk_tokcache *nk_tokcache_shared(const nerkit_model *m, nerkit_error *err);
+void nk_tokcache_free(nk_tokcache *c);
+/* Copies key's entry to dst; false when the cache has none. */
+bool nk_tokcache_get(const nk_tokcache *c, uint64_t key, void *dst);
+/* Keeps src as key's entry, in place of another of its set, unless a
+ * writer has that way at the moment. */
+void nk_tokcache_put(nk_tokcache *c, uint64_t key, const void *src);
+void nk_tokcache_prefetch(const nk_tokcache *c, uint64_t key);
+/* The shared memory object's name ("/nerkit-tokens-..."), NULL for a
+ * tagger's own cache. */
+const char *nk_tokcache_name(const nk_tokcache *c);
 
 /* Scores every token of doc against every label: *em receives doc->ntokens
  * x L emission scores from the tagger's model, valid until the tagger's next

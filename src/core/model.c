@@ -98,6 +98,7 @@ void nerkit_model_free(nerkit_model *m)
     nk_lexicon_free(&m->lex);
     nk_phrases_free(&m->gaz);
     free(m->dense);
+    nk_tokcache_free(m->tokens);
     if (m->map_heap)
         free(m->map);
     else if (m->map)
@@ -263,3 +264,11 @@ const char *nerkit_model_type(const nerkit_model *m, size_t t) { return m->types
 const char *nerkit_model_algorithm(const nerkit_model *m) { return m->algorithm; }
 nerkit_scheme nerkit_model_scheme(const nerkit_model *m) { return m->scheme; }
 uint32_t nerkit_model_features(const nerkit_model *m) { return m->feat.groups; }
+
+int nerkit_model_share_tokens(nerkit_model *m, nerkit_error *err)
+{
+    if (m->tokens)
+        return NERKIT_OK;
+    m->tokens = nk_tokcache_shared(m, err);
+    return m->tokens ? NERKIT_OK : (err ? err->code : NERKIT_ERR_IO);
+}

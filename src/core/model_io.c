@@ -901,7 +901,10 @@ static nerkit_model *load(void *buf, size_t len, bool heap, const char *name, ne
         !find_sections(payload, &sec, "model", name, err)) {
         sec.version = nk_le32((const unsigned char *)buf + 8);
         sec.kind = "model";
-        m = build(&sec, name, err);
+        if ((m = build(&sec, name, err))) {
+            m->file_crc = nk_le32((const unsigned char *)buf + 24);
+            m->file_len = len;
+        }
     }
     keep_or_release(m, buf, len, heap);
     return m;

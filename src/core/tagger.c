@@ -8,15 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The cache of tokens' sums (below): at 17 labels, 5 x 18 bytes a token
- * with rows of bytes, 5.9 MB for 65536 tokens (touched as they come). It is
- * memory each process has alone, where the model is shared; on the
- * unlabelled corpora (raw text, 6.2 M tokens), 65536 tokens tag 12%
- * faster than 16384, and 32768 9%. Its sets are as many as fit in
- * CACHE_BYTES, at most NK_TOKEN_SETS: a model of many labels has fewer. */
-#define WAYS NK_TOKEN_WAYS
-#define CACHE_BYTES ((size_t)8 << 20)
-
+/* The cache of tokens' sums (below, and tokcache.c): on the unlabelled
+ * corpora (raw text, 6.2 M tokens), 65,536 tokens tag 12% faster than
+ * 16,384, and 32,768 9%. It is memory each process holds alone, unless the
+ * model shares it (nerkit_model_share_tokens). */
 struct nerkit_tagger {
     const nerkit_model *m;
     nk_featbuf fb;
@@ -34,11 +29,10 @@ struct nerkit_tagger {
      * a cache by the token's hash. Most tokens of a text are frequent
      * words, so a token costs the rows of its few context features and
      * five cached rows, where it cost some fifty rows. */
-    size_t sets;      /* a power of two */
-    uint64_t *key;    /* sets x WAYS keys, 0 for none */
-    char *sums;       /* sets x WAYS x NK_WINDOW rows */
-    uint8_t *next;    /* sets: the way a set gives up next */
-    char *spill;      /* NK_WINDOW x NK_WINDOW rows: a window's tokens whose set the window fills */
+    nk_tokcache *cache; /* the model's, when it shares one, else own */
+    nk_tokcache *own;
+    char *ring;       /* NK_WINDOW entries: the window's tokens', copied from the cache */
+    size_t entry;     /* bytes of an entry, in whole 8-byte words */
     char *edge;       /* NK_WINDOW rows: what a place beyond the sentence brings */
     float *acc;       /* NK_WINDOW x L sums */
     uint32_t *wslots; /* NK_MAX_WORD_FEATURES */
@@ -63,13 +57,9 @@ nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
     t->m = m;
     t->prep = nk_alloc(nk_viterbi_prep_size(&m->lat), sizeof *t->prep, err);
     t->rows = nk_alloc(NK_MAX_CONTEXT_FEATURES + NK_WINDOW, sizeof *t->rows, err);
-    t->sets = NK_TOKEN_SETS;
-    while (t->sets > 1 && t->sets * WAYS * NK_WINDOW * row > CACHE_BYTES)
-        t->sets /= 2;
-    t->key = nk_alloc(t->sets * WAYS, sizeof *t->key, err);
-    t->sums = nk_alloc(t->sets * WAYS * NK_WINDOW, row, err);
-    t->next = nk_alloc(t->sets, 1, err);
-    t->spill = nk_alloc(NK_WINDOW * NK_WINDOW, row, err);
+    t->cache = m->tokens ? m->tokens : (t->own = nk_tokcache_new(m, err));
+    t->entry = (NK_WINDOW * row + 7) / 8 * 8;
+    t->ring = nk_alloc(NK_WINDOW, t->entry, err);
     t->edge = nk_alloc(NK_WINDOW, row, err);
     t->acc = nk_alloc(NK_WINDOW * L, sizeof *t->acc, err);
     t->wslots = nk_alloc(NK_MAX_WORD_FEATURES, sizeof *t->wslots, err);
@@ -77,7 +67,7 @@ nerkit_tagger *nerkit_tagger_new(const nerkit_model *m, nerkit_error *err)
     t->x = nk_alloc(m->lex.dim + 1, sizeof *t->x, err);
     t->tmp = nk_alloc(NK_WINDOW * L, sizeof *t->tmp, err);
     t->dense = nk_alloc(NK_WINDOW * L, sizeof *t->dense, err);
-    if (!t->prep || !t->rows || !t->key || !t->sums || !t->next || !t->spill || !t->edge || !t->acc ||
+    if (!t->prep || !t->rows || !t->cache || !t->ring || !t->edge || !t->acc ||
         !t->wslots || !t->wrows || !t->x || !t->tmp || !t->dense) {
         nerkit_tagger_free(t);
         return NULL;
@@ -94,10 +84,8 @@ void nerkit_tagger_free(nerkit_tagger *t)
     if (t->scratch)
         t->drop(t->scratch);
     free(t->em);
-    free(t->key);
-    free(t->sums);
-    free(t->next);
-    free(t->spill);
+    nk_tokcache_free(t->own);
+    free(t->ring);
     free(t->edge);
     free(t->acc);
     free(t->wslots);
@@ -178,33 +166,15 @@ static void token_sums(nerkit_tagger *t, long j, char *dst)
     }
 }
 
-/* The cache entry of token j of the document, with key k, filled when
- * new. The other tokens of the window (keys, n of them) keep their
- * entries: when all of the set's are theirs, the token is summed aside,
- * into spill. */
-static const char *token_entry(nerkit_tagger *t, long j, uint64_t k, const uint64_t *keys,
-                               size_t n, char *spill)
+/* Token j of the document's entry, with key k, into dst: from the cache,
+ * or summed and put there. It is a copy, so that no other tagger (nor
+ * process) changes it while the window reads it. */
+static void token_entry(nerkit_tagger *t, long j, uint64_t k, char *dst)
 {
-    const size_t entry = NK_WINDOW * nk_row_bytes(t->m), set = nk_token_set(k, t->sets);
-    uint64_t *key = t->key + set * WAYS;
-    for (size_t w = 0; w < WAYS; w++)
-        if (key[w] == k)
-            return t->sums + (set * WAYS + w) * entry;
-    for (size_t tries = 0; tries < WAYS; tries++) {
-        size_t w = t->next[set];
-        t->next[set] = (uint8_t)((w + 1) % WAYS);
-        bool held = false;
-        for (size_t p = 0; p < n; p++)
-            held |= keys[p] == key[w];
-        if (held)
-            continue;
-        char *e = t->sums + (set * WAYS + w) * entry;
-        token_sums(t, j, e);
-        key[w] = k;
-        return e;
-    }
-    token_sums(t, j, spill);
-    return spill;
+    if (nk_tokcache_get(t->cache, k, dst))
+        return;
+    token_sums(t, j, dst);
+    nk_tokcache_put(t->cache, k, dst);
 }
 
 /* How far ahead of its use a token's cache set is fetched: its keys are
@@ -216,45 +186,35 @@ static const char *token_entry(nerkit_tagger *t, long j, uint64_t k, const uint6
  * are scattered over tables too big for L2 cache, so the sum is bound by
  * memory latency: first find every row of the token (independent loads
  * the CPU overlaps) and prefetch it, then add. Each token's cache entry is
- * looked up once, when it enters the window, and kept in a ring of the
- * window's entries (slot j % NK_WINDOW) until it leaves. */
+ * looked up once, when it enters the window, and copied to a ring of the
+ * window's entries (slot j % NK_WINDOW) that it is read from until it
+ * leaves. */
 static void emissions(nerkit_tagger *t, const nerkit_document *doc)
 {
     const nerkit_model *m = t->m;
     const nk_featbuf *fb = &t->fb;
-    const size_t L = m->nlabels, stride = nk_row_bytes(m), entry = NK_WINDOW * stride;
+    const size_t L = m->nlabels, stride = nk_row_bytes(m), entry = t->entry;
     const void **rows = t->rows;
     token_sums(t, -1, t->edge);
     size_t first = 0;
     for (size_t s = 0; s < doc->nsentences; first += doc->sentence_len[s++]) {
         const size_t n = doc->sentence_len[s];
-        const char *ring[NK_WINDOW];
-        uint64_t keys[NK_WINDOW];
-        /* token j enters the window of token j - 2; the four before it are
-         * the others the window holds */
+        /* token j enters the window of token j - 2 */
         for (size_t j = 0; j < n + 2; j++) {
-            if (j + KEY_AHEAD < n) {
-                uint64_t k = nk_token_key(fb->h_word[first + j + KEY_AHEAD], fb->cs);
-                __builtin_prefetch(t->key + nk_token_set(k, t->sets) * WAYS);
-            }
-            if (j < n) {
-                const size_t r = j % NK_WINDOW, held = j < NK_WINDOW - 1 ? j : NK_WINDOW - 1;
-                uint64_t others[NK_WINDOW];
-                for (size_t p = 0; p < held; p++)
-                    others[p] = keys[(j - 1 - p) % NK_WINDOW];
-                keys[r] = nk_token_key(fb->h_word[first + j], fb->cs);
-                ring[r] = token_entry(t, (long)(first + j), keys[r], others, held,
-                                      t->spill + r * entry);
-                __builtin_prefetch(ring[r]);
-                __builtin_prefetch(ring[r] + entry - 1);
-            }
+            if (j + KEY_AHEAD < n)
+                nk_tokcache_prefetch(t->cache,
+                                     nk_token_key(fb->h_word[first + j + KEY_AHEAD], fb->cs));
+            if (j < n)
+                token_entry(t, (long)(first + j), nk_token_key(fb->h_word[first + j], fb->cs),
+                            t->ring + j % NK_WINDOW * entry);
             if (j < 2)
                 continue;
             const size_t i = j - 2, a = fb->start[first + i];
             size_t nr = find_rows(m, fb->slots + a, fb->start[first + i + 1] - a, rows);
             for (int d = -2; d <= 2; d++) {
                 const long at = (long)i + d;
-                const char *e = at >= 0 && at < (long)n ? ring[(size_t)at % NK_WINDOW] : t->edge;
+                const char *e = at >= 0 && at < (long)n ? t->ring + (size_t)at % NK_WINDOW * entry
+                                                        : t->edge;
                 rows[nr++] = e + (size_t)(d + 2) * stride;
             }
             float *e = t->em + (first + i) * L;
