@@ -66,13 +66,19 @@ const char *fz_file(const void *data, size_t len)
     return path;
 }
 
+static char scratch[64];
+
+static void remove_scratch(void) { unlink(scratch); }
+
 const char *fz_scratch_path(void)
 {
-    static char path[64];
-    if (!path[0])
-        snprintf(path, sizeof path, "%s/nerkit-fuzz-%d",
+    /* removed when the fuzzer exits: each run left one behind */
+    if (!scratch[0]) {
+        snprintf(scratch, sizeof scratch, "%s/nerkit-fuzz-%d",
                  access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp", (int)getpid());
-    return path;
+        atexit(remove_scratch);
+    }
+    return scratch;
 }
 
 void fz_tag_document(const nerkit_document *doc)
