@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <linux/fs.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1299,6 +1300,9 @@ static void test_shared_token_cache(void **state)
     assert_string_equal(nk_tokcache_name(m1->tokens), nk_tokcache_name(m2->tokens));
     char shm[300];
     snprintf(shm, sizeof shm, "/dev/shm%s", nk_tokcache_name(m1->tokens));
+    struct stat sst;
+    assert_int_equal(stat(shm, &sst), 0);
+    const size_t shm_len = (size_t)sst.st_size;
     /* a model built in memory has no file to name a cache after */
     assert_int_equal(nerkit_model_share_tokens(fx->model, &err), NERKIT_ERR_ARG);
 
@@ -1338,22 +1342,37 @@ static void test_shared_token_cache(void **state)
     nerkit_model_free(m2);
     assert_int_not_equal(access(shm, F_OK), 0);
 
-    /* an object of its name that is not this cache */
-    int fd = open(shm, O_CREAT | O_WRONLY | O_EXCL, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(write(fd, "not it", 6), 6);
-    close(fd);
-    nerkit_model *m3 = nerkit_model_load(path, &err);
-    assert_non_null(m3);
-    assert_int_equal(nerkit_model_share_tokens(m3, &err), NERKIT_ERR_IO);
-    if (!strstr(err.message, "not this cache"))
-        fail_msg("%s", err.message);
-    jobs[1].m = m3;
-    score_thrice(&jobs[1]);
-    assert_int_equal(jobs[1].rc, NERKIT_OK);
-    assert_memory_equal(jobs[1].em, jobs[0].em, N * L * sizeof(float));
-    unlink(shm);
-    nerkit_model_free(m3);
+    /* Objects of its name that are not this cache: one of the right size
+     * whose head is another's (every other way is a copy of a real cache
+     * would be taken for entries), and one of another size. In use (a
+     * process holds its lock), it is refused, and the tagger keeps a cache
+     * of its own; unused, it is removed and made again. */
+    for (int size = 0; size < 2; size++) {
+        int fd = open(shm, O_CREAT | O_RDWR | O_EXCL, 0600);
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, size ? 7 : (off_t)shm_len), 0);
+        assert_int_equal(pwrite(fd, "NKTOKEN1 another head", 21, 0), 21);
+        assert_int_equal(flock(fd, LOCK_SH), 0);
+        nerkit_model *m3 = nerkit_model_load(path, &err);
+        assert_non_null(m3);
+        assert_int_equal(nerkit_model_share_tokens(m3, &err), NERKIT_ERR_IO);
+        if (!strstr(err.message, "not this cache, and is in use"))
+            fail_msg("%s", err.message);
+        jobs[1].m = m3;
+        score_thrice(&jobs[1]);
+        assert_int_equal(jobs[1].rc, NERKIT_OK);
+        assert_memory_equal(jobs[1].em, jobs[0].em, N * L * sizeof(float));
+        nerkit_model_free(m3);
+        close(fd); /* unused now */
+        m3 = nerkit_model_load(path, &err);
+        assert_int_equal(nerkit_model_share_tokens(m3, &err), NERKIT_OK);
+        struct stat st;
+        assert_int_equal(stat(shm, &st), 0);
+        assert_int_equal((size_t)st.st_size, shm_len);
+        nerkit_model_free(m3);
+        assert_int_not_equal(access(shm, F_OK), 0);
+    }
+
     nerkit_model_free(own);
     for (int k = 0; k < 4; k++)
         free(jobs[k].em);

@@ -442,6 +442,10 @@ void nk_dense_scores_plain(const float *x, size_t T, size_t K, const float *w, s
  * y], with scratch x (dim floats) and tmp (NK_WINDOW * L); false when the
  * word has no vector. */
 bool nk_dense_word(const nerkit_model *m, uint32_t w, float *x, float *tmp, float *out);
+/* tmp[y * NK_WINDOW + d] = the dense weights of label y at window place d
+ * times x (lex.dim floats): one cblas_sgemv, whose kernel the BLAS picks
+ * for the CPU at run time, and whose last bits may differ with it. */
+void nk_dense_project(const nerkit_model *m, const float *x, float *tmp);
 
 /* ---- the model (model.c, model_io.c) */
 

@@ -65,15 +65,20 @@ void nk_dense_scores(const float *x, size_t T, size_t K, const float *w, size_t 
                 x, (blasint)K, w, (blasint)K, 1.0f, em, (blasint)L);
 }
 
+void nk_dense_project(const nerkit_model *m, const float *x, float *tmp)
+{
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)(m->nlabels * NK_WINDOW),
+                (blasint)m->lex.dim, 1.0f, m->dense, (blasint)m->lex.dim, x, 1, 0.0f, tmp, 1);
+}
+
 bool nk_dense_word(const nerkit_model *m, uint32_t w, float *x, float *tmp, float *out)
 {
-    const size_t D = m->lex.dim, L = m->nlabels;
+    const size_t L = m->nlabels;
     if (!nk_lexicon_vector(&m->lex, w, x))
         return false;
     /* W's rows are (label, position) pairs of D weights: one product gives
      * tmp[y * NK_WINDOW + d], which the tagger wants position by position */
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, (blasint)(L * NK_WINDOW), (blasint)D, 1.0f, m->dense,
-                (blasint)D, x, 1, 0.0f, tmp, 1);
+    nk_dense_project(m, x, tmp);
     for (size_t d = 0; d < NK_WINDOW; d++)
         for (size_t y = 0; y < L; y++)
             out[d * L + y] = tmp[y * NK_WINDOW + d];

@@ -116,65 +116,147 @@ static uint64_t mix(uint64_t h, uint64_t v)
     return h;
 }
 
+/* A 64-bit digest of the whole model file, four words at a time: the
+ * CRC-32 of its header is easily matched by another model of the same
+ * length, whose entries would then be taken for this one's. */
+static uint64_t digest(const unsigned char *p, size_t n)
+{
+    uint64_t h[4] = {0x9E3779B97F4A7C15ull, 0xC2B2AE3D27D4EB4Full, 0x165667B19E3779F9ull, n};
+    size_t i = 0;
+    for (; i + 32 <= n; i += 32)
+        for (int k = 0; k < 4; k++) {
+            uint64_t w;
+            memcpy(&w, p + i + 8 * k, 8);
+            h[k] = (h[k] ^ w) * 0xFF51AFD7ED558CCDull;
+            h[k] ^= h[k] >> 32;
+        }
+    uint64_t r = 0xCBF29CE484222325ull;
+    for (int k = 0; k < 4; k++)
+        r = mix(r, h[k]);
+    for (; i < n; i++)
+        r = mix(r, p[i]);
+    return r;
+}
+
+/* The bits of this process's word-vector product for a fixed input. The
+ * BLAS picks its kernel for the CPU (and a library may be swapped), and
+ * kernels may round the dense scores of an entry differently: processes
+ * whose products differ name different objects. */
+static uint64_t blas_probe(const nerkit_model *m, nerkit_error *err)
+{
+    if (!m->dense)
+        return 0;
+    const size_t D = m->lex.dim, R = m->nlabels * NK_WINDOW;
+    float *x = nk_alloc(D, sizeof *x, err), *y = nk_alloc(R, sizeof *y, err);
+    uint64_t h = 0, state = 0x2545F4914F6CDD1Dull;
+    if (x && y) {
+        for (size_t k = 0; k < D; k++) {
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            x[k] = (float)((int)(state >> 40) - (1 << 23)) / (float)(1 << 23);
+        }
+        nk_dense_project(m, x, y);
+        for (size_t r = 0; r < R; r++) {
+            uint32_t bits;
+            memcpy(&bits, &y[r], 4);
+            h = mix(h, bits);
+        }
+    }
+    free(x);
+    free(y);
+    return h;
+}
+
+/* Opens the object, or creates it: the one process that creates it (with
+ * O_EXCL) sizes it and writes its head under an exclusive lock, and every
+ * other waits on that lock, then checks the head and never writes it; so
+ * an object that is not this cache, whoever made it, is never taken for
+ * it. An object left half made by a process that died, or not this
+ * cache, is removed when no process is using it (nobody holds its lock),
+ * and made again. */
+static const char *open_shared(nk_tokcache *c, const head *want)
+{
+    struct stat st;
+    for (int tries = 0; tries < 100; tries++) {
+        c->fd = shm_open(c->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (c->fd >= 0) {
+            int e = flock(c->fd, LOCK_EX) ? errno : posix_fallocate(c->fd, 0, (off_t)c->map_len);
+            if (!e && (c->map = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd,
+                                     0)) == MAP_FAILED) {
+                c->map = NULL;
+                e = errno;
+            }
+            if (e) {
+                shm_unlink(c->name);
+                return strerror(e);
+            }
+            /* reserved above: a page the file system could not give later
+             * would be a SIGBUS at the write that touches it */
+            memcpy(c->map, want, sizeof *want);
+            return flock(c->fd, LOCK_SH) ? strerror(errno) : NULL;
+        }
+        if (errno != EEXIST)
+            return strerror(errno);
+        c->fd = shm_open(c->name, O_RDWR | O_CLOEXEC, 0);
+        if (c->fd < 0 && errno == ENOENT)
+            continue; /* removed meanwhile */
+        if (c->fd < 0 || flock(c->fd, LOCK_SH) != 0 || fstat(c->fd, &st) != 0)
+            return strerror(errno);
+        if (st.st_uid != getuid() || (st.st_mode & 077))
+            return "an object of that name that another user may write is there";
+        bool ok = (size_t)st.st_size == c->map_len && st.st_nlink > 0;
+        if (ok) {
+            c->map = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
+            if (c->map == MAP_FAILED) {
+                c->map = NULL;
+                return strerror(errno);
+            }
+            if (memcmp(c->map, want, sizeof *want) == 0)
+                return NULL;
+            munmap(c->map, c->map_len);
+            c->map = NULL;
+        }
+        /* Empty: its creator has not locked it yet (or died before it
+         * did). Not this cache, or empty for long: removed when nobody uses
+         * it, else waited for. Removed between the open and the lock: made
+         * again. */
+        bool young = st.st_size == 0 && tries < 20;
+        if (!young && st.st_nlink > 0 && flock(c->fd, LOCK_UN) == 0 &&
+            flock(c->fd, LOCK_EX | LOCK_NB) == 0)
+            shm_unlink(c->name);
+        close(c->fd);
+        c->fd = -1;
+        if (young || tries > 20)
+            usleep(1000);
+    }
+    return "an object of that name is not this cache, and is in use";
+}
+
 nk_tokcache *nk_tokcache_shared(const nerkit_model *m, nerkit_error *err)
 {
-    if (!m->file_len)
+    if (!m->file_len || !m->map)
         return nk_fail_null(err, NERKIT_ERR_ARG,
                             "only a model read from a file can share its token cache");
     nk_tokcache *c = nk_alloc(1, sizeof *c, err);
     if (!c)
         return NULL;
     layout(c, m);
-    uint64_t id = 0xCBF29CE484222325ull;
-    id = mix(id, m->file_crc);
-    id = mix(id, m->file_len);
+    uint64_t id = mix(0xCBF29CE484222325ull, digest(m->map, m->map_len));
     id = mix(id, (uint64_t)NK_SOURCE_ID);
+    id = mix(id, blas_probe(m, err));
     id = mix(id, c->sets);
     id = mix(id, c->way_bytes);
     snprintf(c->name, sizeof c->name, "/nerkit-tokens-%lu-%016llx", (unsigned long)getuid(),
              (unsigned long long)id);
-    const size_t body = c->sets * NK_TOKEN_WAYS * c->way_bytes + c->sets;
-    c->map_len = HEAD_BYTES + body;
+    c->map_len = HEAD_BYTES + c->sets * NK_TOKEN_WAYS * c->way_bytes + c->sets;
     head want = {SHM_MAGIC, id, c->sets, NK_TOKEN_WAYS, c->way_bytes};
-    const char *why = NULL;
-    struct stat st;
-    /* Every process sizes the object and writes its head, the same bytes
-     * whoever writes them, so that none waits for another to set it up.
-     * Each holds a shared lock on it while in use: the last to be done is
-     * the one that can have it exclusively, and removes it. */
-    int e = 0;
-    for (int tries = 0;; tries++) {
-        c->fd = shm_open(c->name, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (c->fd < 0 || flock(c->fd, LOCK_SH) != 0 || fstat(c->fd, &st) != 0) {
-            why = strerror(errno);
-            break;
-        }
-        /* the last user of the object removed it between our open and our
-         * lock: we would be alone in it, so take the one named now */
-        if (st.st_nlink > 0 || tries == 3)
-            break;
-        close(c->fd);
-    }
-    if (!why && (st.st_uid != getuid() || (st.st_size != 0 && (size_t)st.st_size != c->map_len)))
-        why = "an object of that name, not this cache, is there";
-    /* reserved now: a page the file system could not give later would be
-     * a SIGBUS at the write that touches it */
-    if (!why && (e = posix_fallocate(c->fd, 0, (off_t)c->map_len)) != 0)
-        why = strerror(e);
-    if (!why && pwrite(c->fd, &want, sizeof want, 0) != (ssize_t)sizeof want)
-        why = strerror(errno);
-    if (!why) {
-        c->map = mmap(NULL, c->map_len, PROT_READ | PROT_WRITE, MAP_SHARED, c->fd, 0);
-        if (c->map == MAP_FAILED) {
-            c->map = NULL;
-            why = strerror(errno);
-        } else if (memcmp(c->map, &want, sizeof want) != 0) {
-            why = "an object of that name, not this cache, is there";
-        }
-    }
+    const char *why = open_shared(c, &want);
     if (why) {
         nk_fail(err, NERKIT_ERR_IO, "shared token cache %s: %s", c->name, why);
-        nk_tokcache_free(c);
+        if (c->map)
+            munmap(c->map, c->map_len);
+        if (c->fd >= 0)
+            close(c->fd);
+        free(c);
         return NULL;
     }
     c->ways = (char *)c->map + HEAD_BYTES;
@@ -192,9 +274,13 @@ void nk_tokcache_free(nk_tokcache *c)
     } else {
         if (c->map)
             munmap(c->map, c->map_len);
-        /* the last user removes the object; one that opens it meanwhile
-         * keeps using it, unnamed */
-        if (flock(c->fd, LOCK_EX | LOCK_NB) == 0)
+        /* the last user removes the object: each lets go of its shared
+         * lock first, so that of two ending together one gets it alone; an
+         * object already removed (one that opens it meanwhile sees that and
+         * makes another) is not looked for under its name again */
+        struct stat st;
+        if (fstat(c->fd, &st) == 0 && st.st_nlink > 0 && flock(c->fd, LOCK_UN) == 0 &&
+            flock(c->fd, LOCK_EX | LOCK_NB) == 0)
             shm_unlink(c->name);
         close(c->fd);
     }
@@ -233,9 +319,11 @@ void nk_tokcache_put(nk_tokcache *c, uint64_t key, const void *src)
     way *x = way_at(c, set, w);
     uint32_t seq = __atomic_load_n(&x->seq, __ATOMIC_RELAXED);
     if ((seq & 1) ||
-        !__atomic_compare_exchange_n(&x->seq, &seq, seq + 1, false, __ATOMIC_ACQUIRE,
+        !__atomic_compare_exchange_n(&x->seq, &seq, seq + 1, false, __ATOMIC_RELAXED,
                                      __ATOMIC_RELAXED))
         return;
+    /* the odd number is seen before any of the new words (Boehm's seqlock) */
+    __atomic_thread_fence(__ATOMIC_RELEASE);
     __atomic_store_n(&x->key, key, __ATOMIC_RELAXED);
     const uint64_t *s = src;
     for (size_t k = 0; k < c->words; k++)
