@@ -292,13 +292,14 @@ void nerkit_tagger_free(nerkit_tagger *t);
 
 /* A tagger keeps what each distinct token brings to its window in a cache
  * of its own, 6 MB when full. With this call, the taggers of m share one,
- * which every process tagging with the same model file (and the same build
- * of nerkit, as the same user) shares too: POSIX shared memory named after
- * the model, removed when the last of them is done. Tags are the same
- * either way; each process then holds one copy of the cache, as it holds
- * the model. Call it before making taggers of m. Fails, leaving m as it
- * was, for a model not read from a file or when shared memory cannot be
- * had (nerkit-tag then tags with caches of their own). */
+ * which every process tagging with the same model (and the same build of
+ * nerkit and BLAS, as the same user) shares too: POSIX shared memory named
+ * after them, removed when the last of them is done. Tags are the same
+ * either way; the processes then hold one copy of the cache between them,
+ * as they do the model. Call it before making taggers of m. Fails, leaving
+ * m as it was, for a model built in memory (not read from a file or a
+ * buffer) or when shared memory cannot be had (nerkit-tag then tags with
+ * caches of their own). */
 int nerkit_model_share_tokens(nerkit_model *m, nerkit_error *err);
 
 /* A document: ntokens tokens (UTF-8, not NUL-terminated) cut into sentences
