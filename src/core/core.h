@@ -586,12 +586,9 @@ typedef struct nk_tokcache nk_tokcache;
 nk_tokcache *nk_tokcache_new(const nerkit_model *m, nerkit_error *err);
 nk_tokcache *nk_tokcache_shared(const nerkit_model *m, nerkit_error *err);
 void nk_tokcache_free(nk_tokcache *c);
-/* Copies key's entry to dst; false when the cache has none. */
-bool nk_tokcache_get(const nk_tokcache *c, uint64_t key, void *dst);
 /* Keeps src as key's entry, in place of another of its set, unless a
- * writer has that way at the moment. */
+ * writer has that way at the moment. The lookups are in tokcache.h. */
 void nk_tokcache_put(nk_tokcache *c, uint64_t key, const void *src);
-void nk_tokcache_prefetch(const nk_tokcache *c, uint64_t key);
 /* The shared memory object's name ("/nerkit-tokens-..."), NULL for a
  * tagger's own cache. */
 const char *nk_tokcache_name(const nk_tokcache *c);

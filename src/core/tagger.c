@@ -3,7 +3,7 @@
  * sentence. All scratch memory lives in the tagger and only grows, so a
  * tagger that has seen its largest document allocates nothing more.
  */
-#include "core.h"
+#include "tokcache.h"
 
 #include <stdlib.h>
 #include <string.h>

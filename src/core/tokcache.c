@@ -22,7 +22,7 @@
  * entry depends on its key, the model and the code alone, so whichever
  * process wrote it, the scores are the same.
  */
-#include "core.h"
+#include "tokcache.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -40,57 +40,42 @@
 #define NK_SOURCE_ID 0
 #endif
 
-/* One way: its sequence number, its key (0: none) and its rows, padded to
- * whole 8-byte words. */
-typedef struct {
-    uint32_t seq;
-    uint32_t unused;
-    uint64_t key;
-    uint64_t rows[];
-} way;
-
 /* The first page of a shared cache: what it is for, checked by every
  * process that maps it. */
 typedef struct {
     char magic[8];
     uint64_t id;
-    uint64_t sets, ways, way_bytes;
+    uint64_t sets, ways, words;
 } head;
 
 #define SHM_MAGIC "NKTOKEN1"
 #define HEAD_BYTES 4096
 
-struct nk_tokcache {
-    size_t sets;      /* a power of two */
-    size_t words;     /* of rows in a way: NK_WINDOW rows of the model's format, padded */
-    size_t way_bytes; /* sizeof (way) + 8 x words */
-    char *ways;       /* sets x NK_TOKEN_WAYS ways */
-    uint8_t *next;    /* sets: the way a set gives up next */
-    /* shared: the mapping, its object's name and descriptor (held with a
-     * shared lock while in use, so the last user knows to remove it) */
-    void *map;
-    size_t map_len;
-    char name[64];
-    int fd;
-};
-
 /* Its sets: as many as fit in 8 MB, at most NK_TOKEN_SETS. At 17 labels
- * a way takes 112 bytes, and 65,536 tokens 7.3 MB. */
+ * a set takes 64 + 4 x 96 bytes, and 65,536 tokens 7.3 MB. */
 #define CACHE_BYTES ((size_t)8 << 20)
+
+static size_t set_bytes(const nk_tokcache *c)
+{
+    return sizeof(nk_toktags) + NK_TOKEN_WAYS * 8 * c->words + 1;
+}
 
 static void layout(nk_tokcache *c, const nerkit_model *m)
 {
     c->words = (NK_WINDOW * nk_row_bytes(m) + 7) / 8;
-    c->way_bytes = sizeof(way) + 8 * c->words;
     c->sets = NK_TOKEN_SETS;
-    while (c->sets > 1 && c->sets * NK_TOKEN_WAYS * c->way_bytes > CACHE_BYTES)
+    while (c->sets > 1 && c->sets * set_bytes(c) > CACHE_BYTES)
         c->sets /= 2;
     c->fd = -1;
 }
 
-static way *way_at(const nk_tokcache *c, size_t set, size_t w)
+/* The arrays, in one block (a mapping's, after its head page): tags first,
+ * on a cache line, then the rows, then next. */
+static void place(nk_tokcache *c, char *block)
 {
-    return (way *)(void *)(c->ways + (set * NK_TOKEN_WAYS + w) * c->way_bytes);
+    c->tag = (nk_toktags *)(void *)block;
+    c->rows = (uint64_t *)(void *)(block + c->sets * sizeof(nk_toktags));
+    c->next = (uint8_t *)(c->rows + c->sets * NK_TOKEN_WAYS * c->words);
 }
 
 nk_tokcache *nk_tokcache_new(const nerkit_model *m, nerkit_error *err)
@@ -99,12 +84,13 @@ nk_tokcache *nk_tokcache_new(const nerkit_model *m, nerkit_error *err)
     if (!c)
         return NULL;
     layout(c, m);
-    c->ways = nk_alloc(c->sets * NK_TOKEN_WAYS, c->way_bytes, err);
-    c->next = nk_alloc(c->sets, 1, err);
-    if (!c->ways || !c->next) {
-        nk_tokcache_free(c);
-        return NULL;
+    char *block = aligned_alloc(64, (c->sets * set_bytes(c) + 63) / 64 * 64);
+    if (!block) {
+        free(c);
+        return nk_fail_null(err, NERKIT_ERR_NOMEM, "out of memory for the token cache");
     }
+    memset(block, 0, c->sets * set_bytes(c));
+    place(c, block);
     return c;
 }
 
@@ -244,11 +230,11 @@ nk_tokcache *nk_tokcache_shared(const nerkit_model *m, nerkit_error *err)
     id = mix(id, (uint64_t)NK_SOURCE_ID);
     id = mix(id, blas_probe(m, err));
     id = mix(id, c->sets);
-    id = mix(id, c->way_bytes);
+    id = mix(id, c->words);
     snprintf(c->name, sizeof c->name, "/nerkit-tokens-%lu-%016llx", (unsigned long)getuid(),
              (unsigned long long)id);
-    c->map_len = HEAD_BYTES + c->sets * NK_TOKEN_WAYS * c->way_bytes + c->sets;
-    head want = {SHM_MAGIC, id, c->sets, NK_TOKEN_WAYS, c->way_bytes};
+    c->map_len = HEAD_BYTES + c->sets * set_bytes(c);
+    head want = {SHM_MAGIC, id, c->sets, NK_TOKEN_WAYS, c->words};
     const char *why = open_shared(c, &want);
     if (why) {
         nk_fail(err, NERKIT_ERR_IO, "shared token cache %s: %s", c->name, why);
@@ -259,8 +245,7 @@ nk_tokcache *nk_tokcache_shared(const nerkit_model *m, nerkit_error *err)
         free(c);
         return NULL;
     }
-    c->ways = (char *)c->map + HEAD_BYTES;
-    c->next = (uint8_t *)c->ways + c->sets * NK_TOKEN_WAYS * c->way_bytes;
+    place(c, (char *)c->map + HEAD_BYTES);
     return c;
 }
 
@@ -269,8 +254,7 @@ void nk_tokcache_free(nk_tokcache *c)
     if (!c)
         return;
     if (c->fd < 0) {
-        free(c->ways);
-        free(c->next);
+        free(c->tag);
     } else {
         if (c->map)
             munmap(c->map, c->map_len);
@@ -289,44 +273,22 @@ void nk_tokcache_free(nk_tokcache *c)
 
 const char *nk_tokcache_name(const nk_tokcache *c) { return c->fd < 0 ? NULL : c->name; }
 
-void nk_tokcache_prefetch(const nk_tokcache *c, uint64_t key)
-{
-    __builtin_prefetch(way_at(c, nk_token_set(key, c->sets), 0));
-}
-
-bool nk_tokcache_get(const nk_tokcache *c, uint64_t key, void *dst)
-{
-    const size_t set = nk_token_set(key, c->sets);
-    uint64_t *d = dst;
-    for (size_t w = 0; w < NK_TOKEN_WAYS; w++) {
-        way *x = way_at(c, set, w);
-        uint32_t seq = __atomic_load_n(&x->seq, __ATOMIC_ACQUIRE);
-        if ((seq & 1) || __atomic_load_n(&x->key, __ATOMIC_RELAXED) != key)
-            continue;
-        for (size_t k = 0; k < c->words; k++)
-            d[k] = __atomic_load_n(&x->rows[k], __ATOMIC_RELAXED);
-        __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (__atomic_load_n(&x->seq, __ATOMIC_RELAXED) == seq)
-            return true;
-    }
-    return false;
-}
-
 void nk_tokcache_put(nk_tokcache *c, uint64_t key, const void *src)
 {
     const size_t set = nk_token_set(key, c->sets);
     uint8_t w = __atomic_fetch_add(&c->next[set], 1, __ATOMIC_RELAXED) % NK_TOKEN_WAYS;
-    way *x = way_at(c, set, w);
-    uint32_t seq = __atomic_load_n(&x->seq, __ATOMIC_RELAXED);
+    nk_toktags *t = &c->tag[set];
+    uint32_t seq = __atomic_load_n(&t->seq[w], __ATOMIC_RELAXED);
     if ((seq & 1) ||
-        !__atomic_compare_exchange_n(&x->seq, &seq, seq + 1, false, __ATOMIC_RELAXED,
+        !__atomic_compare_exchange_n(&t->seq[w], &seq, seq + 1, false, __ATOMIC_RELAXED,
                                      __ATOMIC_RELAXED))
         return;
     /* the odd number is seen before any of the new words (Boehm's seqlock) */
     __atomic_thread_fence(__ATOMIC_RELEASE);
-    __atomic_store_n(&x->key, key, __ATOMIC_RELAXED);
+    __atomic_store_n(&t->key[w], key, __ATOMIC_RELAXED);
+    uint64_t *r = c->rows + (set * NK_TOKEN_WAYS + w) * c->words;
     const uint64_t *s = src;
     for (size_t k = 0; k < c->words; k++)
-        __atomic_store_n(&x->rows[k], s[k], __ATOMIC_RELAXED);
-    __atomic_store_n(&x->seq, seq + 2, __ATOMIC_RELEASE);
+        __atomic_store_n(&r[k], s[k], __ATOMIC_RELAXED);
+    __atomic_store_n(&t->seq[w], seq + 2, __ATOMIC_RELEASE);
 }
