@@ -6,10 +6,10 @@
  *
  * A cache is either a tagger's own, or one that every tagger of a model
  * shares: the threads of one process, and the processes that tag with the
- * same model file and the same build of nerkit, through a POSIX shared
- * memory object named after both (nerkit_model_share_tokens). Filled, the
- * cache is 6 MB: shared, it is one copy where each process held its own,
- * as the model's pages are.
+ * same model, the same build of nerkit and a BLAS that rounds alike,
+ * through a POSIX shared memory object named after them all
+ * (nerkit_model_share_tokens). Filled, the cache is 7.3 MB: shared, it is
+ * one copy where each process held its own, as the model's pages are.
  *
  * Readers never wait and never see half an entry. Each way has a sequence
  * number, odd while a writer changes it: a reader copies the key and the
